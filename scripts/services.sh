@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts what the tests talk to, when it is installed but not running: PostgreSQL and CUPS
+# (with a CUPS-PDF queue named PDF, a real printer that writes PDF files).
+set -uo pipefail
+
+if command -v pg_ctlcluster >/dev/null 2>&1; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    version=$(ls /etc/postgresql 2>/dev/null | head -1)
+    [ -n "$version" ] && pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  fi
+fi
+
+if [ -x /usr/sbin/cupsd ]; then
+  lpstat -r >/dev/null 2>&1 || /usr/sbin/cupsd
+  for _ in $(seq 1 50); do lpstat -r >/dev/null 2>&1 && break; sleep 0.1; done
+  if ! lpstat -p PDF >/dev/null 2>&1; then
+    ppd=$(ls /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd 2>/dev/null || true)
+    if [ -n "$ppd" ]; then
+      lpadmin -p PDF -E -v cups-pdf:/ -P "$ppd" && lpadmin -d PDF
+    else
+      lpadmin -p PDF -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd && lpadmin -d PDF
+    fi
+  fi
+fi
+exit 0

@@ -1,0 +1,103 @@
+"""The lookup grammar against the demo lounge (showcase member 王小明, 138 0013 8000)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine
+
+from vipdesk.services.lookup import LookupService, Match, Note
+from vipdesk.services.tiers import TierTable
+
+SHOWCASE = "M0000001"
+
+
+@pytest.fixture(scope="module")
+def lookup(demo_engine: Engine, demo_tiers: TierTable) -> LookupService:
+    return LookupService(demo_engine, demo_tiers)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["13800138000", "138 0013 8000", "+86 138-0013-8000", "008613800138000", "(138)0013-8000",
+     "  138 0013 8000\n", "１３８ ００１３ ８０００"],
+)
+def test_full_phone_in_any_writing(lookup: LookupService, query: str) -> None:
+    outcome = lookup.search(query)
+    assert [h.member_no for h in outcome.hits] == [SHOWCASE]
+    assert outcome.hits[0].match is Match.PHONE
+
+
+def test_last_four_digits_ranks_higher_tiers_first(lookup: LookupService) -> None:
+    outcome = lookup.search("8000")
+    assert SHOWCASE in [h.member_no for h in outcome.hits]
+    assert all(h.phone_masked and h.phone_masked.endswith("8000") for h in outcome.hits)
+    ranks = [lookup.tiers.rank(h.tier_code) for h in outcome.hits]
+    assert ranks == sorted(ranks, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "query", ["880000000001", "VIPCARD:880000000001", "vipdesk://card/880000000001",
+              '{"card_no": "880000000001"}', "https://brand.example/m?card=880000000001"],
+)
+def test_card_typed_or_scanned(lookup: LookupService, query: str) -> None:
+    outcome = lookup.search(query)
+    assert outcome.hits[0].member_no == SHOWCASE
+    assert outcome.hits[0].match is Match.CARD
+
+
+def test_member_number_any_case(lookup: LookupService) -> None:
+    assert lookup.search("m0000001").hits[0].member_no == SHOWCASE
+
+
+@pytest.mark.parametrize("query", ["王小明", "小明", "wxm", "WXM", "wangxiaoming", "Wang Xiaoming",
+                                   "xiaoming"])
+def test_names_chinese_substring_pinyin_and_latin(lookup: LookupService, query: str) -> None:
+    names = [h.name for h in lookup.search(query).hits]
+    assert "王小明" in names
+
+
+def test_exact_name_ranks_before_longer_names(lookup: LookupService) -> None:
+    hits = lookup.search("王小明").hits
+    assert hits[0].name == "王小明"
+
+
+def test_single_surname_is_capped_and_says_more(lookup: LookupService) -> None:
+    outcome = lookup.search("王", limit=10)
+    assert len(outcome.hits) == 10
+    assert outcome.note is Note.MORE
+    assert all("王" in h.name for h in outcome.hits)
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [("", Note.EMPTY), ("   \t", Note.EMPTY), ("x" * 5000, Note.TOO_LONG),
+     ("龘龘龘不存在", Note.NO_MATCH), ("'; DROP TABLE members; --", Note.NO_MATCH),
+     ("\x00\x1b[31m", Note.NO_MATCH), ("\x00\x07", Note.EMPTY), ("%", Note.NO_MATCH),
+     ("_", Note.NO_MATCH)],
+)
+def test_garbage_gives_a_clear_note(lookup: LookupService, query: str, note: Note) -> None:
+    outcome = lookup.search(query)
+    assert outcome.hits == []
+    assert outcome.note is note
+
+
+def test_erased_member_is_not_found(engine: Engine) -> None:
+    from sqlalchemy.orm import Session
+
+    from vipdesk.models import utcnow
+    from vipdesk.services.members import NewMember, add_member
+
+    with Session(engine) as s, s.begin():
+        m = add_member(s, NewMember(member_no="M1", name_zh="李雷", phones=["13912345678"]))
+        m.erased_at = utcnow()
+    assert LookupService(engine).search("13912345678").hits == []
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_any_text_never_crashes(lookup: LookupService, text: str) -> None:
+    outcome = lookup.search(text)
+    assert isinstance(outcome.note, Note)
+    assert len(outcome.hits) <= 50

@@ -1,0 +1,1 @@
+"""The `vipdesk` command: the GUI by default, sub-commands for scripting and support."""

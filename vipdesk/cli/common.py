@@ -1,0 +1,61 @@
+"""What every sub-command shares: options, configuration, opening the database, output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine
+
+from vipdesk.config import Config
+
+
+def common_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--db", help="desk database file (default: user data dir; env VIPDESK_DB)")
+    parent.add_argument("--store", help="this desk's store code (env VIPDESK_STORE)")
+    return parent
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    return Config.load({"db": getattr(args, "db", None), "store": getattr(args, "store", None),
+                        "language": getattr(args, "lang", None),
+                        "central_url": getattr(args, "central", None)})
+
+
+def open_db(args: argparse.Namespace) -> Engine:
+    from vipdesk.db import open_desk_db
+
+    return open_desk_db(config_from(args).db)
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def print_json(value: Any) -> None:
+    json.dump(_plain(value), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"vipdesk: {message}", file=sys.stderr)
+    return code

@@ -1,0 +1,46 @@
+"""The one schema shared by the desk (SQLite) and the central database (PostgreSQL)."""
+
+from vipdesk.models.base import Base, utcnow, uuid7
+from vipdesk.models.history import (
+    CareContact,
+    Complaint,
+    ComplaintEvent,
+    FollowUpTask,
+    HomeVisit,
+    PointsEntry,
+    Purchase,
+    Survey,
+    SurveyAnswer,
+    TierChange,
+    Visit,
+)
+from vipdesk.models.members import Member, MemberCard, MemberPhone, MemberTerm, Preference
+from vipdesk.models.org import ROLES, Staff, Store
+from vipdesk.models.tiers import Tier, TierBenefit
+
+__all__ = [
+    "ROLES",
+    "Base",
+    "CareContact",
+    "Complaint",
+    "ComplaintEvent",
+    "FollowUpTask",
+    "HomeVisit",
+    "Member",
+    "MemberCard",
+    "MemberPhone",
+    "MemberTerm",
+    "PointsEntry",
+    "Preference",
+    "Purchase",
+    "Staff",
+    "Store",
+    "Survey",
+    "SurveyAnswer",
+    "Tier",
+    "TierBenefit",
+    "TierChange",
+    "Visit",
+    "utcnow",
+    "uuid7",
+]
