@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+import pkgutil
 from importlib import import_module
 
+import vipdesk.cli
 from vipdesk.cli.common import common_options
 
-# Each module has `register(subparsers, parent)`; its parser sets `run`.
-COMMANDS = ("gui", "demo", "lookup", "import_cmd", "screenshot")
+# Every module in vipdesk/cli/ with `register(subparsers, parent)` adds its sub-command
+# (its parser sets `run`); modules import their heavy dependencies inside `run`, so
+# `vipdesk --help` stays fast.
+NOT_COMMANDS = {"main", "common"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,14 +22,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vipdesk", parents=[parent],
                                      description="VIP lounge reception desk")
     sub = parser.add_subparsers(dest="command")
-    for name in COMMANDS:
-        try:
-            module = import_module(f"vipdesk.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"vipdesk.cli.{name}":
-                raise
+    for info in sorted(pkgutil.iter_modules(vipdesk.cli.__path__), key=lambda m: m.name):
+        if info.name in NOT_COMMANDS:
             continue
-        module.register(sub, parent)
+        module = import_module(f"vipdesk.cli.{info.name}")
+        if hasattr(module, "register"):
+            module.register(sub, parent)
     return parser
 
 

@@ -1,0 +1,55 @@
+"""Who is acting, and what their role allows (SPEC §1). Enforced here, in the services.
+
+Every mutating service function takes an `Actor` and calls `require` before it writes;
+hiding a button in the UI is a courtesy, not the control.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    staff_id: uuid.UUID | None
+    role: str  # staff / manager / advisor / admin
+    name: str
+    store_id: uuid.UUID | None = None
+
+
+# The desk itself (demo builder, imports run by an administrator from the shell).
+SYSTEM = Actor(None, "admin", "system")
+
+
+class PermissionDenied(PermissionError):
+    """The actor's role does not allow the action; the message says which and why."""
+
+
+ALL = frozenset({"staff", "manager", "advisor", "admin"})
+DESK = frozenset({"staff", "manager", "advisor"})
+
+# action → roles allowed. Actions ending in ".own" are limited to the member's advisor
+# for the advisor role (managers and admins are not limited).
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "member.view": ALL,
+    "member.import": frozenset({"manager", "admin"}),
+    "member.edit.own": frozenset({"manager", "advisor", "admin"}),
+    "tier.override": frozenset({"manager"}),
+}
+
+
+def allowed(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = None) -> bool:
+    roles = PERMISSIONS.get(action)
+    if roles is None or actor.role not in roles:
+        return False
+    if action.endswith(".own") and actor.role == "advisor":
+        return actor.staff_id is not None and actor.staff_id == member_advisor_id
+    return True
+
+
+def require(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = None) -> None:
+    if action not in PERMISSIONS:
+        raise KeyError(f"unknown action {action!r}: add it to PERMISSIONS")
+    if not allowed(actor, action, member_advisor_id):
+        raise PermissionDenied(f"{actor.name} ({actor.role}) may not {action}")
