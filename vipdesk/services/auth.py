@@ -36,6 +36,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.import": frozenset({"manager", "admin"}),
     "member.edit.own": frozenset({"manager", "advisor", "admin"}),
     "tier.override": frozenset({"manager"}),
+    # Service history (visits, complaints, home visits, care contacts, surveys, points).
+    "visit.log": DESK,
+    "complaint.open": DESK,
+    "complaint.advance": frozenset({"manager"}),
+    "complaint.compensate": frozenset({"manager"}),
+    "homevisit.log.own": frozenset({"manager", "advisor"}),
+    "care.log.own": DESK,
+    "survey.record.own": DESK,
+    "points.earn": frozenset({"staff", "manager"}),
+    "points.redeem": DESK,
+    "points.adjust": frozenset({"manager"}),
 }
 
 

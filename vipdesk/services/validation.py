@@ -1,0 +1,77 @@
+"""Form checks the UI runs as people type, and the services run again before writing.
+
+Each history service exposes `validate_<thing>(draft) -> list[FieldError]`; the same
+function guards the write (`raise_if(errors)`), so what the form accepts is exactly what
+the service accepts and nothing is half-saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str  # the draft's attribute name, so the UI can mark the widget
+    message: str  # words a person at the desk understands
+
+
+class FormError(ValueError):
+    """Input that cannot be saved; `errors` lists every problem, field by field."""
+
+    def __init__(self, errors: Iterable[FieldError]) -> None:
+        self.errors = list(errors)
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in self.errors))
+
+
+def raise_if(errors: list[FieldError]) -> None:
+    if errors:
+        raise FormError(errors)
+
+
+def text(field: str, value: str | None, *, limit: int, required: bool = False) -> list[FieldError]:
+    """Required/optional free text with a length limit (counted in characters)."""
+    if value is None or not value.strip():
+        return [FieldError(field, "required")] if required else []
+    if len(value) > limit:
+        return [FieldError(field, f"at most {limit} characters (now {len(value)})")]
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        return [FieldError(field, "contains control characters")]
+    return []
+
+
+def choice(field: str, value: str | None, allowed: Iterable[str], *,
+           required: bool = True) -> list[FieldError]:
+    options = tuple(allowed)
+    if value is None or value == "":
+        return [FieldError(field, "required")] if required else []
+    if value not in options:
+        return [FieldError(field, f"must be one of {', '.join(options)} (got {value[:40]!r})")]
+    return []
+
+
+def not_future(field: str, value: date | None, today: date, *,
+               required: bool = True) -> list[FieldError]:
+    if value is None:
+        return [FieldError(field, "required")] if required else []
+    if value > today:
+        return [FieldError(field, f"{value.isoformat()} is in the future")]
+    return []
+
+
+def int_range(field: str, value: int | None, lo: int, hi: int) -> list[FieldError]:
+    if value is None:
+        return [FieldError(field, "required")]
+    if not lo <= value <= hi:
+        return [FieldError(field, f"must be between {lo:,} and {hi:,} (got {value:,})")]
+    return []
+
+
+def clean(value: str | None) -> str | None:
+    """Stored form of optional text: trimmed, and empty means absent."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None

@@ -1,0 +1,191 @@
+"""Lounge visits (到店): check-in, check-out, who is here now, the purchase it led to.
+
+A member has at most one open visit *today*. A visit left open on an earlier day (the
+guest left while the desk was busy) is stale: it neither blocks a new check-in nor shows
+as "here"; it stays as recorded, without an invented check-out time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from vipdesk.db import unit_of_work
+from vipdesk.models import Member, Preference, Purchase, Staff, Store, Visit
+from vipdesk.services import auth, validation
+from vipdesk.services.auth import Actor
+from vipdesk.services.clock import DEFAULT_TZ, Clock
+from vipdesk.services.records import member_for, not_before
+from vipdesk.services.tiers import effective_tier_code
+from vipdesk.services.validation import FieldError
+
+MAX_PURPOSE = 200
+MAX_OFFERED = 200
+
+
+class VisitError(ValueError):
+    """A visit action that does not fit what is recorded (already here, not here…)."""
+
+
+@dataclass(frozen=True)
+class VisitDraft:
+    purpose: str | None = None
+    offered: str | None = None  # None: pre-filled from the member's `drink` preference
+
+
+@dataclass(frozen=True)
+class VisitRecord:
+    visit_id: uuid.UUID
+    member_id: uuid.UUID
+    store_id: uuid.UUID | None
+    checked_in_at: datetime
+    checked_out_at: datetime | None
+    received_by: uuid.UUID | None
+    purpose: str | None
+    offered: str | None
+    purchase_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class GuestHere:
+    """One row of the lounge's "who is here" board."""
+
+    visit_id: uuid.UUID
+    member_id: uuid.UUID
+    member_no: str
+    name: str
+    tier_code: str | None
+    checked_in_at: datetime
+    purpose: str | None
+    offered: str | None
+    received_by: str | None
+
+
+def validate_visit(draft: VisitDraft) -> list[FieldError]:
+    return (validation.text("purpose", draft.purpose, limit=MAX_PURPOSE)
+            + validation.text("offered", draft.offered, limit=MAX_OFFERED))
+
+
+def _record(v: Visit) -> VisitRecord:
+    return VisitRecord(v.id, v.member_id, v.store_id, v.checked_in_at, v.checked_out_at,
+                       v.received_by, v.purpose, v.offered, v.purchase_id)
+
+
+def day_start(now: datetime, tz: str) -> datetime:
+    """Midnight of `now`'s local day, as a UTC instant."""
+    local = now.astimezone(ZoneInfo(tz))
+    return datetime.combine(local.date(), time(0), ZoneInfo(tz)).astimezone(UTC)
+
+
+def usual_drink(session: Session, member_id: uuid.UUID) -> str | None:
+    """The member's most recent `drink` preference: what the desk offers unasked."""
+    return session.scalar(
+        select(Preference.value).where(Preference.member_id == member_id,
+                                       Preference.tag == "drink")
+        .order_by(Preference.created_at.desc(), Preference.id.desc()).limit(1)
+    )
+
+
+def open_visit(session: Session, member_id: uuid.UUID, since: datetime) -> Visit | None:
+    return session.scalar(
+        select(Visit).where(Visit.member_id == member_id, Visit.checked_out_at.is_(None),
+                            Visit.checked_in_at >= since)
+        .order_by(Visit.checked_in_at.desc()).limit(1)
+    )
+
+
+class VisitService:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock | None = None,
+                 tz: str = DEFAULT_TZ) -> None:
+        self.factory = factory
+        self.clock = clock or Clock()
+        self.tz = tz  # the store's timezone decides what "today" is
+
+    def suggested_offer(self, member_id: uuid.UUID) -> str | None:
+        """What the check-in form pre-fills in "offered"."""
+        with self.factory() as session:
+            return usual_drink(session, member_id)
+
+    def check_in(self, actor: Actor, member_id: uuid.UUID, draft: VisitDraft | None = None,
+                 *, received_by: uuid.UUID | None = None,
+                 store_id: uuid.UUID | None = None) -> VisitRecord:
+        draft = draft or VisitDraft()
+        validation.raise_if(validate_visit(draft))
+        now = self.clock.now()
+        with unit_of_work(self.factory) as session:
+            member = member_for(session, actor, "visit.log", member_id)
+            here = open_visit(session, member_id, day_start(now, self.tz))
+            if here is not None:
+                raise VisitError(f"{member.display_name} is already checked in (since "
+                                 f"{here.checked_in_at:%H:%M} UTC); check out first")
+            offered = usual_drink(session, member_id) if draft.offered is None else draft.offered
+            visit = Visit(member_id=member_id, store_id=store_id or actor.store_id,
+                          checked_in_at=now, received_by=received_by or actor.staff_id,
+                          purpose=validation.clean(draft.purpose),
+                          offered=validation.clean(offered), created_at=now)
+            session.add(visit)
+            session.flush()
+            return _record(visit)
+
+    def check_out(self, actor: Actor, member_id: uuid.UUID) -> VisitRecord:
+        now = self.clock.now()
+        with unit_of_work(self.factory) as session:
+            member = member_for(session, actor, "visit.log", member_id)
+            visit = open_visit(session, member_id, day_start(now, self.tz))
+            if visit is None:
+                raise VisitError(f"{member.display_name} is not checked in today")
+            visit.checked_out_at = not_before(now, visit.checked_in_at)
+            return _record(visit)
+
+    def link_purchase(self, actor: Actor, visit_id: uuid.UUID,
+                      purchase_id: uuid.UUID) -> VisitRecord:
+        """Attach the purchase a visit led to (once; the same member's purchase only)."""
+        with unit_of_work(self.factory) as session:
+            visit = session.get(Visit, visit_id)
+            if visit is None:
+                raise VisitError(f"no visit with id {visit_id}")
+            member_for(session, actor, "visit.log", visit.member_id)
+            purchase = session.get(Purchase, purchase_id)
+            if purchase is None or purchase.member_id != visit.member_id:
+                raise VisitError("purchase: not a purchase of this member")
+            if visit.purchase_id not in (None, purchase_id):
+                raise VisitError("purchase: this visit already has another purchase linked")
+            visit.purchase_id = purchase_id
+            return _record(visit)
+
+    def who_is_here(self, store_id: uuid.UUID | None) -> list[GuestHere]:
+        """Open visits checked in today at the store (all stores when None), oldest first."""
+        since = day_start(self.clock.now(), self.tz)
+        stmt = (
+            select(Visit, Member, Staff.name)
+            .join(Member, Member.id == Visit.member_id)
+            .outerjoin(Staff, Staff.id == Visit.received_by)
+            .where(Visit.checked_out_at.is_(None), Visit.checked_in_at >= since,
+                   Member.erased_at.is_(None))
+            .order_by(Visit.checked_in_at)
+        )
+        if store_id is not None:
+            stmt = stmt.where(Visit.store_id == store_id)
+        with self.factory() as session:
+            return [GuestHere(v.id, m.id, m.member_no, m.display_name, effective_tier_code(m),
+                              v.checked_in_at, v.purpose, v.offered, staff)
+                    for v, m, staff in session.execute(stmt)]
+
+    def history(self, actor: Actor, member_id: uuid.UUID, limit: int = 50) -> list[VisitRecord]:
+        with self.factory() as session:
+            auth.require(actor, "member.view")
+            rows = session.scalars(
+                select(Visit).where(Visit.member_id == member_id)
+                .order_by(Visit.checked_in_at.desc()).limit(limit)
+            ).all()
+            return [_record(v) for v in rows]
+
+
+def store_timezone(session: Session, store_id: uuid.UUID | None) -> str:
+    store = session.get(Store, store_id) if store_id else None
+    return store.timezone if store else DEFAULT_TZ
