@@ -63,8 +63,10 @@ def honorifics(member: Member) -> tuple[str, str]:
     title_zh = {"F": "女士", "M": "先生"}.get(member.gender or "", "")
     title_en = {"F": "Ms", "M": "Mr"}.get(member.gender or "", "")
     zh = (member.name_zh[0] + title_zh) if member.name_zh and title_zh else member.display_name
-    latin_surname = (member.name_latin or "").split()[-1:] or [""]
-    en = f"{title_en} {latin_surname[0]}".strip() if latin_surname[0] else zh
+    words = (member.name_latin or "").split()
+    # A Chinese name romanised keeps the surname first ("Wang Xiaoming" → Mr Wang).
+    surname = (words[0] if member.name_zh else words[-1]) if words else ""
+    en = f"{title_en} {surname}".strip() if surname else zh
     return zh, en
 
 

@@ -1,0 +1,65 @@
+"""Composition root: config → engine → services → UI, with qasync running asyncio inside
+the Qt event loop (the sync scheduler lives there)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QApplication
+
+from vipdesk.config import Config
+from vipdesk.db import open_desk_db
+from vipdesk.services.desk import Desk
+from vipdesk.ui import i18n, theme
+from vipdesk.ui.main_window import MainWindow
+from vipdesk.ui.ops import Ops
+
+
+@dataclass
+class DeskApp:
+    qt: QApplication
+    desk: Desk
+    ops: Ops
+    window: MainWindow
+
+
+def qt_application() -> QApplication:
+    app = QApplication.instance()
+    if isinstance(app, QApplication):
+        return app
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("vipdesk")
+    app.setOrganizationName("vipdesk")
+    return app
+
+
+def build(config: Config) -> DeskApp:
+    qt = qt_application()
+    theme.apply(qt)
+    lang = i18n.install(config.language or i18n.system_language())
+    engine = open_desk_db(config.db)
+    desk = Desk(engine, store_code=config.store)
+    ops = Ops(qt)
+    window = MainWindow(desk, ops, lang)
+    qt.aboutToQuit.connect(ops.shutdown)
+    return DeskApp(qt, desk, ops, window)
+
+
+def run(config: Config) -> int:
+    import qasync
+
+    app = build(config)
+    app.window.show()
+    loop = qasync.QEventLoop(app.qt)
+    asyncio.set_event_loop(loop)
+    with loop:
+        loop.run_until_complete(_until_closed(app))
+    return 0
+
+
+async def _until_closed(app: DeskApp) -> None:
+    closed = asyncio.Event()
+    app.qt.lastWindowClosed.connect(closed.set)
+    await closed.wait()

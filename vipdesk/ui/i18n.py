@@ -1,0 +1,70 @@
+"""Chinese and English UI through Qt's own translation hook.
+
+Widgets write English source strings with `self.tr(...)`; a `QTranslator` subclass
+installed on the application answers from `resources/i18n/<lang>.toml` (source →
+translation). Data files instead of compiled .qm keep translations reviewable in diffs.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+
+from vipdesk.resources import resource
+
+LANGUAGES = {"zh": "zh_CN", "en": "en"}
+
+
+@cache
+def table(lang: str) -> dict[str, str]:
+    path = resource("i18n", f"{LANGUAGES.get(lang, lang)}.toml")
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {str(k): str(v) for k, v in data.get("strings", {}).items()}
+
+
+class DictTranslator(QTranslator):
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+        self.strings = table(lang)
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None,
+                  n: int = -1) -> str | None:
+        # None (a null QString) lets Qt fall back to the English source; "" would not.
+        return self.strings.get(source)
+
+    def isEmpty(self) -> bool:
+        return not self.strings
+
+
+def system_language() -> str:
+    return "zh" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+
+
+_installed: list[DictTranslator] = []
+
+
+def install(lang: str) -> str:
+    """Switch the application's language; widgets retranslate on LanguageChange."""
+    lang = lang if lang in LANGUAGES else system_language()
+    app = QCoreApplication.instance()
+    if app is None:
+        raise RuntimeError("create the QApplication before installing a language")
+    for old in _installed:
+        app.removeTranslator(old)
+    _installed.clear()
+    if lang != "en":
+        translator = DictTranslator(lang)
+        app.installTranslator(translator)
+        _installed.append(translator)
+    return lang
+
+
+def t(source: str) -> str:
+    """Translate outside a QObject (plain data → words)."""
+    return QCoreApplication.translate("vipdesk", source)

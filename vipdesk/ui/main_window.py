@@ -1,0 +1,216 @@
+"""The reception desk window: composes the search bar, results, member card, status bar.
+
+It only wires widgets to `Desk` calls through `Ops`; the work lives in the services.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vipdesk.services.desk import Desk, DeskInfo
+from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
+from vipdesk.services.profile import MemberProfile
+from vipdesk.ui import i18n
+from vipdesk.ui.member_card import MemberCard
+from vipdesk.ui.ops import Ops
+from vipdesk.ui.results import ResultsModel, ResultsView
+from vipdesk.ui.scanner import ScanDetector
+
+SEARCH_DEBOUNCE_MS = 120
+NOTE_TEXT = {Note.EMPTY: "", Note.TOO_LONG: "That is too long to be a name or number.",
+             Note.NO_MATCH: "No member found. Check the number or try the last 4 digits.",
+             Note.MORE: "More members match: type more to narrow it down."}
+
+
+class MainWindow(QMainWindow):
+    sig_profile_shown = Signal(object)  # MemberProfile — for tests and other panels
+
+    def __init__(self, desk: Desk, ops: Ops, lang: str) -> None:
+        super().__init__()
+        self.desk, self.ops, self.lang = desk, ops, lang
+        self.search_seq = 0
+        self.open_after_search = False
+        self.current: uuid.UUID | None = None
+        self._build()
+        self._wire()
+        self.retranslate()
+        self.ops.query(desk.info, self._show_info)
+
+    # -- composition -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.brand = QLabel("vipdesk")
+        self.brand.setObjectName("brand")
+        self.store = QLabel()
+        self.store.setObjectName("storeName")
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setClearButtonEnabled(True)
+        self.results_model = ResultsModel(self)
+        self.results = ResultsView()
+        self.results.setModel(self.results_model)
+        self.results.setMinimumWidth(340)
+        self.card = MemberCard()
+        self.placeholder = QLabel()
+        self.placeholder.setObjectName("placeholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.placeholder)
+        self.pages.addWidget(self.card)
+        top = QHBoxLayout()
+        top.addWidget(self.brand)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.store)
+        body = QHBoxLayout()
+        body.addWidget(self.results, 2)
+        body.addWidget(self.pages, 5)
+        central = QWidget()
+        central.setObjectName("central")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(18, 14, 18, 10)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
+        self.setCentralWidget(central)
+        self.status_message = QLabel()
+        self.statusBar().addWidget(self.status_message, 1)
+        self.busy = QLabel()
+        self.statusBar().addPermanentWidget(self.busy)
+        self.language_action = QAction(self)
+        self.language_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.menuBar().addAction(self.language_action)
+        self.resize(1360, 860)
+
+    def _wire(self) -> None:
+        self.debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        self.debounce.timeout.connect(self._run_search)
+        self.search.textEdited.connect(lambda _: self.debounce.start())
+        self.search.returnPressed.connect(self._search_entered)
+        self.search.installEventFilter(self)
+        self.results.sig_open_requested.connect(self.open_member)
+        self.results.sig_back_to_search.connect(self.search.setFocus)
+        self.card.timeline.sig_more_requested.connect(self._more_history)
+        self.scanner = ScanDetector(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.scanner)
+        self.scanner.sig_scanned.connect(self.scan)
+        self.scanner.sig_typed.connect(self._typed_elsewhere)
+        self.ops.sig_failed.connect(self.status_message.setText)
+        self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
+        self.language_action.triggered.connect(self.toggle_language)
+
+    # -- search ------------------------------------------------------------------------
+
+    def scan(self, code: str) -> None:
+        """A scanner burst anywhere in the window: look it up and open the member."""
+        self.search.setText(code)
+        self.open_after_search = True
+        self._run_search()
+
+    def _typed_elsewhere(self, text: str) -> None:
+        self.search.setFocus()
+        self.search.setText(self.search.text() + text if self.search.hasFocus() else text)
+        self.debounce.start()
+
+    def _search_entered(self) -> None:
+        if self.debounce.isActive() or self.search_seq_pending():
+            self.open_after_search = True
+            self.debounce.stop()
+            self._run_search()
+        elif self.results_model.hits:
+            self.open_member(self.results_model.hits[max(self.results.currentIndex().row(), 0)])
+
+    def search_seq_pending(self) -> bool:
+        return self.search_seq != getattr(self, "shown_seq", 0)
+
+    def _run_search(self) -> None:
+        self.search_seq += 1
+        seq, query = self.search_seq, self.search.text()
+        self.ops.query(lambda: self.desk.search(query), lambda out: self._show_hits(seq, out))
+
+    def _show_hits(self, seq: int, outcome: LookupOutcome) -> None:
+        if seq != self.search_seq:
+            return  # an older search answered late: the person has typed on
+        self.shown_seq = seq
+        self.results_model.set_hits(outcome.hits)
+        if outcome.hits:
+            self.results.setCurrentIndex(self.results_model.index(0))
+        self.status_message.setText(self.tr(NOTE_TEXT[outcome.note]) if outcome.note in
+                                    NOTE_TEXT else self.tr("%n found").replace(
+                                        "%n", str(len(outcome.hits))))
+        if self.open_after_search and outcome.hits:
+            self.open_member(outcome.hits[0])
+        self.open_after_search = False
+
+    def eventFilter(self, watched: object, event: QEvent) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            key = event.key()  # type: ignore[attr-defined]
+            if key == Qt.Key.Key_Down and self.results_model.hits:
+                self.results.setFocus()
+                return True
+        return False
+
+    # -- member card -------------------------------------------------------------------
+
+    def open_member(self, hit: MemberHit) -> None:
+        member_id = hit.member_id
+        self.current = member_id
+        self.ops.query(lambda: self.desk.profile(member_id),
+                       lambda p: self._show_profile(member_id, p))
+
+    def _show_profile(self, member_id: uuid.UUID, profile: MemberProfile | None) -> None:
+        if member_id != self.current or profile is None:
+            return
+        self.card.show_profile(profile, self.lang)
+        self.pages.setCurrentWidget(self.card)
+        self.sig_profile_shown.emit(profile)
+
+    def _more_history(self) -> None:
+        member_id, cursor = self.current, self.card.timeline.cursor()
+        if member_id is None:
+            return
+        self.ops.query(lambda: self.desk.timeline_page(member_id, before=cursor),
+                       lambda page: self._append_history(member_id, page))
+
+    def _append_history(self, member_id: uuid.UUID, page: list) -> None:  # type: ignore[type-arg]
+        if member_id == self.current:
+            self.card.timeline.append(page, page_size=50)
+
+    # -- language and status -----------------------------------------------------------
+
+    def toggle_language(self) -> None:
+        self.lang = i18n.install("en" if self.lang == "zh" else "zh")
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("vipdesk — VIP lounge reception"))
+        self.search.setPlaceholderText(
+            self.tr("Phone, last 4 digits, card, member no. or name — or just scan"))
+        self.placeholder.setText(self.tr("Scan a member card or type a phone number, "
+                                         "the last 4 digits or a name."))
+        self.language_action.setText(self.tr("中文 / English"))
+        self.results_model.set_language(self.lang)
+        self.card.lang = self.lang
+        self.card.redraw()
+
+    def _show_info(self, info: DeskInfo) -> None:
+        self.store.setText(f"{info.store_name or info.store_code}  ·  "
+                           + self.tr("%n members").replace("%n", f"{info.members:,}"))

@@ -1,0 +1,169 @@
+"""The member card: who they are, tier and benefits, what they like, alerts, history."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vipdesk.services.profile import Alert, MemberProfile
+from vipdesk.ui.i18n import t
+from vipdesk.ui.timeline_view import TimelineModel
+
+PREFERENCE_TAGS = {"drink": "Drink", "size": "Size", "avoid": "Avoid", "interest": "Interest",
+                   "address_as": "Address as"}
+FILE_FIELDS = {"occupation": "Occupation", "family": "Family", "hobbies": "Hobbies",
+               "career": "Career", "lifestyle": "Lifestyle", "referral": "Referral",
+               "purchase_intent": "Purchase intent"}
+
+
+def alert_text(alert: Alert, lang: str) -> str:
+    p = alert.params
+    if alert.code == "open_complaint":
+        return t("Open complaint") + f" ×{p.get('count', 1)}"
+    if alert.code == "birthday":
+        days = int(str(p.get("days", 0)))
+        return t("Birthday today!") if days == 0 else t("Birthday in %n days").replace(
+            "%n", str(days))
+    if alert.code == "first_visit":
+        return t("First visit")
+    target = p.get("to_zh") if lang == "zh" else p.get("to_en")
+    if alert.code == "tier_at_risk":
+        return t("Tier at risk → %1").replace("%1", str(target))
+    if alert.code == "tier_near_upgrade":
+        return t("Near upgrade → %1").replace("%1", str(target))
+    return alert.code
+
+
+def _label(text: str = "", name: str = "", wrap: bool = False) -> QLabel:
+    label = QLabel(text)
+    if name:
+        label.setObjectName(name)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+class MemberCard(QFrame):
+    """Shows one `MemberProfile`; emits requests, never does work itself."""
+
+    sig_card_print_requested = Signal(object)  # member_id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("memberCard")
+        self.profile: MemberProfile | None = None
+        self.lang = "zh"
+        self.timeline = TimelineModel(self)
+        self._build()
+
+    def _build(self) -> None:
+        self.name = _label(name="memberName")
+        self.honorific = _label(name="honorific")
+        self.tier = _label(name="tierBadge")
+        self.ids = _label(name="memberIds")
+        self.alerts = QHBoxLayout()
+        self.alerts.setSpacing(8)
+        header = QGridLayout()
+        header.addWidget(self.name, 0, 0)
+        header.addWidget(self.tier, 0, 1, Qt.AlignmentFlag.AlignRight)
+        header.addWidget(self.honorific, 1, 0)
+        header.addWidget(self.ids, 1, 1, Qt.AlignmentFlag.AlignRight)
+        self.facts = _label(name="facts", wrap=True)
+        self.preferences = _label(name="prefs", wrap=True)
+        self.benefits = _label(name="benefits", wrap=True)
+        self.file = _label(name="file", wrap=True)
+        self.history_title = _label(name="sectionTitle")
+        self.history = QListView()
+        self.history.setObjectName("timeline")
+        self.history.setModel(self.timeline)
+        self.history.setWordWrap(True)
+        self.print_button = QPushButton()
+        self.print_button.setObjectName("primary")
+        self.print_button.clicked.connect(self._print)
+        left = QVBoxLayout()
+        for widget in (self.facts, self.preferences, self.benefits, self.file):
+            left.addWidget(widget)
+        left.addStretch(1)
+        left.addWidget(self.print_button)
+        right = QVBoxLayout()
+        right.addWidget(self.history_title)
+        right.addWidget(self.history, 1)
+        body = QHBoxLayout()
+        body.addLayout(left, 2)
+        body.addLayout(right, 3)
+        outer = QVBoxLayout(self)
+        outer.addLayout(header)
+        outer.addLayout(self.alerts)
+        outer.addLayout(body, 1)
+
+    def show_profile(self, profile: MemberProfile, lang: str) -> None:
+        self.profile, self.lang = profile, lang
+        self.timeline.reset(profile.timeline, page_size=50)
+        self.redraw()
+
+    def redraw(self) -> None:
+        p = self.profile
+        if p is None:
+            return
+        zh = self.lang == "zh"
+        self.name.setText(p.name)
+        self.honorific.setText(f"{p.honorific_zh}  ·  {p.honorific_en}" if zh else
+                               f"{p.honorific_en}  ·  {p.name_latin or p.honorific_zh}")
+        tier = p.tier_name_zh if zh else p.tier_name_en
+        self.tier.setText(tier + (" ✱" if p.tier_overridden else ""))
+        self.tier.setToolTip(p.tier_override_reason or "")
+        self.tier.setStyleSheet(f"background:{p.tier_color};")
+        self.ids.setText(f"{p.member_no}  ·  {', '.join(p.phones_masked)}")
+        self._render_alerts(p)
+        self.facts.setText(self._facts(p))
+        self.preferences.setText(self._section(t("Preferences"), [
+            f"{t(PREFERENCE_TAGS.get(tag, tag))}: {value}" for tag, value in p.preferences]))
+        self.benefits.setText(self._section(t("Benefits"), [
+            b.name_zh if zh else b.name_en for b in p.benefits]))
+        self.file.setText(self._section(t("Customer file"), [
+            f"{t(FILE_FIELDS.get(k, k))}: {v[:300]}" for k, v in p.file.items()]))
+        self.history_title.setText(t("History"))
+        self.print_button.setText(t("Print welcome card"))
+
+    def _facts(self, p: MemberProfile) -> str:
+        lines = [
+            f"{t('Advisor')}: {p.advisor or '—'}",
+            f"{t('Points')}: {p.points:,}",
+            f"{t('12-month spend')}: ¥{p.spend_12m_cents / 100:,.0f}",
+        ]
+        if p.birthday:
+            lines.append(f"{t('Birthday')}: {p.birthday:%m-%d}")
+        return "<br>".join(lines)
+
+    @staticmethod
+    def _section(title: str, rows: list[str]) -> str:
+        body = "<br>".join(_escape(r) for r in rows) if rows else "—"
+        return f"<b>{_escape(title)}</b><br>{body}"
+
+    def _render_alerts(self, p: MemberProfile) -> None:
+        while self.alerts.count():
+            item = self.alerts.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for alert in p.alerts:
+            chip = _label(alert_text(alert, self.lang), name=f"alert_{alert.level}")
+            self.alerts.addWidget(chip)
+        self.alerts.addStretch(1)
+
+    def _print(self) -> None:
+        if self.profile is not None:
+            self.sig_card_print_requested.emit(self.profile.member_id)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
