@@ -14,6 +14,7 @@ from vipdesk.models.history import (
     TierChange,
     Visit,
 )
+from vipdesk.models.lounge import CareTask, CareTemplate, QueueEntry
 from vipdesk.models.members import Member, MemberCard, MemberPhone, MemberTerm, Preference
 from vipdesk.models.org import ROLES, Staff, Store
 from vipdesk.models.tiers import Tier, TierBenefit
@@ -22,6 +23,8 @@ __all__ = [
     "ROLES",
     "Base",
     "CareContact",
+    "CareTask",
+    "CareTemplate",
     "Complaint",
     "ComplaintEvent",
     "FollowUpTask",
@@ -33,6 +36,7 @@ __all__ = [
     "PointsEntry",
     "Preference",
     "Purchase",
+    "QueueEntry",
     "Staff",
     "Store",
     "Survey",

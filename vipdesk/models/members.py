@@ -19,6 +19,7 @@ class Member(IdMixin, CreatedMixin, Base):
     name_latin: Mapped[str | None] = mapped_column(String(200))
     gender: Mapped[str | None] = mapped_column(String(1))  # "F", "M" or None
     birthday: Mapped[date | None]
+    birthday_md: Mapped[int | None]  # month*100+day, indexed: the care list's birthday scan
     email: Mapped[str | None] = mapped_column(String(254))
     address: Mapped[str | None] = mapped_column(String(500))
     occupation: Mapped[str | None] = mapped_column(String(200))

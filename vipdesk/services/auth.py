@@ -36,6 +36,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.import": frozenset({"manager", "admin"}),
     "member.edit.own": frozenset({"manager", "advisor", "admin"}),
     "tier.override": frozenset({"manager"}),
+    # The manager's desk (SPEC §6, §7, §11): anyone at the desk queues an arriving VIP;
+    # staff and managers run the board; the care list is for managers and advisors (an
+    # advisor sees their own members); reports are the managers'.
+    "queue.view": ALL,
+    "queue.add": DESK,
+    "queue.call": frozenset({"manager", "staff"}),
+    "queue.assign": frozenset({"manager", "staff"}),
+    "queue.finish": DESK,
+    "care.view": frozenset({"manager", "advisor", "admin"}),
+    "report.view": frozenset({"manager", "admin"}),
     # Service history (visits, complaints, home visits, care contacts, surveys, points).
     "visit.log": DESK,
     "complaint.open": DESK,

@@ -1,0 +1,109 @@
+"""The manager's desk: the peak-hour queue, the daily care list's task state, and the
+care message templates (data, editable per brand).
+
+Also the indexes the care list and the reports need on shared tables (purchases,
+members, visits, care contacts): each rule of the care list is a range scan on one of
+them, so a million-member list builds in well under two seconds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from vipdesk.models.base import Base, CreatedMixin, IdMixin
+from vipdesk.models.history import CareContact, Purchase, TierChange, Visit
+from vipdesk.models.members import Member
+
+QUEUE_PURPOSES = ("advisor", "fitting_room", "pickup", "repair", "other")
+QUEUE_STATES = ("waiting", "called", "served", "left")
+
+
+class QueueEntry(IdMixin, CreatedMixin, Base):
+    """One VIP waiting in the lounge. Each moment (arrived, called, served, left) is set
+    once and never rewritten, so the row is also the history the wait report reads."""
+
+    __tablename__ = "queue_entries"
+    __table_args__ = (
+        Index("ix_queue_entries_state_store", "state", "store_id"),
+        Index("ix_queue_entries_arrived", "arrived_at"),
+    )
+
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                                 index=True)
+    store_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stores.id"))
+    purpose: Mapped[str] = mapped_column(String(16))
+    # The tier at arrival: a guest keeps their place even if a nightly recompute runs.
+    tier_code: Mapped[str | None] = mapped_column(String(32))
+    tier_rank: Mapped[int] = mapped_column(default=0)
+    priority_booking: Mapped[bool] = mapped_column(default=False)
+    appointment_at: Mapped[datetime | None]
+    arrived_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="waiting")
+    called_at: Mapped[datetime | None]
+    advisor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    finished_at: Mapped[datetime | None]  # served or left
+    added_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(String(200))
+
+
+class CareTask(CreatedMixin, Base):
+    """A task of the daily care list, remembered so that an undone task carries over.
+
+    The id is derived from the stable `task_key` ("birthday:<member>:2026"), so two desks
+    that generate the same task create the same row. A task is done when a care contact
+    with its key is logged (or, for complaint deadlines, when the complaint moves on);
+    `closed_at` caches that so the open list stays an index scan.
+    """
+
+    __tablename__ = "care_tasks"
+    __table_args__ = (Index("ix_care_tasks_open", "closed_at", "due_on"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    task_key: Mapped[str] = mapped_column(String(100), unique=True)
+    member_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"),
+                                                 index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    generated_on: Mapped[date]
+    due_on: Mapped[date]
+    due_at: Mapped[datetime | None]  # a deadline within the day (complaint contact: 30 min)
+    context: Mapped[str | None] = mapped_column(Text)  # JSON: what the message needs
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(16))  # contact / complaint
+
+
+class CareTemplate(IdMixin, Base):
+    """A care message per kind and language; `{placeholders}` are filled from the task."""
+
+    __tablename__ = "care_templates"
+    __table_args__ = (Index("uq_care_templates_kind_lang", "kind", "language", unique=True),)
+
+    kind: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+
+
+# -- indexes on shared tables that the care list and reports scan by date ---------------
+Index("ix_purchases_occurred_at", Purchase.occurred_at)
+Index("ix_purchases_delivered_at", Purchase.delivered_at)
+Index("ix_members_created_at", Member.created_at)
+Index("ix_members_birthday_md", Member.birthday_md)
+Index("ix_visits_checked_in_at", Visit.checked_in_at)
+Index("ix_care_contacts_task_key", CareContact.task_key)
+Index("ix_tier_changes_created_at", TierChange.created_at)
+
+
+def birthday_md(birthday: date | None) -> int | None:
+    """Month and day as one indexable number: 3 July → 703."""
+    return birthday.month * 100 + birthday.day if birthday else None
+
+
+@event.listens_for(Member.birthday, "set")
+def _keep_birthday_md(target: Member, value: date | None, _old: Any, _initiator: Any) -> None:
+    # Every ORM write of a birthday keeps the derived key in step; bulk Core inserts
+    # (the demo builder) fill it themselves.
+    target.birthday_md = birthday_md(value)
