@@ -84,6 +84,7 @@ class Complaint(IdMixin, CreatedMixin, Base):
     member_id: Mapped[uuid.UUID] = _member_fk()
     store_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stores.id"))
     received_at: Mapped[datetime]
+    occurred_at: Mapped[datetime | None]  # when it happened, as the guest tells it
     received_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff.id"))
     place: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)

@@ -121,8 +121,9 @@ class VisitService:
             member = member_for(session, actor, "visit.log", member_id)
             here = open_visit(session, member_id, day_start(now, self.tz))
             if here is not None:
+                since = here.checked_in_at.astimezone(ZoneInfo(self.tz))
                 raise VisitError(f"{member.display_name} is already checked in (since "
-                                 f"{here.checked_in_at:%H:%M} UTC); check out first")
+                                 f"{since:%H:%M}); check out first")
             offered = usual_drink(session, member_id) if draft.offered is None else draft.offered
             visit = Visit(member_id=member_id, store_id=store_id or actor.store_id,
                           checked_in_at=now, received_by=received_by or actor.staff_id,

@@ -1,0 +1,95 @@
+"""`vipdesk complaint open|advance|list`: the complaint workflow with its clocks."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from vipdesk.cli.history_common import add_staff_option, guarded
+
+STEPS = ("contacted", "resolved", "followed_up", "closed", "reopened")
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("complaint", parents=[parent], help="record and handle complaints")
+    actions = p.add_subparsers(dest="complaint_action", required=True)
+    new = actions.add_parser("open", parents=[parent], help="record a complaint as told")
+    new.add_argument("query", help="phone, last 4 digits, card, member number or name")
+    new.add_argument("--category", required=True)
+    new.add_argument("--severity", required=True, choices=("minor", "severe"))
+    new.add_argument("--description", required=True, help="what happened")
+    new.add_argument("--place")
+    new.add_argument("--impact")
+    add_staff_option(new)
+    new.set_defaults(run=guarded(run_open))
+    step = actions.add_parser("advance", parents=[parent], help="the next step of a complaint")
+    step.add_argument("id", help="the complaint id (from `complaint list`)")
+    step.add_argument("--to", required=True, choices=STEPS)
+    step.add_argument("--note")
+    step.add_argument("--points", type=int, help="compensation points (on resolve)")
+    step.add_argument("--item", help="gift or voucher given (on resolve, severe)")
+    add_staff_option(step)
+    step.set_defaults(run=guarded(run_advance))
+    ls = actions.add_parser("list", parents=[parent], help="open complaints and their clocks")
+    ls.add_argument("--overdue", action="store_true", help="only those past a deadline")
+    ls.add_argument("--json", action="store_true", help="print a JSON list")
+    ls.set_defaults(run=guarded(run_list))
+
+
+def _service(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from vipdesk.cli.common import open_db
+    from vipdesk.db import session_factory
+    from vipdesk.services.complaints import ComplaintService
+
+    engine = open_db(args)
+    return engine, ComplaintService(session_factory(engine))
+
+
+def _line(v: Any) -> str:
+    from vipdesk.cli.history_common import when
+
+    due = v.contact_due or v.follow_up_due
+    flag = "OVERDUE" if v.overdue else ""
+    return (f"{v.complaint_id}\t{v.member_no} {v.member_name}\t{v.category}/{v.severity}"
+            f"\t{v.state}\tdue {when(due)}\t{flag}").rstrip()
+
+
+def run_open(args: argparse.Namespace) -> int:
+    from vipdesk.cli.history_common import resolve_actor, resolve_member
+    from vipdesk.services.complaints import ComplaintDraft
+
+    engine, service = _service(args)
+    member_id, _ = resolve_member(engine, args.query)
+    actor = resolve_actor(engine, args.staff)
+    view = service.open(actor, member_id, ComplaintDraft(
+        args.category, args.severity, args.description, args.place, args.impact))
+    print(_line(view))
+    return 0
+
+
+def run_advance(args: argparse.Namespace) -> int:
+    from vipdesk.cli.history_common import parse_uuid, resolve_actor
+    from vipdesk.services.complaints import StepDraft
+
+    engine, service = _service(args)
+    actor = resolve_actor(engine, args.staff)
+    view = service.advance(actor, parse_uuid(args.id, "id"),
+                           StepDraft(args.to, args.note, args.points, args.item))
+    print(_line(view))
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from vipdesk.cli.common import print_json
+
+    _, service = _service(args)
+    views = service.overdue() if args.overdue else service.list_open()
+    alerts = service.emergency_alerts()
+    if args.json:
+        print_json(views)
+    else:
+        for v in views:
+            print(_line(v))
+        for a in alerts:
+            print(f"# EMERGENCY: {a.count} complaints about {a.category} in 24 hours")
+    return 0

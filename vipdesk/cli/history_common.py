@@ -1,0 +1,110 @@
+"""What the history sub-commands (visit, complaint, homevisit, points) share: finding the
+member from a lookup query, the acting staff member from `--staff`, and turning service
+errors into messages and exit codes (0 ok, 1 nothing found, 2 bad input or not allowed).
+
+`--staff S00x` names who acts; without it the command acts as the desk's first active
+manager (lowest staff number) — the person who answers for scripted changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from vipdesk.cli.common import fail
+
+if TYPE_CHECKING:  # the models and services load inside run(), keeping --help fast
+    from sqlalchemy import Engine
+
+    from vipdesk.services.auth import Actor
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def add_staff_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--staff", metavar="STAFF_NO",
+                   help="who acts (default: the desk's first active manager)")
+
+
+def resolve_member(engine: Engine, query: str) -> tuple[uuid.UUID, str]:
+    """Exactly one member for the query, else a clear error listing what was found."""
+    from vipdesk.services.lookup import LookupService
+
+    outcome = LookupService(engine).search(query, limit=6)
+    if not outcome.hits:
+        raise CliError(f"no member matches {query!r}", 1)
+    if len(outcome.hits) > 1:
+        names = ", ".join(f"{h.member_no} {h.name}" for h in outcome.hits[:5])
+        raise CliError(f"{query!r} matches several members ({names}…): be more specific")
+    hit = outcome.hits[0]
+    return hit.member_id, f"{hit.member_no} {hit.name}"
+
+
+def resolve_actor(engine: Engine, staff_no: str | None) -> Actor:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from vipdesk.models import Staff
+    from vipdesk.services.auth import Actor
+
+    with Session(engine) as session:
+        if staff_no:
+            staff = session.scalar(select(Staff).where(Staff.staff_no == staff_no.strip()))
+            if staff is None:
+                raise CliError(f"--staff: no staff member {staff_no!r}")
+            if not staff.active:
+                raise CliError(f"--staff: {staff_no} is not active")
+        else:
+            staff = session.scalar(
+                select(Staff).where(Staff.role == "manager", Staff.active.is_(True))
+                .order_by(Staff.staff_no).limit(1))
+            if staff is None:
+                raise CliError("no active manager in this database: pass --staff")
+        return Actor(staff.id, staff.role, staff.name, staff.store_id)
+
+
+def parse_date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CliError(f"{field}: not a date (YYYY-MM-DD): {text[:40]!r}") from None
+
+
+def parse_uuid(text: str, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise CliError(f"{field}: not an id: {text[:40]!r}") from None
+
+
+def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Service errors become one line on stderr and an exit code, never a traceback."""
+    def wrapper(args: argparse.Namespace) -> int:
+        from vipdesk.services.auth import PermissionDenied
+        from vipdesk.services.records import MemberNotFound
+
+        try:
+            return run(args)
+        except CliError as exc:
+            return fail(str(exc), exc.code)
+        except MemberNotFound as exc:
+            return fail(str(exc), 1)
+        except (PermissionDenied, ValueError) as exc:
+            return fail(str(exc), 2)
+    return wrapper
+
+
+def when(value: Any) -> str:
+    """A UTC timestamp as the desk reads it: local time, minutes."""
+    from zoneinfo import ZoneInfo
+
+    from vipdesk.services.clock import DEFAULT_TZ
+
+    return value.astimezone(ZoneInfo(DEFAULT_TZ)).strftime("%Y-%m-%d %H:%M") if value else "-"
