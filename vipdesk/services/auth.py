@@ -53,6 +53,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "complaint.compensate": frozenset({"manager"}),
     "homevisit.log.own": frozenset({"manager", "advisor"}),
     "care.log.own": DESK,
+    "card.issue": ALL,  # print a welcome card (and log it as a care contact)
     "survey.record.own": DESK,
     "points.earn": frozenset({"staff", "manager"}),
     "points.redeem": DESK,
