@@ -1,0 +1,300 @@
+"""The daily care list: each rule on its boundary days, carry-over, closing, keys."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from vipdesk.db import unit_of_work
+from vipdesk.models import CareContact, Complaint, ComplaintEvent, Member, Purchase, Visit
+from vipdesk.services.auth import Actor, PermissionDenied
+from vipdesk.services.carelist import CareList, CareListService, add_months, seed_templates
+from vipdesk.services.clock import FixedClock
+from vipdesk.services.members import NewMember, add_member
+from vipdesk.services.tiers import load_tier_table
+
+SH = ZoneInfo("Asia/Shanghai")
+D = date(2026, 11, 25)
+MANAGER = Actor(None, "manager", "经理")
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def noon(day: date) -> datetime:
+    return datetime.combine(day, time(12), SH).astimezone(UTC)
+
+
+class Desk:
+    """A care-list test bench: members, history and builds on chosen days."""
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self.clock = FixedClock(noon(D))
+        with factory() as s:
+            self.svc = CareListService(load_tier_table(s), self.clock)
+        with unit_of_work(factory) as s:
+            seed_templates(s)
+        self.n = 0
+
+    def member(self, birthday: date | None = None, joined: datetime = LONG_AGO,
+               gender: str = "F", language: str = "zh", advisor: uuid.UUID | None = None,
+               ) -> uuid.UUID:
+        self.n += 1
+        with unit_of_work(self.factory) as s:
+            m = add_member(s, NewMember(member_no=f"C{self.n:05d}", name_zh="李娜",
+                                        name_latin="Li Na", gender=gender, birthday=birthday,
+                                        language=language, advisor_id=advisor))
+            m.created_at = joined
+            return m.id
+
+    def purchase(self, member_id: uuid.UUID, at: datetime, yuan: int = 1000,
+                 delivered: datetime | None = None) -> None:
+        with unit_of_work(self.factory) as s:
+            s.add(Purchase(member_id=member_id, occurred_at=at, amount_cents=yuan * 100,
+                           description="腕表", delivered_at=delivered))
+
+    def visit(self, member_id: uuid.UUID, day: date) -> None:
+        with unit_of_work(self.factory) as s:
+            s.add(Visit(member_id=member_id, checked_in_at=noon(day)))
+
+    def build(self, day: date = D, actor: Actor = MANAGER) -> CareList:
+        self.clock.at = max(self.clock.at, noon(day)) if day >= D else noon(day)
+        with unit_of_work(self.factory) as s:
+            return self.svc.build(s, actor, day)
+
+    def kinds(self, day: date, member_id: uuid.UUID) -> dict[str, str]:
+        return {i.kind: i.status for i in self.build(day).items if i.member_id == member_id}
+
+    def contact(self, task_key: str, member_id: uuid.UUID, at: datetime) -> None:
+        with unit_of_work(self.factory) as s:
+            s.add(CareContact(member_id=member_id, kind="callback", channel="phone", at=at,
+                              task_key=task_key))
+
+
+@pytest.fixture
+def desk(factory: sessionmaker[Session]) -> Desk:
+    return Desk(factory)
+
+
+# -- birthdays ---------------------------------------------------------------------------
+
+def test_birthday_three_days_ahead_not_four(desk: Desk) -> None:
+    on_28th = desk.member(date(1980, 11, 28))
+    on_29th = desk.member(date(1980, 11, 29))
+    items = desk.build(D).items
+    assert [(i.member_id, i.status) for i in items if i.kind == "birthday"] == [(on_28th, "due")]
+    assert desk.kinds(D + timedelta(days=1), on_29th) == {"birthday": "due"}
+
+
+def test_a_closed_desk_catches_up_six_days_not_seven(desk: Desk) -> None:
+    six = desk.member(date(1980, 11, 22))  # greeting was due 19 Nov (6 days ago)
+    seven = desk.member(date(1980, 11, 21))  # due 18 Nov: beyond the catch-up window
+    items = {i.member_id: i for i in desk.build(D).items if i.kind == "birthday"}
+    assert set(items) == {six} and seven not in items
+    assert items[six].status == "overdue" and items[six].days_overdue == 6
+
+
+def test_29_february_birthday_is_kept_on_the_28th_in_common_years(desk: Desk) -> None:
+    leapling = desk.member(date(1988, 2, 29))
+    assert desk.kinds(date(2027, 2, 25), leapling) == {"birthday": "due"}
+    item = next(i for i in desk.build(date(2027, 2, 25)).items if i.member_id == leapling)
+    assert item.context["birthday"] == "2027-02-28"
+    assert desk.kinds(date(2028, 2, 25), leapling) == {}
+    assert desk.kinds(date(2028, 2, 26), leapling) == {"birthday": "due"}
+
+
+def test_birthday_on_a_festival_gets_the_holiday_wording(desk: Desk) -> None:
+    zh = desk.member(date(1970, 9, 25))
+    en = desk.member(date(1971, 9, 25), gender="M", language="en")
+    items = {i.member_id: i for i in desk.build(date(2026, 9, 22)).items}  # 中秋 2026-09-25
+    assert "中秋节" in items[zh].message and items[zh].message.startswith("李女士")
+    assert "Mid-Autumn Festival" in items[en].message and "Mr Na" in items[en].message
+    plain = {i.member_id: i for i in desk.build(date(2027, 9, 22)).items}  # 中秋 2027-09-15
+    assert "中秋" not in plain[zh].message and "生日快乐" in plain[zh].message
+
+
+# -- purchases -----------------------------------------------------------------------------
+
+def test_first_purchase_anniversary_only_for_the_first(desk: Desk) -> None:
+    first = desk.member()
+    desk.purchase(first, noon(date(2025, 11, 25)))
+    desk.purchase(first, noon(date(2026, 3, 1)))
+    repeat = desk.member()
+    desk.purchase(repeat, noon(date(2024, 5, 1)))
+    desk.purchase(repeat, noon(date(2025, 11, 25)))
+    tomorrow = desk.member()
+    desk.purchase(tomorrow, noon(date(2025, 11, 26)))
+    assert desk.kinds(D, first).get("anniversary") == "due"
+    assert "anniversary" not in desk.kinds(D, repeat)
+    assert "anniversary" not in desk.kinds(D, tomorrow)
+
+
+@pytest.mark.parametrize(("bought", "kind"), [
+    (date(2026, 11, 22), "callback_3d"), (date(2026, 8, 25), "callback_3m"),
+    (date(2026, 5, 25), "callback_6m")])
+def test_callbacks_on_their_day(desk: Desk, bought: date, kind: str) -> None:
+    m = desk.member()
+    desk.purchase(m, noon(bought))
+    assert desk.kinds(D - timedelta(days=1), m) == {}
+    assert desk.kinds(D, m) == {kind: "due"}
+
+
+def test_callback_counts_from_delivery(desk: Desk) -> None:
+    m = desk.member()
+    desk.purchase(m, noon(date(2026, 11, 1)), delivered=noon(date(2026, 11, 22)))
+    assert desk.kinds(D, m) == {"callback_3d": "due"}
+
+
+def test_three_months_after_30_november_is_28_february(desk: Desk) -> None:
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    m = desk.member()
+    desk.purchase(m, noon(date(2026, 11, 30)))
+    assert desk.kinds(date(2027, 2, 27), m) == {}
+    assert desk.kinds(date(2027, 2, 28), m) == {"callback_3m": "due"}
+
+
+# -- new members ----------------------------------------------------------------------------
+
+def test_new_member_first_call_due_within_three_days(desk: Desk) -> None:
+    today = desk.member(joined=noon(D))
+    three = desk.member(joined=noon(D - timedelta(days=3)))
+    four = desk.member(joined=noon(D - timedelta(days=4)))
+    ten = desk.member(joined=noon(D - timedelta(days=10)))
+    assert desk.kinds(D, today) == {"welcome_call": "upcoming"}
+    assert desk.kinds(D, three) == {"welcome_call": "due"}
+    assert desk.kinds(D, four) == {"welcome_call": "overdue"}
+    assert desk.kinds(D, ten) == {}
+
+
+# -- complaints -----------------------------------------------------------------------------
+
+def complaint(desk: Desk, member_id: uuid.UUID, received: datetime) -> uuid.UUID:
+    with unit_of_work(desk.factory) as s:
+        c = Complaint(member_id=member_id, received_at=received, description="等候太久",
+                      category="service", severity="minor", state="received")
+        s.add(c)
+        s.flush()
+        s.add(ComplaintEvent(complaint_id=c.id, to_state="received", at=received))
+        return c.id
+
+
+def move(desk: Desk, complaint_id: uuid.UUID, state: str, at: datetime) -> None:
+    with unit_of_work(desk.factory) as s:
+        s.get_one(Complaint, complaint_id).state = state
+        s.add(ComplaintEvent(complaint_id=complaint_id, to_state=state, at=at))
+
+
+def test_complaint_contact_is_overdue_after_30_minutes_and_closes_when_contacted(
+        desk: Desk) -> None:
+    m = desk.member()
+    received = noon(D)
+    cid = complaint(desk, m, received)
+    desk.clock.at = received + timedelta(minutes=29)
+    assert desk.kinds(D, m) == {"complaint_contact": "due"}
+    desk.clock.at = received + timedelta(minutes=31)
+    assert desk.kinds(D, m) == {"complaint_contact": "overdue"}
+    move(desk, cid, "contacted", received + timedelta(minutes=40))
+    assert desk.kinds(D, m) == {"complaint_contact": "done"}
+    assert desk.kinds(D + timedelta(days=1), m) == {}
+
+
+def test_complaint_follow_up_three_days_after_resolution(desk: Desk) -> None:
+    m = desk.member()
+    cid = complaint(desk, m, noon(D) - timedelta(hours=5))
+    move(desk, cid, "contacted", noon(D) - timedelta(hours=4))
+    move(desk, cid, "resolved", noon(D))
+    assert desk.kinds(D, m) == {"complaint_followup": "upcoming"}
+    assert desk.kinds(D + timedelta(days=3), m) == {"complaint_followup": "due"}
+    assert desk.kinds(D + timedelta(days=4), m) == {"complaint_followup": "overdue"}
+    move(desk, cid, "followed_up", noon(D + timedelta(days=4)))
+    assert desk.kinds(D + timedelta(days=4), m) == {"complaint_followup": "done"}
+
+
+# -- churn ------------------------------------------------------------------------------------
+
+def visits(desk: Desk, member_id: uuid.UUID, *days_ago: int) -> None:
+    for n in days_ago:
+        desk.visit(member_id, D - timedelta(days=n))
+
+
+def test_silence_beyond_twice_the_usual_cadence(desk: Desk) -> None:
+    on_edge = desk.member()
+    visits(desk, on_edge, 200, 150, 100)  # every 50 days, silent 100 = 2 × cadence
+    beyond = desk.member()
+    visits(desk, beyond, 201, 151, 101)  # silent 101
+    recent = desk.member()
+    visits(desk, recent, 100, 70, 40)  # every 30 days, silent 40 < 60 minimum
+    assert "churn_silence" not in desk.kinds(D, on_edge)
+    assert desk.kinds(D, beyond) == {"churn_silence": "due"}
+    assert "churn_silence" not in desk.kinds(D, recent)
+
+
+def test_spend_falling_below_half_of_the_previous_year(desk: Desk) -> None:
+    falling, half = desk.member(), desk.member()
+    for m, recent in ((falling, 49_999), (half, 50_000)):
+        desk.purchase(m, noon(D - timedelta(days=500)), yuan=100_000)
+        desk.purchase(m, noon(D - timedelta(days=100)), yuan=recent)
+    assert "churn_spend" in desk.kinds(D, falling)
+    assert "churn_spend" not in desk.kinds(D, half)
+
+
+def test_tier_at_risk_when_qualifying_spend_expires_within_30_days(desk: Desk) -> None:
+    risky, safe, overridden = desk.member(), desk.member(), desk.member()
+    desk.purchase(risky, noon(D - timedelta(days=340)), yuan=60_000)
+    desk.purchase(safe, noon(D - timedelta(days=330)), yuan=60_000)
+    desk.purchase(overridden, noon(D - timedelta(days=340)), yuan=60_000)
+    with unit_of_work(desk.factory) as s:
+        s.get_one(Member, overridden).tier_override_code = "senior"
+    assert desk.kinds(D, risky) == {"tier_risk": "due"}
+    assert desk.kinds(D, safe) == {}
+    assert desk.kinds(D, overridden) == {}
+    item = next(i for i in desk.build(D).items if i.member_id == risky)
+    assert "高级会员" in item.message
+
+
+# -- carry-over, closing, keys, permissions --------------------------------------------------
+
+def test_undone_task_carries_over_until_a_contact_closes_it(desk: Desk) -> None:
+    m = desk.member(date(1980, 11, 28))
+    first = desk.build(D)
+    assert first.created >= 1
+    (task,) = [i for i in first.items if i.member_id == m]
+    assert task.task_key == f"birthday:{m}:2026"
+    later = desk.build(D + timedelta(days=5))
+    (carried,) = [i for i in later.items if i.member_id == m]
+    assert carried.status == "overdue" and carried.days_overdue == 5
+    desk.contact(task.task_key, m, noon(D + timedelta(days=6)))
+    assert desk.kinds(D + timedelta(days=6), m) == {"birthday": "done"}
+    assert desk.kinds(D + timedelta(days=7), m) == {}
+
+
+def test_an_undone_task_lapses_after_the_carry_over_limit(desk: Desk) -> None:
+    m = desk.member(date(1980, 11, 28))
+    desk.build(D)
+    assert desk.kinds(D + timedelta(days=30), m) == {"birthday": "overdue"}
+    assert desk.kinds(D + timedelta(days=31), m) == {}
+
+
+def test_rebuilding_creates_nothing_new(desk: Desk) -> None:
+    desk.member(date(1980, 11, 28))
+    assert desk.build(D).created == 1
+    assert desk.build(D).created == 0
+
+
+def test_advisor_sees_own_members_and_staff_none(desk: Desk) -> None:
+    from vipdesk.models import Staff
+
+    with unit_of_work(desk.factory) as s:
+        adv = Staff(staff_no="A1", name="顾问", role="advisor")
+        s.add(adv)
+        s.flush()
+        adv_id = adv.id
+    mine = desk.member(date(1980, 11, 28), advisor=adv_id)
+    desk.member(date(1981, 11, 28))
+    items = desk.build(D, Actor(adv_id, "advisor", "顾问")).items
+    assert [i.member_id for i in items] == [mine]
+    with pytest.raises(PermissionDenied):
+        desk.build(D, Actor(None, "staff", "前台"))

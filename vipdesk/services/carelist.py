@@ -1,0 +1,498 @@
+"""The daily care list (每日问候任务, SPEC §7): today's greetings, callbacks, deadlines and
+churn warnings, built from the rules in `resources/defaults/care_templates.toml`.
+
+How it stays fast and never forgets a task:
+- every rule is a set-based range scan on an indexed date column (birthdays by their
+  month-day key, purchases by time, members by join time, open complaints by state);
+  only churn needs an aggregate, over two years of purchases and visits;
+- each task has a stable `task_key` ("birthday:<member>:2026"); the first build that
+  sees it stores it in `care_tasks`, so an undone task carries over (overdue) even after
+  the rule stops matching, until a care contact with that key is logged;
+- each rule looks back `catch_up_days`, so a desk closed over a long weekend still gets
+  the birthdays it missed (as overdue), and never creates a task twice.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from vipdesk.models import (
+    CareContact,
+    CareTask,
+    CareTemplate,
+    Complaint,
+    ComplaintEvent,
+    Member,
+    Purchase,
+    Visit,
+)
+from vipdesk.models.lounge import birthday_md
+from vipdesk.resources import resource
+from vipdesk.services import auth
+from vipdesk.services.auth import Actor
+from vipdesk.services.clock import DEFAULT_TZ, Clock
+from vipdesk.services.festivals import festival_on
+from vipdesk.services.tiers import TierTable
+
+TASK_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4e52-9a0c-5d8e7f6a1b24")
+CONTACT_PENDING = frozenset({"received"})
+FOLLOWUP_PENDING = frozenset({"resolved"})
+
+
+@dataclass(frozen=True)
+class CareRules:
+    birthday_days_ahead: int = 3
+    anniversary_years: int = 1
+    callback_days: int = 3
+    callback_months: tuple[int, ...] = (3, 6)
+    welcome_call_days: int = 3
+    complaint_contact_minutes: int = 30
+    complaint_followup_days: int = 3
+    catch_up_days: int = 7
+    carry_over_days: int = 30
+    churn_cadence_factor: float = 2.0
+    churn_min_silence_days: int = 60
+    churn_min_visits: int = 3
+    spend_drop_ratio: float = 0.5
+    spend_drop_min_previous_yuan: int = 20000
+    tier_risk_horizon_days: int = 30
+
+
+def load_defaults() -> tuple[CareRules, dict[tuple[str, str], str]]:
+    """The shipped rules and templates ((kind, language) → text)."""
+    with resource("defaults", "care_templates.toml").open("rb") as fh:
+        data = tomllib.load(fh)
+    raw = dict(data.get("rules", {}))
+    raw["callback_months"] = tuple(raw.get("callback_months", (3, 6)))
+    templates = {(t["kind"], lang): t[lang] for t in data.get("template", [])
+                 for lang in ("zh", "en") if lang in t}
+    return CareRules(**raw), templates
+
+
+def seed_templates(session: Session) -> None:
+    """Install the default message templates if the database has none (idempotent)."""
+    if session.scalar(select(func.count()).select_from(CareTemplate)):
+        return
+    for (kind, language), text in load_defaults()[1].items():
+        session.add(CareTemplate(kind=kind, language=language, text=text))
+
+
+# -- dates -------------------------------------------------------------------------------
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months later, clamped to the month's end (30 Nov + 3 months = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    next_first = date(year + month // 12, month % 12 + 1, 1)
+    return date(year, month, min(day.day, (next_first - timedelta(days=1)).day))
+
+
+def add_years(day: date, years: int) -> date:
+    return add_months(day, 12 * years)
+
+
+def utc_range(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """[first 00:00, last+1 00:00) local, in UTC."""
+    start = datetime.combine(first, time(0), tz).astimezone(UTC)
+    end = datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return start, end
+
+
+# -- what the list shows ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CareItem:
+    task_key: str
+    kind: str
+    member_id: uuid.UUID
+    member_no: str
+    name: str
+    tier_code: str | None
+    advisor_id: uuid.UUID | None
+    due_on: date
+    due_at: datetime | None
+    status: str  # overdue / due / upcoming / done
+    days_overdue: int
+    message: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CareList:
+    day: date
+    items: list[CareItem]
+    created: int  # tasks this build discovered
+
+    @property
+    def open_items(self) -> list[CareItem]:
+        return [i for i in self.items if i.status != "done"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    task_key: str
+    kind: str
+    member_id: uuid.UUID
+    due_on: date
+    due_at: datetime | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class CareListService:
+    def __init__(self, tiers: TierTable, clock: Clock | None = None,
+                 rules: CareRules | None = None, tz: str = DEFAULT_TZ) -> None:
+        self.tiers = tiers
+        self.clock = clock or Clock()
+        self.rules = rules or load_defaults()[0]
+        self.tz = ZoneInfo(tz)
+
+    def build(self, session: Session, actor: Actor, day: date | None = None) -> CareList:
+        """Discover the day's tasks, close the done ones, list what is open (one unit of
+        work; the caller commits). Advisors see only their own members."""
+        auth.require(actor, "care.view")
+        day = day or self.clock.today(self.tz.key)
+        created = self.store(session, day, self.candidates(session, day))
+        self.close_done(session)
+        advisor = actor.staff_id if actor.role == "advisor" else None
+        return CareList(day, self.listing(session, day, advisor), created)
+
+    # -- discovering ------------------------------------------------------------------
+
+    def candidates(self, session: Session, day: date) -> list[Candidate]:
+        found: list[Candidate] = []
+        for rule in (self.birthdays, self.anniversaries, self.callbacks, self.welcome_calls,
+                     self.complaint_deadlines, self.churn_silence, self.churn_spend):
+            found.extend(rule(session, day))
+        return found
+
+    def _window(self, day: date) -> tuple[date, date]:
+        """Due dates a build of `day` may create: the catch-up days up to today."""
+        return day - timedelta(days=self.rules.catch_up_days - 1), day
+
+    def birthdays(self, session: Session, day: date) -> Iterator[Candidate]:
+        ahead = self.rules.birthday_days_ahead
+        first, last = self._window(day)
+        on_key: dict[int, date] = {}
+        for n in range((last - first).days + 1):
+            birthday = first + timedelta(days=n + ahead)
+            on_key[birthday.month * 100 + birthday.day] = birthday
+            if birthday.month == 2 and birthday.day == 28 and not _leap(birthday.year):
+                on_key[229] = birthday  # 29 February birthdays are kept on the 28th
+        rows = session.execute(select(Member.id, Member.birthday_md).where(
+            Member.birthday_md.in_(sorted(on_key)), Member.erased_at.is_(None)))
+        for member_id, md in rows:
+            birthday = on_key[md or 0]
+            festival = festival_on(birthday)
+            yield Candidate(f"birthday:{member_id}:{birthday.year}", "birthday", member_id,
+                            birthday - timedelta(days=ahead), context={
+                                "birthday": birthday.isoformat(),
+                                "festival": festival.name_zh if festival else None,
+                                "festival_en": festival.name_en if festival else None})
+
+    def anniversaries(self, session: Session, day: date) -> Iterator[Candidate]:
+        years = self.rules.anniversary_years
+        first, last = self._window(day)
+        start, end = utc_range(add_years(first, -years) - timedelta(days=1),
+                               add_years(last, -years) + timedelta(days=1), self.tz)
+        before = aliased(Purchase)
+        earlier = select(before.id).where(before.member_id == Purchase.member_id,
+                                          before.occurred_at < start)
+        rows = session.execute(
+            select(Purchase.member_id, func.min(Purchase.occurred_at))
+            .join(Member, Member.id == Purchase.member_id)
+            .where(Purchase.occurred_at >= start, Purchase.occurred_at < end,
+                   Member.erased_at.is_(None), ~earlier.exists())
+            .group_by(Purchase.member_id))
+        for member_id, first_at in rows:
+            bought = first_at.astimezone(self.tz).date()
+            due = add_years(bought, years)
+            if first <= due <= last:
+                yield Candidate(f"anniversary:{member_id}:{due.year}", "anniversary", member_id,
+                                due, context={"purchase_date": bought.isoformat()})
+
+    def callbacks(self, session: Session, day: date) -> Iterator[Candidate]:
+        """3 days, 3 months and 6 months after a purchase, counted from its delivery when
+        it was delivered; one call per member, kind and day however many items."""
+        offsets = [("callback_3d", self.rules.callback_days, 0)]
+        offsets += [(f"callback_{m}m", 0, m) for m in self.rules.callback_months]
+        first, last = self._window(day)
+        for kind, days, months in offsets:
+            # month ends clamp (29, 30, 31 Nov + 3 months = 28 Feb): pad, then filter exactly
+            start, end = utc_range(_shift(first, -days, -months) - timedelta(days=3),
+                                   _shift(last, -days, -months) + timedelta(days=3), self.tz)
+            rows = session.execute(
+                select(Purchase.member_id, Purchase.occurred_at, Purchase.delivered_at,
+                       Purchase.description)
+                .where(or_(and_(Purchase.occurred_at >= start, Purchase.occurred_at < end),
+                           and_(Purchase.delivered_at >= start, Purchase.delivered_at < end))))
+            for member_id, occurred, delivered, what in rows:
+                ref = (delivered or occurred).astimezone(self.tz).date()
+                due = _shift(ref, days, months)
+                if first <= due <= last:
+                    yield Candidate(f"{kind}:{member_id}:{ref.isoformat()}", kind, member_id,
+                                    due, context={"purchase": what or "",
+                                                  "purchase_date": ref.isoformat()})
+
+    def welcome_calls(self, session: Session, day: date) -> Iterator[Candidate]:
+        """A new member's first call, due within `welcome_call_days` of joining; listed
+        from the day they join."""
+        days = self.rules.welcome_call_days
+        first, _ = self._window(day)
+        start, end = utc_range(first - timedelta(days=days), day, self.tz)
+        rows = session.execute(select(Member.id, Member.created_at).where(
+            Member.created_at >= start, Member.created_at < end, Member.erased_at.is_(None)))
+        for member_id, joined_at in rows:
+            joined = joined_at.astimezone(self.tz).date()
+            yield Candidate(f"welcome_call:{member_id}", "welcome_call", member_id,
+                            joined + timedelta(days=days),
+                            context={"joined": joined.isoformat()})
+
+    def complaint_deadlines(self, session: Session, day: date) -> Iterator[Candidate]:
+        """Contact within 30 minutes of receipt; follow up within 3 days of resolution."""
+        minutes = timedelta(minutes=self.rules.complaint_contact_minutes)
+        rows = session.execute(select(Complaint.id, Complaint.member_id, Complaint.received_at,
+                                      Complaint.state, Complaint.description)
+                               .where(Complaint.state.in_(CONTACT_PENDING | FOLLOWUP_PENDING)))
+        for complaint_id, member_id, received, state, text in rows:
+            context = {"complaint_id": str(complaint_id), "complaint": (text or "")[:80],
+                       "since": received.isoformat()}
+            if state in CONTACT_PENDING:
+                due_at = received + minutes
+                yield Candidate(f"complaint_contact:{complaint_id}", "complaint_contact",
+                                member_id, due_at.astimezone(self.tz).date(), due_at, context)
+                continue
+            resolved = _resolved_at(session, complaint_id) or received
+            context["since"] = resolved.isoformat()
+            due_at = resolved + timedelta(days=self.rules.complaint_followup_days)
+            key = f"complaint_followup:{complaint_id}:{resolved.astimezone(self.tz).date()}"
+            yield Candidate(key, "complaint_followup", member_id,
+                            due_at.astimezone(self.tz).date(), due_at, context)
+
+    def churn_silence(self, session: Session, day: date) -> Iterator[Candidate]:
+        """Silent much longer than their usual gap between visits (two-year cadence)."""
+        r = self.rules
+        start, today_end = utc_range(day - timedelta(days=730), day, self.tz)
+        quiet_since = today_end - timedelta(days=r.churn_min_silence_days)
+        last_visit = func.max(Visit.checked_in_at)
+        rows = session.execute(
+            select(Visit.member_id, func.count(), func.min(Visit.checked_in_at), last_visit)
+            .where(Visit.checked_in_at >= start, Visit.checked_in_at < today_end)
+            .group_by(Visit.member_id)
+            .having(func.count() >= r.churn_min_visits, last_visit < quiet_since))
+        for member_id, count, first_at, last_at in rows:
+            first_at, last_at = _aware(first_at), _aware(last_at)
+            cadence = (last_at - first_at).days / (count - 1)
+            silent = (day - last_at.astimezone(self.tz).date()).days
+            if silent > max(r.churn_cadence_factor * cadence, r.churn_min_silence_days):
+                last = last_at.astimezone(self.tz).date()
+                yield Candidate(f"churn_silence:{member_id}:{last.isoformat()}",
+                                "churn_silence", member_id, day,
+                                context={"days_silent": silent, "cadence_days": round(cadence)})
+
+    def churn_spend(self, session: Session, day: date) -> Iterator[Candidate]:
+        """Spend falling sharply (12 months vs the 12 before) and tiers lapsing within the
+        horizon: one pass over two years of purchases."""
+        r = self.rules
+        _, now = utc_range(day, day, self.tz)
+        year_ago, two_years = now - timedelta(days=365), now - timedelta(days=730)
+        horizon = year_ago + timedelta(days=r.tier_risk_horizon_days)
+        amount = Purchase.amount_cents
+        s12 = func.sum(case((Purchase.occurred_at >= year_ago, amount), else_=0))
+        prev = func.sum(case((Purchase.occurred_at < year_ago, amount), else_=0))
+        keep = func.sum(case((Purchase.occurred_at >= horizon, amount), else_=0))
+        dropping = and_(prev >= r.spend_drop_min_previous_yuan * 100,
+                        s12 < prev * r.spend_drop_ratio)
+        lapsing = [and_(s12 >= t.min_spend_cents, keep < t.min_spend_cents)
+                   for t in self.tiers.tiers]
+        rows = session.execute(
+            select(Purchase.member_id, s12, prev, keep)
+            .where(Purchase.occurred_at >= two_years, Purchase.occurred_at < now)
+            .group_by(Purchase.member_id).having(or_(dropping, *lapsing)))
+        yield from self._spend_candidates(session, day, list(rows))
+
+    def _spend_candidates(self, session: Session, day: date,
+                          rows: list[Any]) -> Iterator[Candidate]:
+        r = self.rules
+        overridden = _overridden(session, [row[0] for row in rows])
+        quarter = f"{day.year}Q{(day.month - 1) // 3 + 1}"
+        for member_id, s12, prev, keep in rows:
+            if prev >= r.spend_drop_min_previous_yuan * 100 and s12 < prev * r.spend_drop_ratio:
+                yield Candidate(f"churn_spend:{member_id}:{quarter}", "churn_spend", member_id,
+                                day, context={"spend_12m": f"{s12 // 100:,}",
+                                              "spend_prev": f"{prev // 100:,}"})
+            now_tier, later = self.tiers.for_spend(s12), self.tiers.for_spend(keep)
+            if now_tier and now_tier != later and member_id not in overridden:
+                key = f"tier_risk:{member_id}:{now_tier.code}:{day:%Y-%m}"
+                yield Candidate(key, "tier_risk", member_id, day, context={
+                    "tier": now_tier.name_zh, "tier_after": later.name_zh if later else "普通会员"})
+
+    # -- remembering ------------------------------------------------------------------
+
+    def store(self, session: Session, day: date, found: Iterable[Candidate]) -> int:
+        """Insert the tasks not seen before; returns how many were new."""
+        fresh = {c.task_key: c for c in found}
+        known: set[str] = set()
+        keys = list(fresh)
+        for i in range(0, len(keys), 500):
+            known.update(session.scalars(select(CareTask.task_key)
+                                         .where(CareTask.task_key.in_(keys[i:i + 500]))))
+        for key in keys:
+            if key in known:
+                continue
+            c = fresh[key]
+            session.add(CareTask(id=uuid.uuid5(TASK_NAMESPACE, key), task_key=key,
+                                 member_id=c.member_id, kind=c.kind, generated_on=day,
+                                 due_on=c.due_on, due_at=c.due_at,
+                                 context=json.dumps(c.context, ensure_ascii=False)))
+        session.flush()
+        return len(fresh) - len(known)
+
+    def close_done(self, session: Session) -> int:
+        """Close open tasks that a care contact (or the complaint's progress) finished."""
+        done = session.execute(
+            select(CareTask, func.min(CareContact.at))
+            .join(CareContact, CareContact.task_key == CareTask.task_key)
+            .where(CareTask.closed_at.is_(None)).group_by(CareTask.id)).all()
+        for task, at in done:
+            task.closed_at, task.closed_by = _aware(at), "contact"
+        return len(done) + self._close_complaints(session)
+
+    def _close_complaints(self, session: Session) -> int:
+        tasks = session.scalars(select(CareTask).where(
+            CareTask.closed_at.is_(None),
+            CareTask.kind.in_(("complaint_contact", "complaint_followup")))).all()
+        closed = 0
+        for task in tasks:
+            context = json.loads(task.context or "{}")
+            complaint_id = uuid.UUID(context["complaint_id"])
+            pending = CONTACT_PENDING if task.kind == "complaint_contact" else FOLLOWUP_PENDING
+            state = session.scalar(select(Complaint.state).where(Complaint.id == complaint_id))
+            if state is None or state not in pending:
+                since = datetime.fromisoformat(context["since"])
+                task.closed_at = _moved_at(session, complaint_id, since) or self.clock.now()
+                task.closed_by = "complaint"
+                closed += 1
+        return closed
+
+    # -- listing ----------------------------------------------------------------------
+
+    def listing(self, session: Session, day: date,
+                advisor_id: uuid.UUID | None = None) -> list[CareItem]:
+        """Open tasks known by `day` (within the carry-over limit) and those done on it."""
+        day_start, day_end = utc_range(day, day, self.tz)
+        oldest = day - timedelta(days=self.rules.carry_over_days)
+        still_open = or_(CareTask.closed_at.is_(None), CareTask.closed_at >= day_end)
+        stmt = (select(CareTask, Member).join(Member, Member.id == CareTask.member_id)
+                .where(CareTask.generated_on <= day, Member.erased_at.is_(None),
+                       or_(and_(still_open, CareTask.due_on >= oldest),
+                           and_(CareTask.closed_at >= day_start, CareTask.closed_at < day_end))))
+        if advisor_id is not None:
+            stmt = stmt.where(Member.advisor_id == advisor_id)
+        templates = _templates(session)
+        items = [self._item(task, member, day, day_end, templates)
+                 for task, member in session.execute(stmt)]
+        order = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
+        return sorted(items, key=lambda i: (order[i.status], i.due_on, i.kind, i.member_no))
+
+    def _item(self, task: CareTask, member: Member, day: date, day_end: datetime,
+              templates: dict[tuple[str, str], str]) -> CareItem:
+        context = json.loads(task.context or "{}")
+        if task.closed_at is not None and task.closed_at < day_end:
+            status = "done"
+        elif task.due_on < day or (task.due_at is not None and task.due_at < self.clock.now()):
+            status = "overdue"
+        else:
+            status = "due" if task.due_on == day else "upcoming"
+        return CareItem(
+            task_key=task.task_key, kind=task.kind, member_id=member.id,
+            member_no=member.member_no, name=member.display_name,
+            tier_code=member.tier_override_code or member.tier_code,
+            advisor_id=member.advisor_id, due_on=task.due_on, due_at=task.due_at,
+            status=status, days_overdue=max((day - task.due_on).days, 0),
+            message=render(templates, task.kind, member, context), context=context)
+
+
+# -- messages ----------------------------------------------------------------------------
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"  # a template naming an unknown field shows it, never crashes
+
+
+def render(templates: dict[tuple[str, str], str], kind: str, member: Member,
+           context: dict[str, Any]) -> str:
+    language = "en" if member.language == "en" else "zh"
+    if kind == "birthday" and context.get("festival"):
+        kind = "birthday_festival"
+    text = templates.get((kind, language)) or templates.get((kind, "zh"), "")
+    values = _Blank(context)
+    values.update(honorific=honorific(member, language), name=member.display_name)
+    if language == "en" and context.get("festival_en"):
+        values["festival"] = context["festival_en"]
+    return text.format_map(values)
+
+
+def honorific(member: Member, language: str) -> str:
+    if language == "en":
+        title = {"F": "Ms", "M": "Mr"}.get(member.gender or "", "")
+        surname = (member.name_latin or "").split()[-1:] or [member.display_name]
+        return f"{title} {surname[0]}".strip()
+    title = {"F": "女士", "M": "先生"}.get(member.gender or "", "")
+    return member.name_zh[0] + title if member.name_zh and title else member.display_name
+
+
+def _templates(session: Session) -> dict[tuple[str, str], str]:
+    stored = {(t.kind, t.language): t.text for t in session.scalars(select(CareTemplate))}
+    return stored or load_defaults()[1]
+
+
+# -- small helpers -----------------------------------------------------------------------
+
+def _shift(day: date, days: int, months: int) -> date:
+    return add_months(day, months) + timedelta(days=days)
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def _aware(at: datetime) -> datetime:
+    # Aggregates (min/max) bypass the column type on SQLite and come back naive UTC.
+    if isinstance(at, str):
+        at = datetime.fromisoformat(at)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _overridden(session: Session, member_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    found: set[uuid.UUID] = set()
+    for i in range(0, len(member_ids), 500):
+        found.update(session.scalars(select(Member.id).where(
+            Member.id.in_(member_ids[i:i + 500]), Member.tier_override_code.is_not(None))))
+    return found
+
+
+def _resolved_at(session: Session, complaint_id: uuid.UUID) -> datetime | None:
+    at = session.scalar(select(func.max(ComplaintEvent.at)).where(
+        ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.to_state == "resolved"))
+    return _aware(at) if at else None
+
+
+def _moved_at(session: Session, complaint_id: uuid.UUID, since: datetime) -> datetime | None:
+    """When the complaint first moved on after `since` (its receipt or its resolution)."""
+    at = session.scalar(select(func.min(ComplaintEvent.at)).where(
+        ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.at > since))
+    return _aware(at) if at else None
+
+
+__all__ = ["CareItem", "CareList", "CareListService", "CareRules", "birthday_md", "render"]
