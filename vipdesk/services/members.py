@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -54,7 +56,22 @@ def validate(data: NewMember) -> list[str]:
         problems.append("gender: must be F or M")
     if data.email and ("@" not in data.email or len(data.email) > 254):
         problems.append("email: not an e-mail address")
-    return problems + _contact_problems(data)
+    return problems + _text_problems(data) + _contact_problems(data)
+
+
+_MEMBER_NO_CHARS = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _text_problems(data: NewMember) -> list[str]:
+    """Characters that would make a member unfindable or garble a screen or export."""
+    problems = []
+    if not _MEMBER_NO_CHARS.fullmatch(data.member_no or ""):
+        problems.append("member_no: letters, digits, '-' and '_' only")
+    for name, value in (("name", data.name_zh), ("name", data.name_latin),
+                        ("email", data.email)):
+        if value and any(unicodedata.category(c) == "Cc" for c in value):
+            problems.append(f"{name}: contains control characters")
+    return problems
 
 
 def _contact_problems(data: NewMember) -> list[str]:
