@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -32,21 +33,58 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
-def open_desk_db(path: Path | str, *, migrate: bool = True) -> Engine:
-    """The desk's engine, with the schema brought to the newest migration."""
+def open_desk_db(path: Path | str, *, migrate: bool = True, key: str | None = None) -> Engine:
+    """The desk's engine, with the schema brought to the newest migration.
+
+    `key` (64 hex digits, see `vipdesk.crypto`) opens an SQLCipher-encrypted file;
+    without it the file is plain SQLite (development and tests).
+    """
     if str(path) != ":memory:":
         Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(sqlite_url(path))
+    if key is None:
+        engine = make_engine(sqlite_url(path))
+    else:
+        engine = make_engine(sqlcipher_url(path, key), poolclass=QueuePool)
+    check_key(engine, Path(path).expanduser(), key)
     if migrate:
         upgrade(engine)
     return engine
+
+
+def sqlcipher_url(path: Path | str, key: str) -> URL:
+    """SQLAlchemy's pysqlcipher URL; the key travels as the (hidden) password."""
+    from vipdesk.crypto import raw_key_pragma_value
+
+    return URL.create("sqlite+pysqlcipher", password=raw_key_pragma_value(key),
+                      database=str(Path(path).expanduser()))
+
+
+def check_key(engine: Engine, path: Path, key: str | None) -> None:
+    """Fail at open, in words, when the key does not fit the file (not at first query)."""
+    from vipdesk.crypto import DatabaseKeyError, is_plain_sqlite
+
+    plain = is_plain_sqlite(path) if str(path) != ":memory:" else None
+    if plain is None:
+        return
+    if key is None and not plain:
+        raise DatabaseKeyError(f"{path} is encrypted: give its key file "
+                               "(db_key_file / VIPDESK_DB_KEY_FILE)")
+    if key is not None and plain:
+        raise DatabaseKeyError(f"{path} is a plain database: encrypt it first "
+                               "(vipdesk encrypt) or open it without a key")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
+    except exc.DatabaseError as error:
+        engine.dispose()
+        raise DatabaseKeyError(f"{path}: wrong key, or the file is damaged") from error
 
 
 def alembic_config(engine: Engine) -> Any:

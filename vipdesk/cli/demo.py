@@ -35,4 +35,15 @@ def run(args: argparse.Namespace) -> int:
                        progress=lambda i: print(f"  {i:,} members…", file=sys.stderr))
     print(f"demo database {path}: {stats.members:,} members, {stats.rows:,} rows "
           f"in {time.perf_counter() - start:.1f}s")
+    _demo_pins(engine)
     return 0
+
+
+def _demo_pins(engine: Any) -> None:
+    """Demo staff get the documented demo PIN so the sign-in screen can be tried."""
+    from vipdesk.db import session_factory, unit_of_work
+    from vipdesk.services.staff import DEMO_PIN, set_demo_pins
+
+    with unit_of_work(session_factory(engine)) as session:
+        count = set_demo_pins(session)
+    print(f"{count} demo staff accounts sign in with PIN {DEMO_PIN} (docs/security.md)")

@@ -1,5 +1,6 @@
 """The one schema shared by the desk (SQLite) and the central database (PostgreSQL)."""
 
+from vipdesk.models.audit import AuditEntry
 from vipdesk.models.base import Base, utcnow, uuid7
 from vipdesk.models.history import (
     CareContact,
@@ -21,6 +22,7 @@ from vipdesk.models.tiers import Tier, TierBenefit
 
 __all__ = [
     "ROLES",
+    "AuditEntry",
     "Base",
     "CareContact",
     "CareTask",

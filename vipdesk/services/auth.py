@@ -16,6 +16,8 @@ class Actor:
     role: str  # staff / manager / advisor / admin
     name: str
     store_id: uuid.UUID | None = None
+    staff_no: str = ""
+    desk: str = ""  # which desk (host / configured desk name) the audit log records
 
 
 # The desk itself (demo builder, imports run by an administrator from the shell).
@@ -36,6 +38,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.import": frozenset({"manager", "admin"}),
     "member.edit.own": frozenset({"manager", "advisor", "admin"}),
     "tier.override": frozenset({"manager"}),
+    "member.erase": frozenset({"manager", "admin"}),  # SPEC §10 erasure request
     # The manager's desk (SPEC §6, §7, §11): anyone at the desk queues an arriving VIP;
     # staff and managers run the board; the care list is for managers and advisors (an
     # advisor sees their own members); reports are the managers'.
@@ -46,6 +49,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "queue.finish": DESK,
     "care.view": frozenset({"manager", "advisor", "admin"}),
     "report.view": frozenset({"manager", "admin"}),
+    # Trust (SPEC §10): revealing a masked phone needs a reason and is audited; the
+    # private part of the file (family, lifestyle) is for the member's advisor and
+    # managers; the audit log is read by managers; accounts are the administrator's.
+    "member.reveal": ALL,
+    "member.private.own": frozenset({"manager", "advisor", "admin"}),
+    "audit.view": frozenset({"manager", "admin"}),
+    "audit.export": frozenset({"manager", "admin"}),
+    "staff.manage": frozenset({"admin"}),
     # Service history (visits, complaints, home visits, care contacts, surveys, points).
     "visit.log": DESK,
     "complaint.open": DESK,

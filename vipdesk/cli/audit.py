@@ -1,0 +1,100 @@
+"""`vipdesk audit list [--member Q] [--action A] [--json]`, `vipdesk audit export --out F.csv`.
+
+Reading the log from the shell acts as the system administrator; exporting it is itself
+written to the log. The CSV is written to a temporary file and renamed, so a failed
+export never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from vipdesk.cli.common import fail, open_db, print_json
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("audit", help="read or export the audit log")
+    verbs = p.add_subparsers(dest="verb", required=True)
+    lst = verbs.add_parser("list", parents=[parent], help="newest entries first")
+    lst.add_argument("--member", help="member number or id")
+    lst.add_argument("--action", help="e.g. member.view, member.reveal, staff.sign_in")
+    lst.add_argument("--limit", type=int, default=200)
+    lst.add_argument("--json", action="store_true")
+    exp = verbs.add_parser("export", parents=[parent], help="write the log as CSV")
+    exp.add_argument("--out", required=True, type=Path)
+    exp.add_argument("--member", help="member number or id")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vipdesk.crypto import DatabaseKeyError, KeyFileError
+
+    try:
+        return _export(args) if args.verb == "export" else _list(args)
+    except (LookupError, PermissionError, DatabaseKeyError, KeyFileError, OSError) as exc:
+        return fail(str(exc))
+
+
+def _actor() -> Any:
+    from vipdesk.services.auth import SYSTEM
+
+    return replace(SYSTEM, desk=f"cli@{socket.gethostname()}"[:64])
+
+
+def _member_id(session: Any, query: str | None) -> uuid.UUID | None:
+    from sqlalchemy import select
+
+    from vipdesk.models import Member
+
+    if not query:
+        return None
+    try:
+        return uuid.UUID(query)
+    except ValueError:
+        pass
+    found = session.scalar(select(Member.id).where(Member.member_no == query.strip().upper()))
+    if found is None:
+        raise LookupError(f"no member {query[:40]!r} (give a member number or id)")
+    return found  # type: ignore[no-any-return]
+
+
+def _list(args: argparse.Namespace) -> int:
+    from sqlalchemy.orm import Session
+
+    from vipdesk.services import audit
+
+    with Session(open_db(args)) as session:
+        rows = audit.entries(session, _actor(), _member_id(session, args.member),
+                             limit=args.limit, action=args.action)
+    if args.json:
+        print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r.at:%Y-%m-%d %H:%M:%S}Z\t{r.staff_no or '-'}\t{r.staff_name or '-'}\t"
+                  f"{r.desk or '-'}\t{r.action}\t{r.member_no or '-'}\t{r.detail}")
+    return 0 if rows else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    from vipdesk.db import session_factory, unit_of_work
+    from vipdesk.services import audit
+
+    out: Path = args.out.expanduser()
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        with unit_of_work(session_factory(open_db(args))) as session, \
+                tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+            count = audit.export_csv(session, _actor(), fh, _member_id(session, args.member))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    print(f"{count} audit entries written to {out}")
+    return 0
