@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from PIL import Image
 
 from vipdesk.printing.data import CardData
 
+CUPS_PDF_CONF = Path("/etc/cups/cups-pdf.conf")
 SAFE_MM = 3.0  # no text ink closer than this to any edge
 LONG_NAME = ("欧阳·Alexandra Constance Montgomery-Worthington 𪚥😀 爱新觉罗毓秀" * 2)[:60]
 
@@ -68,3 +71,32 @@ def ink_outside_safe_area(with_text: Image.Image, without: Image.Image, dpi: int
 def changed_pixels(with_text: Image.Image, without: Image.Image) -> int:
     a, b = with_text.tobytes(), without.tobytes()
     return sum(1 for i in range(0, len(a), 3) if abs(a[i] - b[i]) > 24)
+
+
+def cups_pdf_out_dir() -> Path:
+    """Where CUPS-PDF writes (`Out` in its config, ${HOME} expanded), default ~/PDF."""
+    out = "${HOME}/PDF"
+    if CUPS_PDF_CONF.exists():
+        for line in CUPS_PDF_CONF.read_text(errors="replace").splitlines():
+            match = re.match(r"^\s*Out\s+(\S+)", line)
+            if match:
+                out = match.group(1)
+    return Path(out.replace("${HOME}", str(Path.home()))).expanduser()
+
+
+def wait_for_output(job_id: str, since: float, timeout: float = 20.0) -> Path:
+    """The newest CUPS-PDF file for this job (names get suffixes like `-job_12`)."""
+    number = job_id.rsplit("-", 1)[-1]
+    folder = cups_pdf_out_dir()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if folder.is_dir():
+            found = [p for p in folder.glob("*.pdf")
+                     if p.stat().st_mtime >= since - 1 and p.stem.endswith(f"job_{number}")]
+            if found:
+                newest = max(found, key=lambda p: p.stat().st_mtime)
+                if newest.stat().st_size > 0:
+                    time.sleep(0.2)  # CUPS-PDF may still be closing the file
+                    return newest
+        time.sleep(0.1)
+    raise AssertionError(f"no CUPS-PDF output for job {job_id} in {folder} after {timeout} s")

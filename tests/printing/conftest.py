@@ -7,7 +7,6 @@ skipping it, so a broken setup cannot pass silently.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -22,9 +21,6 @@ from vipdesk.printing import cups
 
 # --import-mode=importlib puts no test folder on sys.path; the card tests share `cardkit`.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-CUPS_PDF_CONF = Path("/etc/cups/cups-pdf.conf")
-
 
 def _need(what: str) -> None:
     if os.environ.get("VIPDESK_REQUIRE_PG") == "1":
@@ -67,32 +63,3 @@ def cups_pdf_queue(cups_ready: None) -> Iterator[str]:
     yield name
     subprocess.run(["cancel", "-a", name], capture_output=True, timeout=10, check=False)
     subprocess.run(["lpadmin", "-x", name], capture_output=True, timeout=10, check=False)
-
-
-def cups_pdf_out_dir() -> Path:
-    """Where CUPS-PDF writes (`Out` in its config, ${HOME} expanded), default ~/PDF."""
-    out = "${HOME}/PDF"
-    if CUPS_PDF_CONF.exists():
-        for line in CUPS_PDF_CONF.read_text(errors="replace").splitlines():
-            match = re.match(r"^\s*Out\s+(\S+)", line)
-            if match:
-                out = match.group(1)
-    return Path(out.replace("${HOME}", str(Path.home()))).expanduser()
-
-
-def wait_for_output(job_id: str, since: float, timeout: float = 20.0) -> Path:
-    """The newest CUPS-PDF file for this job (names get suffixes like `-job_12`)."""
-    number = job_id.rsplit("-", 1)[-1]
-    folder = cups_pdf_out_dir()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if folder.is_dir():
-            found = [p for p in folder.glob("*.pdf")
-                     if p.stat().st_mtime >= since - 1 and p.stem.endswith(f"job_{number}")]
-            if found:
-                newest = max(found, key=lambda p: p.stat().st_mtime)
-                if newest.stat().st_size > 0:
-                    time.sleep(0.2)  # CUPS-PDF may still be closing the file
-                    return newest
-        time.sleep(0.1)
-    raise AssertionError(f"no CUPS-PDF output for job {job_id} in {folder} after {timeout} s")
