@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import pkgutil
 import sys
 from collections.abc import Sequence
-import pkgutil
 from importlib import import_module
 
 import vipdesk.cli

@@ -34,9 +34,11 @@ class DictTranslator(QTranslator):
         self.strings = table(lang)
 
     def translate(self, context: str, source: str, disambiguation: str | None = None,
-                  n: int = -1) -> str | None:
-        # None (a null QString) lets Qt fall back to the English source; "" would not.
-        return self.strings.get(source)
+                  n: int = -1) -> str:
+        # A missing entry answers with the English source. Not "" (Qt would show
+        # nothing) and not None: PySide 6.12 drops a reference to None on each such
+        # return, and the interpreter dies after a few thousand lookups.
+        return self.strings.get(source, source)
 
     def isEmpty(self) -> bool:
         return not self.strings
