@@ -9,19 +9,32 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import session_factory
-from vipdesk.models import Member, Store
+from vipdesk.models import Member, Staff, Store
+from vipdesk.services import complaints as complaint_rules
+from vipdesk.services import homevisits as homevisit_rules
+from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
-from vipdesk.services.clock import Clock
+from vipdesk.services.cards import CardService
+from vipdesk.services.clock import Clock, local_date
+from vipdesk.services.complaints import (
+    ComplaintDraft,
+    ComplaintService,
+    ComplaintView,
+    StepDraft,
+)
+from vipdesk.services.homevisits import HomeVisitDraft, HomeVisitRecord, HomeVisitService
 from vipdesk.services.lookup import LookupOutcome, LookupService
 from vipdesk.services.profile import MemberProfile, load_profile
 from vipdesk.services.tiers import TierTable, load_tier_table
 from vipdesk.services.timeline import TimelineEntry, timeline
+from vipdesk.services.validation import FieldError
+from vipdesk.services.visits import VisitDraft, VisitRecord, VisitService
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,11 @@ class Desk:
         with Session(engine) as session:
             self.tiers: TierTable = load_tier_table(session)
         self.lookup = LookupService(engine, self.tiers)
+        self.visits = VisitService(self.factory, self.clock)
+        self.complaints = ComplaintService(self.factory, self.clock)
+        self.home_visits = HomeVisitService(self.factory, self.clock)
+        self.cards = CardService(engine, tiers=self.tiers, clock=self.clock,
+                                 store_code=store_code)
 
     def info(self) -> DeskInfo:
         with self.factory() as s:
@@ -62,3 +80,51 @@ class Desk:
     ) -> list[TimelineEntry]:
         with self.factory() as s:
             return timeline(s, member_id, limit=limit, before=before, kinds=kinds)
+
+    # -- service history (issue 3): the window's forms call these ----------------------
+
+    def suggested_offer(self, member_id: uuid.UUID) -> str | None:
+        return self.visits.suggested_offer(member_id)
+
+    def validate_visit(self, draft: VisitDraft) -> list[FieldError]:
+        return visit_rules.validate_visit(draft)
+
+    def check_in(self, member_id: uuid.UUID, purpose: str | None,
+                 offered: str | None) -> VisitRecord:
+        return self.visits.check_in(self.actor, member_id, VisitDraft(purpose, offered))
+
+    def validate_complaint(self, draft: ComplaintDraft) -> list[FieldError]:
+        return complaint_rules.validate_complaint(draft, self.clock.now())
+
+    def open_complaint(self, member_id: uuid.UUID, draft: ComplaintDraft) -> ComplaintView:
+        return self.complaints.open(self.actor, member_id, draft)
+
+    def validate_step(self, draft: StepDraft, state: str, severity: str) -> list[FieldError]:
+        return complaint_rules.validate_step(draft, state, severity)
+
+    def advance_complaint(self, complaint_id: uuid.UUID, draft: StepDraft) -> ComplaintView:
+        return self.complaints.advance(self.actor, complaint_id, draft)
+
+    def open_complaints(self, member_id: uuid.UUID | None = None) -> list[ComplaintView]:
+        """Not yet closed, most urgent first; all members when `member_id` is None."""
+        return self.complaints.list_open(member_id=member_id, now=self.clock.now())
+
+    def overdue_complaints(self) -> list[ComplaintView]:
+        return self.complaints.overdue(self.clock.now())
+
+    def validate_home_visit(self, draft: HomeVisitDraft) -> list[FieldError]:
+        return homevisit_rules.validate_home_visit(draft, self.today())
+
+    def log_home_visit(self, member_id: uuid.UUID, draft: HomeVisitDraft) -> HomeVisitRecord:
+        return self.home_visits.log(self.actor, member_id, draft)
+
+    def today(self) -> date:
+        return local_date(self.clock.now(), self.home_visits.tz)
+
+    def advisors(self) -> list[tuple[uuid.UUID, str]]:
+        """Active advisors and managers, for the home-visit form's "advisor" choice."""
+        with self.factory() as s:
+            rows = s.execute(select(Staff.id, Staff.staff_no, Staff.name)
+                             .where(Staff.active, Staff.role.in_(("advisor", "manager")))
+                             .order_by(Staff.staff_no)).all()
+        return [(row.id, f"{row.staff_no} {row.name}") for row in rows]

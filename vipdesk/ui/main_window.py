@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self.results.sig_open_requested.connect(self.open_member)
         self.results.sig_back_to_search.connect(self.search.setFocus)
         self.card.timeline.sig_more_requested.connect(self._more_history)
+        self.card.sig_card_print_requested.connect(self.open_card_dialog)
         self.scanner = ScanDetector(self)
         app = QApplication.instance()
         if app is not None:
@@ -178,6 +179,21 @@ class MainWindow(QMainWindow):
         self.card.show_profile(profile, self.lang)
         self.pages.setCurrentWidget(self.card)
         self.sig_profile_shown.emit(profile)
+
+    def open_card_dialog(self, member_id: uuid.UUID) -> None:
+        from vipdesk.ui.printing import CardDialog
+
+        dialog = CardDialog(member_id, self.desk.cards, self.desk.actor, self.ops.query,
+                            parent=self)
+        dialog.sig_issued.connect(lambda _issued: self.reload_member(member_id))
+        dialog.setModal(True)
+        dialog.show()
+
+    def reload_member(self, member_id: uuid.UUID) -> None:
+        """Fetch the card again after a change (new visit, complaint step, printed card)."""
+        if member_id == self.current:
+            self.ops.query(lambda: self.desk.profile(member_id),
+                           lambda p: self._show_profile(member_id, p))
 
     def _more_history(self) -> None:
         member_id, cursor = self.current, self.card.timeline.cursor()
