@@ -101,7 +101,9 @@ def add_member(session: Session, data: NewMember) -> Member:
             seen.add(e164)
             member.phones.append(MemberPhone(e164=e164, suffix4=phones.suffix4(e164),
                                              is_primary=i == 0))
-    member.cards.extend(MemberCard(card_no=c.upper()) for c in dict.fromkeys(data.cards))
+    # Cards are stored upper-case: "a1" and "A1" are one card (found by the fuzz tests).
+    cards = dict.fromkeys(c.upper() for c in data.cards)
+    member.cards.extend(MemberCard(card_no=c) for c in cards)
     member.preferences.extend(Preference(tag=t, value=v) for t, v in data.preferences)
     session.add(member)
     session.flush()
