@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy import Connection, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vipdesk.models.base import Base, CreatedMixin, IdMixin
@@ -107,3 +107,14 @@ def _keep_birthday_md(target: Member, value: date | None, _old: Any, _initiator:
     # Every ORM write of a birthday keeps the derived key in step; bulk Core inserts
     # (the demo builder) fill it themselves.
     target.birthday_md = birthday_md(value)
+
+
+def fill_birthday_md(conn: Connection) -> None:
+    """Set the key for rows written by Core bulk inserts (the demo builder), in one
+    statement; the migration backfills existing databases the same way."""
+    if conn.dialect.name == "sqlite":
+        expr = "CAST(strftime('%m%d', birthday) AS INTEGER)"
+    else:
+        expr = "CAST(EXTRACT(MONTH FROM birthday) * 100 + EXTRACT(DAY FROM birthday) AS INTEGER)"
+    conn.execute(text(f"UPDATE members SET birthday_md = {expr} "
+                      "WHERE birthday IS NOT NULL AND birthday_md IS NULL"))

@@ -33,6 +33,7 @@ from vipdesk.models import (
     Store,
     Visit,
 )
+from vipdesk.models.lounge import fill_birthday_md
 from vipdesk.services import demo_data as words
 from vipdesk.services import phones
 from vipdesk.services.names import name_terms, pinyin_full
@@ -127,6 +128,8 @@ class DemoBuilder:
             if progress and i % 50_000 == 0:
                 progress(i)
         self.flush()
+        with self.engine.begin() as conn:  # bulk inserts bypass the ORM hook that sets it
+            fill_birthday_md(conn)
         self.stats.members = members
         return self.stats
 

@@ -1,0 +1,53 @@
+"""`vipdesk report NAME --out FILE.csv|FILE.pdf`: a manager report, exported."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from vipdesk.cli.common import open_db
+from vipdesk.cli.history_common import (
+    CliError,
+    add_staff_option,
+    guarded,
+    parse_date,
+    resolve_actor,
+)
+
+NAMES = ("lounge", "complaints", "care", "tiers", "satisfaction")
+
+
+def register(sub: Any, parent: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("report", parents=[parent], help="manager reports to CSV or PDF")
+    p.add_argument("name", choices=NAMES)
+    p.add_argument("--out", required=True, help="FILE.csv or FILE.pdf")
+    p.add_argument("--date", help="last day of the period, YYYY-MM-DD (default: today)")
+    p.add_argument("--days", type=int, default=30, help="length of the period (default 30)")
+    add_staff_option(p)
+    p.set_defaults(run=guarded(run))
+
+
+def run(args: argparse.Namespace) -> int:
+    from vipdesk.db import session_factory
+    from vipdesk.services.reports import ReportService, to_csv
+    from vipdesk.services.tiers import load_tier_table
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".csv", ".pdf"):
+        raise CliError("--out: the file name must end in .csv or .pdf")
+    day = parse_date(args.date, "--date") if args.date else None
+    engine = open_db(args)
+    factory = session_factory(engine)
+    actor = resolve_actor(engine, args.staff)
+    with factory() as s:
+        service = ReportService(factory, load_tier_table(s))
+    report = service.build(actor, args.name, day, args.days)
+    if out.suffix.lower() == ".csv":
+        to_csv(report, out)
+    else:
+        from vipdesk.printing.report_pdf import to_pdf
+
+        to_pdf(report, out)
+    print(f"{report.title} ({report.period}) → {out}")
+    return 0
