@@ -1,19 +1,26 @@
 """One query string → ranked members: phones in any writing, last 4 digits, cards,
 member numbers, scanned QR payloads, Chinese names (substring), Latin names and pinyin.
 
-Hot path: plain Core statements on one pooled connection, compiled once and cached by
-SQLAlchemy, so an exact phone or card lookup costs a couple of index seeks.
+Hot path: the statements below are compiled once to SQL text; on SQLite (the desk) each
+thread keeps one DBAPI connection from the engine and runs that text on a raw cursor, so
+an exact phone or card lookup costs a couple of index seeks plus ~tens of µs of Python
+(benchmarks/lookup.py: pool checkout and SQLAlchemy's result processing were ~5× the
+query itself). Other databases go through SQLAlchemy Core, same statements.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, select
+from sqlalchemy import Connection, Engine, Select, bindparam, select
+from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member, MemberCard, MemberPhone, MemberTerm
@@ -107,8 +114,83 @@ BY_IDS = select(*_HIT_COLUMNS).where(
 )
 
 
+_masked = lru_cache(maxsize=1 << 16)(phones.mask)  # phonenumbers.parse is ~20 µs a number
+
+
+@dataclass(frozen=True)
+class CompiledSql:
+    """A statement as the SQL text the driver receives, with its positional parameters."""
+
+    text: str
+    order: tuple[str, ...]
+    fixed: dict[str, Any]  # values compiled in (LIMIT, OFFSET)
+
+    @classmethod
+    def of(cls, statement: Select, dialect: Dialect) -> CompiledSql:  # type: ignore[type-arg]
+        compiled = statement.compile(dialect=dialect)
+        fixed = {name: bind.effective_value for name, bind in compiled.binds.items()
+                 if not bind.required}
+        return cls(compiled.string, tuple(compiled.positiontup or ()), fixed)
+
+    def params(self, given: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(given[k] if k in given else self.fixed[k] for k in self.order)
+
+
+class _RawRunner:
+    """SQLite fast path: compiled SQL text on this thread's own DBAPI connection.
+
+    Outside a transaction pysqlite reads in autocommit, so every query sees the newest
+    committed data (no snapshot is pinned by keeping the connection).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.compiled = {stmt: CompiledSql.of(stmt, engine.dialect)
+                         for stmt in (BY_CARD, BY_MEMBER_NO, BY_PHONE, BY_SUFFIX, TERMS)}
+        self.local = threading.local()
+        # BY_IDS with its expanding IN list written out per call (the list's length varies).
+        self.by_ids = CompiledSql.of(select(*_HIT_COLUMNS).where(_live), engine.dialect)
+
+    def cursor(self) -> Any:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = self.engine.raw_connection()
+        return conn.cursor()
+
+    def rows(self, statement: Select, **given: Any) -> list[Sequence[Any]]:  # type: ignore[type-arg]
+        sql = self.compiled[statement]
+        cur = self.cursor()
+        try:
+            return cur.execute(sql.text, sql.params(given)).fetchall()  # type: ignore[no-any-return]
+        finally:
+            cur.close()
+
+    def members(self, ids: list[Any]) -> list[Sequence[Any]]:
+        cur = self.cursor()
+        try:
+            marks = ",".join("?" * len(ids))
+            sql = f"{self.by_ids.text} AND members.id IN ({marks})"
+            return cur.execute(sql, self.by_ids.params({}) + tuple(ids)).fetchall()  # type: ignore[no-any-return]
+        finally:
+            cur.close()
+
+
+class _CoreRunner:
+    """Any other database: the same statements through SQLAlchemy Core."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def rows(self, statement: Select, **given: Any) -> list[Sequence[Any]]:  # type: ignore[type-arg]
+        return list(self.conn.execute(statement, given).all())
+
+    def members(self, ids: list[Any]) -> list[Sequence[Any]]:
+        return list(self.conn.execute(BY_IDS, {"ids": ids}).all())
+
+
 class LookupService:
-    """Thread-safe: each call checks a connection out of the engine's pool."""
+    """Thread-safe: on SQLite each thread uses its own connection, elsewhere each call
+    checks one out of the engine's pool."""
 
     def __init__(self, engine: Engine, tiers: TierTable | None = None) -> None:
         self.engine = engine
@@ -116,6 +198,7 @@ class LookupService:
             with Session(engine) as session:
                 tiers = load_tier_table(session)
         self.tiers = tiers
+        self._raw = _RawRunner(engine) if engine.dialect.name == "sqlite" else None
 
     def search(self, query: str, limit: int = RESULT_LIMIT) -> LookupOutcome:
         text = scan.clean(query[: scan.MAX_QUERY * 4])
@@ -123,8 +206,11 @@ class LookupService:
             return LookupOutcome(query, note=Note.EMPTY)
         if len(text) > scan.MAX_QUERY:
             return LookupOutcome(query, note=Note.TOO_LONG)
-        with self.engine.connect() as conn:
-            hits, more = self._dispatch(conn, text)
+        if self._raw is not None:
+            hits, more = self._dispatch(self._raw, text)
+        else:
+            with self.engine.connect() as conn:
+                hits, more = self._dispatch(_CoreRunner(conn), text)
         hits = self._dedupe(hits)
         note = Note.MORE if more or len(hits) > limit else Note.OK if hits else Note.NO_MATCH
         return LookupOutcome(query, hits[:limit], note)
@@ -145,21 +231,21 @@ class LookupService:
 
     def _digits(self, conn, digits: str) -> tuple[list[MemberHit], bool]:  # type: ignore[no-untyped-def]
         if len(digits) == 4:
-            rows = conn.execute(BY_SUFFIX, {"suffix": digits}).all()
+            rows = conn.rows(BY_SUFFIX, suffix=digits)
             hits = self._ranked(rows, Match.PHONE_SUFFIX)
             return hits, len(rows) > CANDIDATE_LIMIT
         hits = self._exact_codes(conn, digits.lstrip("+"), None)
         e164 = phones.try_normalize(digits)
         if e164:
-            hits += self._ranked(conn.execute(BY_PHONE, {"e164": e164}).all(), Match.PHONE)
+            hits += self._ranked(conn.rows(BY_PHONE, e164=e164), Match.PHONE)
         return hits, False
 
     def _exact_codes(self, conn, card: str | None, member_no: str | None) -> list[MemberHit]:  # type: ignore[no-untyped-def]
         hits: list[MemberHit] = []
         if card:
-            hits += self._ranked(conn.execute(BY_CARD, {"code": card}).all(), Match.CARD)
+            hits += self._ranked(conn.rows(BY_CARD, code=card), Match.CARD)
         if member_no:
-            rows = conn.execute(BY_MEMBER_NO, {"code": member_no}).all()
+            rows = conn.rows(BY_MEMBER_NO, code=member_no)
             hits += self._ranked(rows, Match.MEMBER_NO)
         return hits
 
@@ -167,17 +253,18 @@ class LookupService:
         term = query_term(text)
         if not term:
             return [], False
-        found = conn.execute(TERMS, {"lo": term, "hi": term + _TOP}).all()
+        found = conn.rows(TERMS, lo=term, hi=term + _TOP)
         more = len(found) > CANDIDATE_LIMIT
-        best: dict[uuid.UUID, tuple[int, int]] = {}
+        best: dict[Any, tuple[int, int]] = {}  # member id as the driver returns it
         for member_id, found_term, weight in found[:CANDIDATE_LIMIT]:
             key = (0 if found_term == term else 1, weight)
             best[member_id] = min(best.get(member_id, key), key)
         if not best:
             return [], False
-        rows = conn.execute(BY_IDS, {"ids": list(best)}).all()
+        rows = conn.members(list(best))
         hits = [self._hit(row, Match.NAME) for row in rows]
-        hits.sort(key=lambda h: (best[h.member_id], -self.tiers.rank(h.tier_code), h.name))
+        order = {_as_uuid(k): v for k, v in best.items()}
+        hits.sort(key=lambda h: (order[h.member_id], -self.tiers.rank(h.tier_code), h.name))
         return hits, more
 
     # -- shaping ---------------------------------------------------------------------
@@ -191,12 +278,12 @@ class LookupService:
         member_id, member_no, name_zh, name_latin, gender, tier_code, override, e164 = row
         tier = self.tiers.get(override or tier_code)
         return MemberHit(
-            member_id=member_id, member_no=member_no,
+            member_id=_as_uuid(member_id), member_no=member_no,
             name=name_zh or name_latin or member_no, name_latin=name_latin, gender=gender,
             tier_code=tier.code if tier else None,
             tier_name_zh=tier.name_zh if tier else None,
             tier_name_en=tier.name_en if tier else None,
-            tier_overridden=bool(override), phone_masked=phones.mask(e164) if e164 else None,
+            tier_overridden=bool(override), phone_masked=_masked(e164) if e164 else None,
             match=match,
         )
 
@@ -209,6 +296,11 @@ class LookupService:
                 seen.add(hit.member_id)
                 out.append(hit)
         return out
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    """SQLite's raw driver gives the 32-hex-digit text SQLAlchemy stored; Core a UUID."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
 
 
 def statement_for(match: Match) -> Select:  # type: ignore[type-arg]
