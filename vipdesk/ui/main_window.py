@@ -24,6 +24,7 @@ from vipdesk.services.desk import Desk, DeskInfo
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.profile import MemberProfile
 from vipdesk.ui import i18n
+from vipdesk.ui.history_forms import HistoryForms
 from vipdesk.ui.member_card import MemberCard
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.results import ResultsModel, ResultsView
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.ops.sig_failed.connect(self.status_message.setText)
         self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
         self.language_action.triggered.connect(self.toggle_language)
+        self.history_forms = HistoryForms(self)
 
     # -- search ------------------------------------------------------------------------
 
@@ -192,6 +194,13 @@ class MainWindow(QMainWindow):
     def reload_member(self, member_id: uuid.UUID) -> None:
         """Fetch the card again after a change (new visit, complaint step, printed card)."""
         if member_id == self.current:
+            self.ops.query(lambda: self.desk.profile(member_id),
+                           lambda p: self._show_profile(member_id, p))
+
+    def refresh_member(self) -> None:
+        """Re-load the open member (after a change), so the card shows the new record."""
+        if self.current is not None:
+            member_id = self.current
             self.ops.query(lambda: self.desk.profile(member_id),
                            lambda p: self._show_profile(member_id, p))
 

@@ -56,6 +56,11 @@ class MemberCard(QFrame):
     """Shows one `MemberProfile`; emits requests, never does work itself."""
 
     sig_card_print_requested = Signal(object)  # member_id
+    # Service history forms (vipdesk/ui/history_forms.py opens them)
+    sig_check_in_requested = Signal()
+    sig_complaint_requested = Signal()
+    sig_home_visit_requested = Signal()
+    sig_complaints_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,6 +94,7 @@ class MemberCard(QFrame):
         self.print_button = QPushButton()
         self.print_button.setObjectName("primary")
         self.print_button.clicked.connect(self._print)
+        self.history_actions = self._history_actions()
         left = QVBoxLayout()
         for widget in (self.facts, self.preferences, self.benefits, self.file):
             left.addWidget(widget)
@@ -103,7 +109,24 @@ class MemberCard(QFrame):
         outer = QVBoxLayout(self)
         outer.addLayout(header)
         outer.addLayout(self.alerts)
+        outer.addLayout(self.history_actions)
         outer.addLayout(body, 1)
+
+    def _history_actions(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.check_in_button = QPushButton()
+        self.check_in_button.setObjectName("primary")
+        self.complaint_button = QPushButton()
+        self.home_visit_button = QPushButton()
+        self.complaints_button = QPushButton()
+        for button, signal in ((self.check_in_button, self.sig_check_in_requested),
+                               (self.complaint_button, self.sig_complaint_requested),
+                               (self.home_visit_button, self.sig_home_visit_requested),
+                               (self.complaints_button, self.sig_complaints_requested)):
+            button.clicked.connect(signal.emit)
+            row.addWidget(button)
+        row.addStretch(1)
+        return row
 
     def show_profile(self, profile: MemberProfile, lang: str) -> None:
         self.profile, self.lang = profile, lang
@@ -133,6 +156,13 @@ class MemberCard(QFrame):
             f"{t(FILE_FIELDS.get(k, k))}: {v[:300]}" for k, v in p.file.items()]))
         self.history_title.setText(t("History"))
         self.print_button.setText(t("Print welcome card"))
+        self.check_in_button.setText(t("Check in"))
+        self.complaint_button.setText(t("Record complaint"))
+        self.home_visit_button.setText(t("Home visit"))
+        open_count = next((int(str(a.params.get("count", 1))) for a in p.alerts
+                           if a.code == "open_complaint"), 0)
+        self.complaints_button.setText(t("Open complaints (%n)").replace("%n", str(open_count)))
+        self.complaints_button.setVisible(open_count > 0)
 
     def _facts(self, p: MemberProfile) -> str:
         lines = [

@@ -1,0 +1,247 @@
+"""The history forms on the member card: check-in, complaints and their steps, home visits.
+
+These write, so each test gets its own copy of the demo lounge and a manager (S001) at
+the desk, with the clock fixed in the evening of the demo's "today".
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QPushButton
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vipdesk.db import open_desk_db
+from vipdesk.models import Member, Preference, Staff, Visit
+from vipdesk.services.auth import Actor
+from vipdesk.services.clock import FixedClock
+from vipdesk.services.complaints import ComplaintDraft
+from vipdesk.services.desk import Desk
+from vipdesk.ui import i18n
+from vipdesk.ui.history_forms import (
+    CheckInDialog,
+    ComplaintDialog,
+    ComplaintsDialog,
+    HomeVisitDialog,
+)
+from vipdesk.ui.main_window import MainWindow
+from vipdesk.ui.ops import Ops
+
+NOW = datetime(2026, 11, 25, 15, 30, tzinfo=UTC)  # 23:30 in Shanghai, after the demo's day
+
+
+def _actor(session: Session, staff_no: str) -> Actor:
+    staff = session.scalar(select(Staff).where(Staff.staff_no == staff_no))
+    assert staff is not None
+    return Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
+
+
+@pytest.fixture
+def write_desk(demo_db: Path, tmp_path: Path) -> Iterator[Desk]:
+    copy = tmp_path / "desk.db"
+    shutil.copy(demo_db, copy)
+    engine = open_desk_db(copy, migrate=False)
+    with Session(engine) as s:
+        actor = _actor(s, "S001")
+    assert actor.role == "manager"
+    yield Desk(engine, clock=FixedClock(NOW), actor=actor)
+    engine.dispose()
+
+
+@pytest.fixture
+def win(qtbot: Any, write_desk: Desk) -> Iterator[MainWindow]:
+    ops = Ops()
+    window = MainWindow(write_desk, ops, i18n.install("zh"))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window
+    ops.shutdown()
+    i18n.install("en")
+
+
+def _member_with_drink(desk: Desk) -> tuple[str, str]:
+    """A member with a usual drink who has not checked in today."""
+    with desk.factory() as s:
+        row = s.execute(
+            select(Member.member_no, Preference.value).join(Preference,
+                                                            Preference.member_id == Member.id)
+            .where(Preference.tag == "drink",
+                   ~Member.id.in_(select(Visit.member_id).where(
+                       Visit.checked_in_at >= NOW - timedelta(days=1))))
+            .order_by(Member.member_no).limit(1)).one()
+    return row[0], row[1]
+
+
+def _open(qtbot: Any, win: MainWindow, member_no: str) -> None:
+    hit = win.desk.search(member_no).hits[0]
+    win.open_member(hit)
+    qtbot.waitUntil(lambda: win.card.profile is not None
+                    and win.card.profile.member_no == member_no, timeout=5000)
+
+
+def _open_count(win: MainWindow) -> int:
+    assert win.card.profile is not None
+    return next((int(str(a.params["count"])) for a in win.card.profile.alerts
+                 if a.code == "open_complaint"), 0)
+
+
+def test_check_in_from_the_card_prefills_the_drink_and_lands_in_the_timeline(
+        qtbot: Any, win: MainWindow) -> None:
+    member_no, drink = _member_with_drink(win.desk)
+    _open(qtbot, win, member_no)
+    win.card.check_in_button.click()
+    dialog = win.history_forms.dialog
+    assert isinstance(dialog, CheckInDialog)
+    assert dialog.offered.text() == drink
+    assert dialog.ok.isEnabled()
+    dialog.purpose.setCurrentText("试衣")
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: win.card.timeline.entries[0].kind == "visit"
+                    and win.card.timeline.entries[0].summary == "试衣", timeout=5000)
+    assert win.card.timeline.entries[0].detail == drink
+    assert not dialog.isVisible()
+
+
+def test_a_second_check_in_is_refused_in_the_dialog(qtbot: Any, win: MainWindow) -> None:
+    member_no, _ = _member_with_drink(win.desk)
+    _open(qtbot, win, member_no)
+    assert win.card.profile is not None
+    win.desk.check_in(win.card.profile.member_id, "咨询", None)
+    win.card.check_in_button.click()
+    dialog = win.history_forms.dialog
+    assert isinstance(dialog, CheckInDialog)
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: "already checked in" in dialog.general.text(), timeout=5000)
+    assert dialog.isVisible() and dialog.ok.isEnabled()
+
+
+def test_complaint_form_validates_as_people_type_then_saves(qtbot: Any,
+                                                             win: MainWindow) -> None:
+    member_no, _ = _member_with_drink(win.desk)
+    _open(qtbot, win, member_no)
+    before = _open_count(win)
+    win.card.complaint_button.click()
+    dialog = win.history_forms.dialog
+    assert isinstance(dialog, ComplaintDialog)
+    assert not dialog.ok.isEnabled()  # nothing chosen yet
+    dialog.description.setPlainText("x" * 4001)
+    error = dialog.errors["description"]
+    assert error.isVisible() and "4000" in error.text()
+    assert not dialog.ok.isEnabled()
+    dialog.category.setCurrentIndex(dialog.category.findData("wait_time"))
+    dialog.severity.setCurrentIndex(dialog.severity.findData("minor"))
+    assert not dialog.ok.isEnabled()  # the description is still too long
+    dialog.description.setPlainText("等候取货超过40分钟")
+    dialog.place.setText("贵宾室")
+    assert not error.isVisible()
+    assert dialog.ok.isEnabled()
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: _open_count(win) == before + 1, timeout=5000)
+    first = win.card.timeline.entries[0]
+    assert first.kind == "complaint" and first.summary == "wait_time · received"
+    assert win.card.complaints_button.isVisibleTo(win.card)
+
+
+def test_a_complaint_advances_to_contacted_from_its_dialog(qtbot: Any,
+                                                           win: MainWindow) -> None:
+    member_no, _ = _member_with_drink(win.desk)
+    _open(qtbot, win, member_no)
+    assert win.card.profile is not None
+    view = win.desk.open_complaint(win.card.profile.member_id, ComplaintDraft(
+        "service_attitude", "minor", "店员未及时招呼"))
+    win.refresh_member()
+    qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
+    win.card.complaints_button.click()
+    dialog = win.history_forms.dialog
+    assert isinstance(dialog, ComplaintsDialog)
+    qtbot.waitUntil(lambda: any(v.complaint_id == view.complaint_id for v in dialog.views),
+                    timeout=5000)
+    dialog.list.setCurrentRow(next(i for i, v in enumerate(dialog.views)
+                                   if v.complaint_id == view.complaint_id))
+    assert "30:00" in dialog.list.currentItem().text()  # contact due in 30 minutes
+    dialog.note.setText("已致电道歉")
+    button = dialog.findChild(QPushButton, "step_contacted")
+    assert button is not None
+    button.click()
+    qtbot.waitUntil(lambda: win.desk.complaints.get(view.complaint_id).state == "contacted",
+                    timeout=5000)
+    qtbot.waitUntil(lambda: dialog.findChild(QPushButton, "step_resolved")
+                    is not None, timeout=5000)
+
+
+def test_resolving_a_minor_complaint_needs_points_in_range(qtbot: Any,
+                                                           win: MainWindow) -> None:
+    member_no, _ = _member_with_drink(win.desk)
+    _open(qtbot, win, member_no)
+    assert win.card.profile is not None
+    view = win.desk.open_complaint(win.card.profile.member_id, ComplaintDraft(
+        "wait_time", "minor", "等候过久"))
+    win.desk.advance_complaint(view.complaint_id, _step("contacted"))
+    win.refresh_member()
+    qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
+    dialog = win.history_forms.open(ComplaintsDialog)
+    assert isinstance(dialog, ComplaintsDialog)
+    qtbot.waitUntil(lambda: any(v.complaint_id == view.complaint_id for v in dialog.views),
+                    timeout=5000)
+    dialog.list.setCurrentRow(next(i for i, v in enumerate(dialog.views)
+                                   if v.complaint_id == view.complaint_id))
+    dialog.points.setValue(50)
+    dialog.advance("resolved")
+    assert "100" in dialog.error.text()  # refused before anything is written
+    assert win.desk.complaints.get(view.complaint_id).state == "contacted"
+    dialog.points.setValue(200)
+    dialog.advance("resolved")
+    qtbot.waitUntil(lambda: win.desk.complaints.get(view.complaint_id).state == "resolved",
+                    timeout=5000)
+
+
+def test_home_visit_refuses_a_future_date_and_saves_a_valid_one(qtbot: Any,
+                                                                 win: MainWindow) -> None:
+    member_no, _ = _member_with_drink(win.desk)
+    _open(qtbot, win, member_no)
+    assert win.card.profile is not None
+    member_id = win.card.profile.member_id
+    win.card.home_visit_button.click()
+    dialog = win.history_forms.dialog
+    assert isinstance(dialog, HomeVisitDialog)
+    dialog.visited_on.setDate(QDate(2026, 11, 26))
+    assert not dialog.ok.isEnabled()
+    assert dialog.errors["visited_on"].isVisible()
+    assert dialog.errors["visited_on"].text() == "不能是将来的日期"
+    dialog.visited_on.setDate(QDate(2026, 11, 23))
+    dialog.gift.setText("明前龙井")
+    dialog.notes.setPlainText("与太太一同接待，谈及春季旅行")
+    dialog.satisfaction.setCurrentIndex(dialog.satisfaction.findData("very_satisfied"))
+    dialog.follow_up.setChecked(True)
+    dialog.follow_up_on.setDate(QDate(2026, 11, 20))  # before the visit: refused
+    dialog.follow_up_text.setText("寄送新款目录")
+    assert not dialog.ok.isEnabled()
+    assert dialog.errors["follow_ups"].isVisible()
+    dialog.follow_up_on.setDate(QDate(2026, 12, 1))
+    assert dialog.ok.isEnabled()
+    dialog.ok.click()
+    qtbot.waitUntil(lambda: win.card.timeline.entries[0].kind == "home_visit", timeout=5000)
+    assert win.card.timeline.entries[0].summary == "明前龙井"
+    tasks = win.desk.home_visits.open_follow_ups(member_id)
+    assert [(t.due_on, t.description) for t in tasks][-1] == (date(2026, 12, 1), "寄送新款目录")
+
+
+def test_overdue_complaints_show_in_the_status_bar(qtbot: Any, win: MainWindow) -> None:
+    overdue = len(win.desk.overdue_complaints())
+    assert overdue > 0  # the demo lounge has complaints nobody called back in time
+    qtbot.waitUntil(lambda: win.history_forms.overdue.text().startswith(f"{overdue} "),
+                    timeout=5000)
+
+
+def _step(to_state: str) -> Any:
+    from vipdesk.services.complaints import StepDraft
+
+    return StepDraft(to_state)
