@@ -1,0 +1,158 @@
+"""The sign-in / lock screen and the idle watcher that brings it up (SPEC §10).
+
+`SignInScreen` only collects a staff number and a PIN/password and emits
+`sig_signin_requested(staff_no, secret)`; the window runs `vipdesk.services.staff.sign_in`
+off the UI thread (through `ui/ops.py`) and answers with `show_error` or by switching
+to the desk. The same screen is the lock screen: `show_locked` keeps the person's staff
+number filled in, and anyone may type theirs instead — signing in while locked is how
+people switch at a shared desk. The secret field is emptied as soon as it is handed on.
+
+`IdleWatcher` sits on the application as an event filter: any key, click, wheel or touch
+restarts its timer; when it runs out it emits `sig_idle` (lock the desk). Zero minutes
+(Config.idle_lock_minutes = 0) disables it.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+MAX_STAFF_NO = 32
+MAX_SECRET = 128
+ACTIVITY = frozenset({QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress,
+                      QEvent.Type.Wheel, QEvent.Type.TouchBegin})
+
+
+W = TypeVar("W", bound=QWidget)
+
+
+def _named(widget: W, name: str) -> W:
+    widget.setObjectName(name)  # QSS and tests find widgets by these names
+    return widget
+
+
+class SignInScreen(QWidget):
+    sig_signin_requested = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("signInScreen")
+        self.title = _named(QLabel(), "signinTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.staff_no = _named(QLineEdit(), "staffNo")
+        self.staff_no.setMaxLength(MAX_STAFF_NO)
+        self.staff_no.setPlaceholderText(self.tr("Staff number"))
+        self.secret = _named(QLineEdit(), "secret")
+        self.secret.setMaxLength(MAX_SECRET)
+        self.secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText(self.tr("PIN or password"))
+        self.button = _named(QPushButton(self.tr("Sign in")), "signinButton")
+        self.button.setDefault(True)
+        self.error = _named(QLabel(), "signinError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b3261e")
+        self._layout()
+        self.staff_no.returnPressed.connect(self.secret.setFocus)
+        self.secret.returnPressed.connect(self.submit)
+        self.button.clicked.connect(self.submit)
+        self.show_signin()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow(self.tr("Staff number"), self.staff_no)
+        form.addRow(self.tr("PIN or password"), self.secret)
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(self.title)
+        box.addLayout(form)
+        box.addWidget(self.button)
+        box.addWidget(self.error)
+        box.addStretch(2)
+
+    # -- what the window calls ---------------------------------------------------------
+
+    def show_signin(self) -> None:
+        self.title.setText(self.tr("Sign in to the desk"))
+        self._reset("")
+
+    def show_locked(self, staff_no: str, name: str) -> None:
+        """The desk locked on someone: their number stays, anyone may type theirs."""
+        self.title.setText(self.tr("Locked — %1 was signed in. Sign in to continue or to "
+                                   "switch person.").replace("%1", name))
+        self._reset(staff_no)
+
+    def show_error(self, message: str) -> None:
+        self.set_busy(False)
+        self.error.setText(message)
+        self.secret.setFocus()
+
+    def set_busy(self, busy: bool) -> None:
+        for widget in (self.staff_no, self.secret, self.button):
+            widget.setEnabled(not busy)
+
+    # -- input -------------------------------------------------------------------------
+
+    def submit(self) -> None:
+        staff_no, secret = self.staff_no.text().strip(), self.secret.text()
+        if not staff_no or not secret:
+            self.error.setText(self.tr("Enter your staff number and PIN or password."))
+            (self.secret if staff_no else self.staff_no).setFocus()
+            return
+        self.secret.clear()  # the screen does not keep a secret longer than needed
+        self.error.clear()
+        self.set_busy(True)
+        self.sig_signin_requested.emit(staff_no, secret)
+
+    def _reset(self, staff_no: str) -> None:
+        self.set_busy(False)
+        self.staff_no.setText(staff_no)
+        self.secret.clear()
+        self.error.clear()
+        (self.secret if staff_no else self.staff_no).setFocus()
+
+
+class IdleWatcher(QObject):
+    """Emits `sig_idle` after `minutes` without keyboard, mouse or touch input."""
+
+    sig_idle = Signal()
+
+    def __init__(self, minutes: int, parent: QObject | None = None,
+                 interval_ms: int | None = None) -> None:
+        super().__init__(parent)
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.timeout.connect(self.sig_idle)
+        self.set_minutes(minutes, interval_ms)
+
+    def set_minutes(self, minutes: int, interval_ms: int | None = None) -> None:
+        self.enabled = minutes > 0 or bool(interval_ms)
+        self.timer.setInterval(interval_ms if interval_ms else max(minutes, 0) * 60_000)
+        self.restart()
+
+    def install(self, app: QApplication) -> None:
+        app.installEventFilter(self)
+
+    def restart(self) -> None:
+        if self.enabled:
+            self.timer.start()
+        else:
+            self.timer.stop()
+
+    def pause(self) -> None:
+        """While the lock screen shows, there is nothing to time."""
+        self.timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in ACTIVITY and self.timer.isActive():
+            self.timer.start()
+        return False
