@@ -342,13 +342,21 @@ class HomeVisitDialog(FormDialog):
         return lambda: desk.log_home_visit(member_id, draft)
 
 
+def duration(seconds: int) -> str:
+    """mm:ss while it is a matter of minutes; hours, then days, when long past."""
+    if seconds < 3600:
+        return f"{seconds // 60:02d}:{seconds % 60:02d}"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return t("%n days").replace("%n", str(seconds // 86400))
+
+
 def clock_text(view: ComplaintView, now: datetime) -> tuple[str, bool]:
     """The complaint's live clock in words, and whether it is overdue."""
     if view.contact_due is not None:
         left = int((view.contact_due - now).total_seconds())
-        mmss = f"{abs(left) // 60:02d}:{abs(left) % 60:02d}"
         key = "Contact due in %1" if left >= 0 else "Contact overdue by %1"
-        return t(key).replace("%1", mmss), left < 0
+        return t(key).replace("%1", duration(abs(left))), left < 0
     if view.follow_up_due is not None:
         due = view.follow_up_due.astimezone().strftime("%Y-%m-%d %H:%M")
         return t("Follow up by %1").replace("%1", due), view.follow_up_due < now
