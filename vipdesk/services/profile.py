@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from vipdesk.models import Complaint, Member, PointsEntry, Staff, Visit, utcnow
 from vipdesk.services import phones
 from vipdesk.services.clock import local_date
+from vipdesk.services.complaints import OPEN_STATES
 from vipdesk.services.tiers import Benefit, TierTable, effective_tier_code, outlook
 from vipdesk.services.timeline import TimelineEntry, timeline
 
 BIRTHDAY_WINDOW_DAYS = 7
-OPEN_COMPLAINT_STATES = ("received", "contacted", "resolved", "reopened")
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def _alerts(session: Session, member: Member, tiers: TierTable, now: datetime) -
     alerts = []
     open_complaints = session.scalar(
         select(func.count()).select_from(Complaint).where(
-            Complaint.member_id == member.id, Complaint.state.in_(OPEN_COMPLAINT_STATES)
+            Complaint.member_id == member.id, Complaint.state.in_(OPEN_STATES)
         )
     )
     if open_complaints:

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from vipdesk.services.timeline import TimelineEntry
+from vipdesk.ui.history_forms import CATEGORY_NAMES, STATE_NAMES
 from vipdesk.ui.i18n import t
 
 Index = QModelIndex | QPersistentModelIndex
@@ -22,8 +23,21 @@ KIND_NAMES = {"visit": "Visit", "purchase": "Purchase", "complaint": "Complaint"
               "tier": "Tier change", "points": "Points"}
 
 
+CARE_NAMES = {"birthday": "Birthday greeting", "holiday": "Holiday greeting",
+              "anniversary": "Anniversary", "callback": "Callback",
+              "welcome_card": "Welcome card", "new_vip": "New VIP call",
+              "complaint_contact": "Complaint contact", "complaint_follow_up": "Follow-up call",
+              "churn": "Win-back call", "home_visit": "Home visit", "other": "Other",
+              "phone": "Phone", "sms": "SMS", "wechat": "WeChat", "in_person": "In person",
+              "email": "E-mail", "print": "Printed"}
+CODE_NAMES = {**CATEGORY_NAMES, **STATE_NAMES, **CARE_NAMES}
+
+
 def describe(entry: TimelineEntry) -> str:
     summary = entry.summary or ""
+    if entry.kind in ("complaint", "care"):
+        # "after_sales · received" → "售后 · 已受理": codes are words for people.
+        return " · ".join(t(CODE_NAMES.get(part, part)) for part in summary.split(" · "))
     if entry.kind == "purchase" and summary.lstrip("-").isdigit():
         summary = f"¥{int(summary) / 100:,.0f}"
     elif entry.kind == "points" and summary.lstrip("-").isdigit():
