@@ -55,6 +55,7 @@ def open_desk_db(path: Path | str, *, migrate: bool = True, key: str | None = No
     check_key(engine, Path(path).expanduser(), key)
     if migrate:
         upgrade(engine)
+    install_sync_capture()
     return engine
 
 
@@ -103,7 +104,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    install_sync_capture()
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def install_sync_capture() -> None:
+    """Every ORM write to a desk database also writes its sync outbox row, in the same
+    transaction (vipdesk/sync/capture.py); installed once per process."""
+    from vipdesk.sync.capture import install
+
+    install()
 
 
 @contextmanager

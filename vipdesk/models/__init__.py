@@ -18,6 +18,16 @@ from vipdesk.models.history import (
 from vipdesk.models.lounge import CareTask, CareTemplate, QueueEntry
 from vipdesk.models.members import Member, MemberCard, MemberPhone, MemberTerm, Preference
 from vipdesk.models.org import ROLES, Staff, Store
+from vipdesk.models.sync import (
+    SyncAppliedOp,
+    SyncChangeLog,
+    SyncConflict,
+    SyncDeadLetter,
+    SyncFieldStamp,
+    SyncOutbox,
+    SyncState,
+    SyncTombstone,
+)
 from vipdesk.models.tiers import Tier, TierBenefit
 
 __all__ = [
@@ -43,6 +53,14 @@ __all__ = [
     "Store",
     "Survey",
     "SurveyAnswer",
+    "SyncAppliedOp",
+    "SyncChangeLog",
+    "SyncConflict",
+    "SyncDeadLetter",
+    "SyncFieldStamp",
+    "SyncOutbox",
+    "SyncState",
+    "SyncTombstone",
     "Tier",
     "TierBenefit",
     "TierChange",

@@ -1,0 +1,55 @@
+"""Small builders the sync tests share: members through the real service, digests."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Engine, func, select
+
+from vipdesk.db import session_factory, unit_of_work
+from vipdesk.models import Member, SyncOutbox, Visit, utcnow
+from vipdesk.services.members import NewMember, add_member
+from vipdesk.sync.digest import content_digest
+
+
+def new_member(desk: Engine, member_no: str, name: str = "王芳",
+               phone: str = "13800138000") -> uuid.UUID:
+    with unit_of_work(session_factory(desk)) as s:
+        return add_member(s, NewMember(member_no=member_no, name_zh=name, phones=[phone],
+                                       cards=[f"C{member_no}"])).id
+
+
+def log_visit(desk: Engine, member_id: uuid.UUID, purpose: str = "browse") -> uuid.UUID:
+    with unit_of_work(session_factory(desk)) as s:
+        visit = Visit(member_id=member_id, checked_in_at=utcnow(), purpose=purpose)
+        s.add(visit)
+        s.flush()
+        return visit.id
+
+
+def edit_member(desk: Engine, member_id: uuid.UUID, **fields: object) -> None:
+    with unit_of_work(session_factory(desk)) as s:
+        member = s.get(Member, member_id)
+        assert member is not None
+        for key, value in fields.items():
+            setattr(member, key, value)
+
+
+def member_field(desk: Engine, member_id: uuid.UUID, field: str) -> object:
+    with session_factory(desk)() as s:
+        return getattr(s.get(Member, member_id), field)
+
+
+def outbox_size(desk: Engine) -> int:
+    with desk.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(SyncOutbox)) or 0)
+
+
+def digest(engine: Engine) -> str:
+    with engine.connect() as conn:
+        return content_digest(conn)
+
+
+def count(engine: Engine, model: type) -> int:
+    with engine.connect() as conn:
+        return int(conn.scalar(select(func.count()).select_from(model)) or 0)

@@ -1,0 +1,138 @@
+"""Push and pull between desks through a real PostgreSQL centre and a SQLite stand-in."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from tests.sync.helpers import (
+    count,
+    digest,
+    edit_member,
+    log_visit,
+    member_field,
+    new_member,
+    outbox_size,
+)
+from vipdesk.models import Member, MemberPhone, SyncChangeLog, SyncOutbox, Visit
+from vipdesk.sync.central import Centre
+from vipdesk.sync.engine import sync_once
+from vipdesk.sync.push import read_batch
+
+
+def test_orm_writes_fill_the_outbox_in_their_own_transaction(make_desk) -> None:
+    desk = make_desk("a")
+    member_id = new_member(desk, "M1")
+    with desk.connect() as conn:
+        ops = [op for _, op in read_batch(conn, 100)]
+    kinds = [(op.kind, op.table_name) for op in ops]
+    assert kinds[0] == ("insert", "members")  # parents before children
+    assert ("insert", "member_phones") in kinds and ("insert", "member_cards") in kinds
+    assert not any(t == "member_terms" for _, t in kinds)  # derived, rebuilt on each desk
+    edit_member(desk, member_id, email="wang@example.com")
+    with desk.connect() as conn:
+        last = [op for _, op in read_batch(conn, 100)][-1]
+    assert last.kind == "update"
+    assert last.payload == {"set": {"email": "wang@example.com"}, "base": {"email": None}}
+
+
+def test_a_rolled_back_write_leaves_no_op(make_desk) -> None:
+    desk = make_desk("a")
+    before = outbox_size(desk)
+    with pytest.raises(RuntimeError), \
+            __import__("vipdesk.db", fromlist=["x"]).unit_of_work(
+                __import__("vipdesk.db", fromlist=["x"]).session_factory(desk)) as s:
+        s.add(Member(member_no="X1", name_zh="回滚"))
+        s.flush()
+        raise RuntimeError("staff pressed cancel")
+    assert outbox_size(desk) == before
+
+
+@pytest.fixture(params=["pg", "sqlite"])
+def any_centre(request: pytest.FixtureRequest) -> Centre:
+    return request.getfixturevalue("centre" if request.param == "pg" else "sqlite_centre")
+
+
+def test_two_desks_exchange_records(any_centre: Centre, make_desk) -> None:
+    a, b = make_desk("a", seed_tiers=True), make_desk("b")
+    member_id = new_member(a, "M1")
+    log_visit(a, member_id)
+    report = sync_once(a, any_centre, "SH01")
+    assert report.pending == 0 and report.outcomes.get("rejected", 0) == 0
+    sync_once(b, any_centre, "BJ01")
+    assert member_field(b, member_id, "name_zh") == "王芳"
+    assert count(b, Visit) == 1 and count(b, MemberPhone) == 1
+    assert digest(a) == digest(b) == digest(any_centre.engine)
+
+
+def test_pulled_names_are_searchable(centre: Centre, make_desk) -> None:
+    from vipdesk.services.lookup import LookupService
+
+    a, b = make_desk("a", seed_tiers=True), make_desk("b")
+    new_member(a, "M7", name="李娜")
+    sync_once(a, centre, "SH01")
+    sync_once(b, centre, "BJ01")
+    assert [h.member_no for h in LookupService(b).search("李娜").hits] == ["M7"]
+
+
+def test_repushing_the_same_ops_changes_nothing(centre: Centre, make_desk) -> None:
+    desk = make_desk("a", seed_tiers=True)
+    member_id = new_member(desk, "M1")
+    edit_member(desk, member_id, email="a@example.com")
+    with desk.connect() as conn:
+        ops = [op for _, op in read_batch(conn, 1000)]
+    first = centre.push("SH01", ops)
+    assert {a.outcome.value for a in first.acks} == {"applied"}
+    with centre.engine.connect() as conn:
+        log_before = conn.scalar(select(SyncChangeLog.seq).order_by(SyncChangeLog.seq.desc()))
+    before = digest(centre.engine)
+    for _ in range(3):  # the ack was lost: the desk sends everything again
+        again = centre.push("SH01", ops)
+        assert {a.outcome.value for a in again.acks} == {"duplicate"}
+    assert digest(centre.engine) == before
+    with centre.engine.connect() as conn:
+        assert conn.scalar(select(SyncChangeLog.seq).order_by(
+            SyncChangeLog.seq.desc())) == log_before
+    assert count(centre.engine, Member) == 1
+
+
+def test_same_id_other_content_is_dead_lettered_and_does_not_block(
+        centre: Centre, make_desk) -> None:
+    desk = make_desk("a", seed_tiers=True)
+    member_id = new_member(desk, "M1")
+    visit_id = log_visit(desk, member_id, "first")
+    with desk.connect() as conn:
+        ops = [op for _, op in read_batch(conn, 1000)]
+    centre.push("SH01", ops)
+    import uuid as _uuid
+
+    from vipdesk.sync.ops import Op
+    visit_op = next(op for op in ops if op.table_name == "visits")
+    forged = Op(_uuid.uuid4(), "insert", "visits", visit_id,
+                {"row": dict(visit_op.payload["row"], purpose="changed")}, visit_op.hlc)
+    later = log_visit(desk, member_id, "second")
+    with desk.connect() as conn:
+        tail = [op for _, op in read_batch(conn, 1000) if op.record_id == later]
+    result = centre.push("SH01", [forged, *tail])
+    assert [a.outcome.value for a in result.acks] == ["rejected", "applied"]
+    assert "different content" in result.acks[0].reason
+    from vipdesk.models import SyncDeadLetter
+    assert count(centre.engine, SyncDeadLetter) == 1
+    with centre.engine.connect() as conn:
+        assert conn.scalar(select(Visit.purpose).where(Visit.id == visit_id)) == "first"
+
+
+def test_outbox_empties_and_pull_skips_own_echo(centre: Centre, make_desk) -> None:
+    a = make_desk("a", seed_tiers=True)
+    member_id = new_member(a, "M1")
+    sync_once(a, centre, "SH01")
+    assert outbox_size(a) == 0
+    before = digest(a)
+    sync_once(a, centre, "SH01")  # pulling its own changes back is harmless
+    assert digest(a) == before
+    assert member_field(a, member_id, "member_no") == "M1"
+    with a.connect() as conn:
+        assert conn.scalar(select(SyncOutbox.seq)) is None
+    _ = json

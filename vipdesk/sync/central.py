@@ -1,0 +1,200 @@
+"""The central database as the desks see it: push a batch, read changes, tell the time.
+
+PostgreSQL in production (TLS); a SQLite file may stand in for one-machine demos
+through the same code. What differs is kept here:
+
+- one pusher per store: PostgreSQL takes `pg_advisory_xact_lock` on the store (a newer
+  pusher ends a stuck one); SQLite's `BEGIN IMMEDIATE` makes one writer for the file.
+- commit-safe pull: PostgreSQL reads `(txid, seq) > cursor AND txid < pg_snapshot_xmin`;
+  SQLite has one writer, so commit order is `seq` order.
+- time: the server's `clock_timestamp()`; for SQLite, this machine's clock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event, exc, text
+from sqlalchemy.engine import make_url
+
+from vipdesk.db import make_engine, upgrade
+from vipdesk.sync.merge import Batch, Merger
+from vipdesk.sync.ops import Change, Op, PushResult
+
+LOCK_WAIT = "10s"
+IDLE_IN_TRANSACTION = "60s"  # a desk that dies mid-transaction must not stall the watermark
+
+
+class CentreUnavailable(ConnectionError):
+    """The centre cannot be reached or dropped the connection; try again later."""
+
+
+def mask_url(url: str) -> str:
+    """The URL for messages and logs: never the password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is still shown without its secrets
+        return "<central URL>"
+
+
+@dataclass(frozen=True)
+class CentreSettings:
+    url: str
+    sslmode: str = ""
+    ca_file: str = ""
+    connect_timeout: int = 5
+
+
+def connect(settings: CentreSettings) -> Centre:
+    if not settings.url:
+        raise ValueError("no central database configured (--central URL or VIPDESK_CENTRAL_URL)")
+    url = make_url(settings.url)
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if url.get_backend_name() == "postgresql":
+        args: dict[str, Any] = {"connect_timeout": settings.connect_timeout,
+                                "options": f"-c idle_in_transaction_session_timeout="
+                                           f"{IDLE_IN_TRANSACTION}"}
+        if settings.sslmode:
+            args["sslmode"] = settings.sslmode
+        if settings.ca_file:
+            args["sslrootcert"] = settings.ca_file
+        kwargs["connect_args"] = args
+    return Centre(make_engine(url, **kwargs))
+
+
+class Centre:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_pg = engine.dialect.name == "postgresql"
+        if not self.is_pg:
+            _sqlite_immediate(engine)
+
+    @property
+    def label(self) -> str:
+        return mask_url(self.engine.url.render_as_string(hide_password=False))
+
+    def init_schema(self) -> None:
+        """Create or migrate the central schema (both dialects, same migrations)."""
+        upgrade(self.engine)
+
+    def push(self, store: str, ops: list[Op]) -> PushResult:
+        """Decide every op in one transaction; retrying the same ops changes nothing."""
+        try:
+            return self._push(store, ops, careful=False)
+        except (exc.IntegrityError, exc.DataError):
+            # One op broke a constraint: redo the batch with each op in a savepoint, so
+            # that op alone is rejected (dead-lettered) and the rest go through.
+            return self._push(store, ops, careful=True)
+
+    def _push(self, store: str, ops: list[Op], careful: bool) -> PushResult:
+        with self._begin() as conn:
+            self._lock_store(conn, store)
+            batch = Batch(store, self._now_ms(conn))
+            Merger(conn, batch, careful).run(ops)
+        acks = [batch.acks[op.op_id] for op in ops]
+        counts: dict[str, int] = {}
+        for ack in acks:
+            counts[ack.outcome.value] = counts.get(ack.outcome.value, 0) + 1
+        return PushResult(acks, batch.now_ms, counts)
+
+    def changes(self, cursor: tuple[int, int], limit: int) -> tuple[list[Change], int]:
+        """Changes after `cursor` in commit-safe order (one statement), and the time."""
+        with self._begin() as conn:
+            rows = conn.execute(text(self._changes_sql()),
+                                {"txid": str(cursor[0]), "seq": cursor[1], "limit": limit}).all()
+            now = self._now_ms(conn)
+        return [Change.from_row(r) for r in rows], now
+
+    def server_time_ms(self) -> int:
+        with self._begin() as conn:
+            return self._now_ms(conn)
+
+    def _changes_sql(self) -> str:
+        if self.is_pg:
+            # Rows of a transaction that is still open are invisible now but will commit
+            # with a txid at or above the snapshot's xmin: stopping below xmin means a
+            # later pull still finds them. A plain `seq > last` would skip them for ever.
+            return ("SELECT txid::text::bigint AS txid, seq, kind, table_name, record_id,"
+                    " payload, store FROM sync_change_log"
+                    " WHERE (txid, seq) > (CAST(:txid AS text)::xid8, :seq)"
+                    " AND txid < pg_snapshot_xmin(pg_current_snapshot())"
+                    " ORDER BY txid, seq LIMIT :limit")
+        return ("SELECT txid, seq, kind, table_name, record_id, payload, store"
+                " FROM sync_change_log WHERE seq > :seq ORDER BY seq LIMIT :limit")
+
+    def _begin(self) -> Any:
+        return _Translating(self.engine)
+
+    def _now_ms(self, conn: Connection) -> int:
+        if self.is_pg:
+            return int(conn.scalar(text(
+                "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")))
+        return time.time_ns() // 1_000_000
+
+    def _lock_store(self, conn: Connection, store: str) -> None:
+        if not self.is_pg:
+            return  # BEGIN IMMEDIATE already made this the only writer
+        key = {"key": f"vipdesk-push:{store}"}
+        got = conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), key)
+        if not got:
+            # A newer pusher of this store supersedes an old one (a desk that lost its
+            # network mid-push); the old session's transaction rolls back as a whole.
+            conn.execute(text(
+                "SELECT pg_terminate_backend(l.pid) FROM pg_locks l"
+                " WHERE l.locktype = 'advisory' AND l.pid <> pg_backend_pid()"
+                " AND l.objsubid = 1"
+                " AND l.classid::bigint = (hashtextextended(:key, 0) >> 32) & 4294967295"
+                " AND l.objid::bigint = hashtextextended(:key, 0) & 4294967295"), key)
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), key)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class _Translating:
+    """`engine.begin()` that turns a lost or refused connection into CentreUnavailable."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.ctx: Any = None
+
+
+    def __enter__(self) -> Connection:
+        try:
+            self.ctx = self.engine.begin()
+            return self.ctx.__enter__()  # type: ignore[no-any-return]
+        except exc.OperationalError as error:
+            raise CentreUnavailable(_unavailable(error)) from error
+
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            self.ctx.__exit__(*exc_info)
+        except exc.OperationalError as error:
+            raise CentreUnavailable(_unavailable(error)) from error
+        if exc_info[1] is not None and _is_disconnect(exc_info[1]):
+            raise CentreUnavailable(_unavailable(exc_info[1])) from exc_info[1]
+
+
+def _is_disconnect(error: BaseException) -> bool:
+    return isinstance(error, exc.OperationalError | exc.InterfaceError) or (
+        isinstance(error, exc.DBAPIError) and error.connection_invalidated)
+
+
+def _unavailable(error: BaseException) -> str:
+    first = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return f"central database unavailable: {first[0] if first else type(error).__name__}"
+
+
+def _sqlite_immediate(engine: Engine) -> None:
+    """A SQLite centre takes the write lock at BEGIN, so concurrent pushers queue."""
+
+    @event.listens_for(engine, "connect")
+    def _no_autobegin(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,74 @@
+"""The wire form of a change (an op) and of the centre's answer (an ack)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+PROTOCOL = 1
+
+INSERT = "insert"
+UPDATE = "update"
+DELETE = "delete"
+KINDS = (INSERT, UPDATE, DELETE)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"  # the change is now the centre's state
+    DUPLICATE = "duplicate"  # seen before (a retry) or identical content already there
+    CONFLICT = "conflict"  # applied or overruled by last-writer-wins, recorded for review
+    OBSOLETE = "obsolete"  # the record was deleted or erased: nothing to do
+    REJECTED = "rejected"  # cannot apply (bad content, same id with other content): dead letter
+
+
+@dataclass(frozen=True)
+class Op:
+    """One change. `payload` is {"row": {...}} for an insert (every synced column),
+    {"set": {...}, "base": {...}} for an update (changed fields, and the values the
+    desk saw before, when it knew them), {} for a delete."""
+
+    op_id: uuid.UUID
+    kind: str
+    table_name: str
+    record_id: uuid.UUID
+    payload: dict[str, Any]
+    hlc: str
+    protocol: int = PROTOCOL
+
+    def payload_json(self) -> str:
+        return json.dumps(self.payload, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Ack:
+    op_id: uuid.UUID
+    outcome: Outcome
+    reason: str = ""
+
+
+@dataclass
+class PushResult:
+    acks: list[Ack]
+    server_time_ms: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the centre's change log, as a desk applies it."""
+
+    txid: int
+    seq: int
+    kind: str
+    table_name: str
+    record_id: uuid.UUID
+    payload: dict[str, Any]
+    store: str
+
+    @staticmethod
+    def from_row(row: Any) -> Change:
+        return Change(int(row.txid), int(row.seq), row.kind, row.table_name,
+                      uuid.UUID(str(row.record_id)), json.loads(row.payload), row.store)

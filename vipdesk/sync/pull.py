@@ -1,0 +1,200 @@
+"""Desk side of a pull: apply the centre's change log in order, cursor in the same
+transaction.
+
+Pulls run only when the outbox is empty: everything this desk changed is already merged
+at the centre, so the centre's log is the truth and is applied as is (no merging here).
+The outbox check and the applied rows share one write transaction, so a local edit
+made meanwhile is never overwritten unseen. A pulled change never enters the outbox.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, exc, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from vipdesk.models import Member, SyncDeadLetter, utcnow
+from vipdesk.services.members import write_terms
+from vipdesk.sync import state, tables
+from vipdesk.sync.capture import NO_CAPTURE
+from vipdesk.sync.central import Centre
+from vipdesk.sync.hlc import HybridClock, Stamp
+from vipdesk.sync.ops import DELETE, INSERT, UPDATE, Change
+from vipdesk.sync.push import pending
+
+BATCH = 2000
+NAME_FIELDS = frozenset({"name_zh", "name_latin"})
+
+
+@dataclass
+class PullReport:
+    applied: int = 0
+    batches: int = 0
+    blocked_by_outbox: bool = False
+    server_time_ms: int | None = None
+    failed: int = 0
+
+
+def pull_all(desk: Engine, centre: Centre, batch_size: int = BATCH) -> PullReport:
+    report = PullReport()
+    while True:
+        with desk.connect() as conn:
+            if pending(conn):
+                report.blocked_by_outbox = True
+                return report
+            cursor = state.cursor(conn)
+        changes, report.server_time_ms = centre.changes(cursor, batch_size)
+        if not changes:
+            return report
+        outcome = apply_changes(desk, changes)
+        if outcome is None:
+            report.blocked_by_outbox = True
+            return report
+        report.applied += len(changes)
+        report.failed += outcome
+        report.batches += 1
+
+
+def apply_changes(desk: Engine, changes: list[Change]) -> int | None:
+    """Apply one batch; None when a local change arrived first (push it, then pull).
+    Returns how many changes could not be applied here (kept as dead letters)."""
+    try:
+        return _apply(desk, changes, careful=False)
+    except exc.IntegrityError:
+        return _apply(desk, changes, careful=True)
+
+
+def _apply(desk: Engine, changes: list[Change], careful: bool) -> int | None:
+    with Session(desk, info={NO_CAPTURE: True}) as session, session.begin():
+        conn = session.connection()
+        state.put(conn, "pull_started", utcnow().isoformat())  # takes the write lock first
+        if pending(conn):
+            session.rollback()
+            return None
+        applier = Applier(conn, careful)
+        applier.run(changes)
+        _refresh_terms(session, applier.renamed)
+        _observe_stamps(conn, changes)
+        state.save_cursor(conn, (changes[-1].txid, changes[-1].seq))
+        return applier.failed
+
+
+class Applier:
+    def __init__(self, conn: Connection, careful: bool) -> None:
+        self.conn = conn
+        self.careful = careful
+        self.renamed: set[uuid.UUID] = set()
+        self.failed = 0
+
+    def run(self, changes: list[Change]) -> None:
+        for group in _runs(changes):
+            if not tables.is_synced(group[0].table_name):
+                continue  # a table from a newer version: nothing here to apply it to
+            if self.careful:
+                for change in group:
+                    self._guarded(change)
+            else:
+                self._apply(group)
+
+    def _guarded(self, change: Change) -> None:
+        savepoint = self.conn.begin_nested()
+        try:
+            self._apply([change])
+            savepoint.commit()
+        except exc.DBAPIError as error:
+            savepoint.rollback()
+            self._dead_letter(change, f"pulled change could not be applied here: "
+                                      f"{str(error.orig).splitlines()[0][:300]}")
+
+    def _apply(self, group: list[Change]) -> None:
+        kind = group[0].kind
+        if kind == INSERT:
+            self._inserts(group)
+        elif kind == UPDATE:
+            self._update(group[0])
+        elif kind == DELETE:
+            table = tables.table(group[0].table_name)
+            self.conn.execute(table.delete().where(table.c.id == group[0].record_id))
+
+    def _inserts(self, group: list[Change]) -> None:
+        name = group[0].table_name
+        table = tables.table(name)
+        rows = {c.record_id: tables.decode_row(name, c.payload["row"]) for c in group}
+        stmt = sqlite_insert(table).on_conflict_do_nothing().returning(table.c.id)
+        inserted = set(self.conn.scalars(stmt, list(rows.values())))
+        if name == Member.__tablename__:
+            self.renamed |= set(rows)
+        others = [c for c in group if c.record_id not in inserted]
+        if others:
+            self._reconcile(name, others, rows)
+
+    def _reconcile(self, name: str, changes: list[Change],
+                   rows: dict[uuid.UUID, dict[str, Any]]) -> None:
+        """The id exists here (usually our own record coming back; then nothing to do),
+        or another local record holds one of its unique values (a member number taken
+        offline by two stores): kept as a dead letter for the administrator."""
+        table = tables.table(name)
+        ids = [c.record_id for c in changes]
+        local = {r.id: tables.encode_row(name, r._mapping) for r in
+                 self.conn.execute(select(table).where(table.c.id.in_(ids)))}
+        for change in changes:
+            mine = local.get(change.record_id)
+            if mine is None:
+                self._dead_letter(change, "pulled record clashes with a local record "
+                                          "(same unique value, different id)")
+            elif mine != tables.encode_row(name, rows[change.record_id]):
+                values = {k: v for k, v in rows[change.record_id].items() if k != "id"}
+                self.conn.execute(update(table).where(table.c.id == change.record_id)
+                                  .values(values))
+
+    def _update(self, change: Change) -> None:
+        table = tables.table(change.table_name)
+        values = tables.decode_row(change.table_name, change.payload["set"])
+        values.pop("id", None)
+        if values:
+            self.conn.execute(update(table).where(table.c.id == change.record_id)
+                              .values(values))
+        if change.table_name == Member.__tablename__ and NAME_FIELDS & set(values):
+            self.renamed.add(change.record_id)
+
+    def _dead_letter(self, change: Change, reason: str) -> None:
+        self.failed += 1
+        self.conn.execute(sqlite_insert(SyncDeadLetter).values(
+            id=uuid.uuid4(), op_id=uuid.uuid4(), store=change.store, kind=change.kind,
+            table_name=change.table_name, record_id=change.record_id,
+            payload=tables.canonical(change.payload), reason=reason, at=utcnow()))
+
+
+def _runs(changes: list[Change]) -> list[list[Change]]:
+    groups: list[list[Change]] = []
+    for change in changes:
+        last = groups[-1] if groups else None
+        if (last and change.kind == INSERT and last[0].kind == INSERT
+                and last[0].table_name == change.table_name):
+            last.append(change)
+        else:
+            groups.append([change])
+    return groups
+
+
+def _refresh_terms(session: Session, member_ids: set[uuid.UUID]) -> None:
+    """The name search index is derived, not synced: rebuild it for renamed members."""
+    if not member_ids:
+        return
+    for member in session.scalars(select(Member).where(Member.id.in_(member_ids))):
+        write_terms(session, member)
+    session.flush()
+
+
+def _observe_stamps(conn: Connection, changes: list[Change]) -> None:
+    """Keep this desk's HLC past every pulled stamp (the centre clamped them already)."""
+    stamps = [Stamp.parse(c.payload["hlc"]) for c in changes if c.payload.get("hlc")]
+    if not stamps:
+        return
+    clock = HybridClock(state.node(conn), state.last_stamp(conn))
+    clock.observe(max(stamps))
+    state.save_stamp(conn, clock.last)

@@ -1,0 +1,77 @@
+"""Desk side of a push: send the outbox in commit order, delete what the centre acked.
+
+The centre commits a batch before it answers; the desk deletes the acked ops in one
+local transaction afterwards. A crash between the two leaves the ops queued: the next
+push sends them again and the centre answers "duplicate" without applying anything.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select
+
+from vipdesk.models import SyncDeadLetter, SyncOutbox, utcnow
+from vipdesk.sync.central import Centre
+from vipdesk.sync.ops import Op, Outcome, PushResult
+
+BATCH = 500
+
+
+@dataclass
+class PushReport:
+    sent: int = 0
+    batches: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    server_time_ms: int | None = None
+
+    def add(self, result: PushResult) -> None:
+        self.batches += 1
+        self.sent += len(result.acks)
+        self.server_time_ms = result.server_time_ms
+        for name, count in result.counts.items():
+            self.outcomes[name] = self.outcomes.get(name, 0) + count
+
+
+def pending(conn: Connection) -> int:
+    return int(conn.scalar(select(func.count()).select_from(SyncOutbox)) or 0)
+
+
+def read_batch(conn: Connection, limit: int) -> list[tuple[int, Op]]:
+    rows = conn.execute(select(SyncOutbox).order_by(SyncOutbox.seq).limit(limit)).all()
+    return [(r.seq, Op(r.op_id, r.kind, r.table_name, r.record_id, json.loads(r.payload),
+                       r.hlc, r.protocol)) for r in rows]
+
+
+def push_all(desk: Engine, centre: Centre, store: str, batch_size: int = BATCH,
+             after_batch: Callable[[PushResult], None] | None = None) -> PushReport:
+    report = PushReport()
+    while True:
+        with desk.connect() as conn:
+            batch = read_batch(conn, batch_size)
+        if not batch:
+            return report
+        result = centre.push(store, [op for _, op in batch])
+        _forget_acked(desk, store, batch, result)
+        report.add(result)
+        if after_batch:
+            after_batch(result)
+
+
+def _forget_acked(desk: Engine, store: str, batch: list[tuple[int, Op]],
+                  result: PushResult) -> None:
+    by_id = {ack.op_id: ack for ack in result.acks}
+    with desk.begin() as conn:
+        rejected = [(op, by_id[op.op_id].reason) for _, op in batch
+                    if by_id[op.op_id].outcome is Outcome.REJECTED]
+        if rejected:  # kept on the desk too, so its administrator sees what did not travel
+            conn.execute(insert(SyncDeadLetter), [
+                {"id": uuid.uuid4(), "op_id": op.op_id, "store": store, "kind": op.kind,
+                 "table_name": op.table_name, "record_id": op.record_id,
+                 "payload": op.payload_json(), "reason": reason, "at": utcnow()}
+                for op, reason in rejected])
+        conn.execute(delete(SyncOutbox).where(
+            SyncOutbox.seq.in_([seq for seq, op in batch if op.op_id in by_id])))
