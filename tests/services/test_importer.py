@@ -292,14 +292,14 @@ def test_a_batch_is_one_transaction(tmp_path: Path, engine: Engine,
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash mid-batch takes the whole batch back: the earlier batches stay."""
     monkeypatch.setattr(importer, "BATCH_ROWS", 3)
-    real_insert = importer._Importer.insert
+    real_stage = importer._Importer.stage
 
-    def crash_on_fifth(self: Any, session: Session, data: NewMember) -> None:
-        if data.member_no == "T5":
+    def crash_on_fifth(self: Any, session: Session, rows: list[NewMember]) -> None:
+        if any(data.member_no == "T5" for data in rows):
             raise RuntimeError("power cut")
-        real_insert(self, session, data)
+        real_stage(self, session, rows)
 
-    monkeypatch.setattr(importer._Importer, "insert", crash_on_fifth)
+    monkeypatch.setattr(importer._Importer, "stage", crash_on_fifth)
     rows = "".join(f"T{i},名{i}\n" for i in range(1, 8))
     with pytest.raises(RuntimeError):
         run(factory, write(tmp_path, "member_no,name\n" + rows))

@@ -42,8 +42,9 @@ from vipdesk.services import auth, phones
 from vipdesk.services.members import (
     MemberDataError,
     NewMember,
-    add_member,
+    add_terms,
     find_by_member_no,
+    stage_member,
     validate,
 )
 from vipdesk.services.names import has_cjk
@@ -426,8 +427,9 @@ class _Importer:
             with unit_of_work(self.factory) as session:
                 _begin_write(session)
                 self.prefetch(session, [r.member for r in batch if r.member])
-                for row in batch:
-                    self.row(session, row)
+                staged = [(row, data) for row in batch if (data := self.check(session, row))]
+                self.write(session, staged)
+        self.report.rejected.sort(key=lambda r: r.line)
 
     def prefetch(self, session: Session, members: list[NewMember]) -> None:
         numbers = [m.member_no for m in members]
@@ -442,26 +444,30 @@ class _Importer:
         return [f"card_no {card}: already belongs to member {owner}" for card in data.cards
                 if (owner := self.owners.get(card)) and owner != data.member_no]
 
-    def row(self, session: Session, row: ParsedRow) -> None:
+    def check(self, session: Session, row: ParsedRow) -> NewMember | None:
+        """The row's data if it is to be written; otherwise counts or rejects it."""
         self.report.rows += 1
         member_no = row.member.member_no if row.member else row.member_no
         first = self.seen.setdefault(member_no, row.line) if member_no else row.line
         if first != row.line:
             self.reject(row, f"member_no {member_no} already on line {first}")
-            return
+            return None
         if row.member is None:
             self.reject(row, row.error)
-            return
-        problem = self.store(session, row.member)
+            return None
+        problem = self.problem(session, row.member)
         if problem == "unchanged":
             self.report.unchanged += 1
         elif problem:
             self.reject(row, problem)
-        else:
-            self.report.imported.append(row.member.member_no)
+        else:  # claimed now, so a later row of the same batch sees the number and cards
+            self.existing.add(member_no or "")
+            self.owners.update(dict.fromkeys(row.member.cards, row.member.member_no))
+            return row.member
+        return None
 
-    def store(self, session: Session, data: NewMember) -> str | None:
-        """None when written; "unchanged"; otherwise why the row was refused."""
+    def problem(self, session: Session, data: NewMember) -> str | None:
+        """None when the row may be written; "unchanged"; otherwise why it is refused."""
         existing = (find_by_member_no(session, data.member_no)
                     if data.member_no in self.existing else None)
         if existing is not None:
@@ -470,24 +476,45 @@ class _Importer:
                 return "unchanged"
             return (f"member {data.member_no} exists, differs in {', '.join(diffs)}; "
                     "not overwritten (edit the member in the app)")
+        if data.member_no in self.existing:  # claimed by an earlier row of this batch
+            return f"member_no {data.member_no} already in this file"
         conflicts = self.card_conflicts(data)
-        if conflicts:
-            return "; ".join(conflicts)
-        try:
-            with session.begin_nested():  # SAVEPOINT: the row is written whole or not at all
-                self.insert(session, data)
-        except (IntegrityError, MemberDataError) as exc:
-            return f"the database refused the row: {str(exc).splitlines()[0][:200]}"
-        self.existing.add(data.member_no)
-        self.owners.update(dict.fromkeys(data.cards, data.member_no))
-        return None
+        return "; ".join(conflicts) if conflicts else None
 
-    def insert(self, session: Session, data: NewMember) -> None:
-        member = add_member(session, data)
-        if data.tier_code:
-            spend = f"¥{data.spend_12m_cents // 100:,}"
-            session.add(TierChange(member_id=member.id, from_tier=None, to_tier=data.tier_code,
-                                   kind="auto", reason=f"imported, 12m spend {spend}"))
+    def write(self, session: Session, staged: list[tuple[ParsedRow, NewMember]]) -> None:
+        """The batch's rows in one flush inside a SAVEPOINT; if the database refuses it,
+        the SAVEPOINT is rolled back and each row is retried in its own, so every row is
+        written whole or not at all and one bad row cannot sink the others."""
+        try:
+            with session.begin_nested():
+                self.stage(session, [data for _, data in staged])
+        except (IntegrityError, MemberDataError):
+            for row, data in staged:
+                self.write_one(session, row, data)
+        else:
+            self.report.imported += [data.member_no for _, data in staged]
+
+    def write_one(self, session: Session, row: ParsedRow, data: NewMember) -> None:
+        try:
+            with session.begin_nested():
+                self.stage(session, [data])
+        except (IntegrityError, MemberDataError) as exc:
+            self.reject(row, f"the database refused the row: {str(exc).splitlines()[0][:200]}")
+        else:
+            self.report.imported.append(data.member_no)
+
+    def stage(self, session: Session, rows: list[NewMember]) -> None:
+        """Write members: two flushes however many rows (rows referring to a member by id
+        only, like its search terms, must follow its own INSERT)."""
+        members = [stage_member(session, data) for data in rows]
+        session.flush()
+        for member, data in zip(members, rows, strict=True):
+            add_terms(session, member)
+            if data.tier_code:
+                spend = f"¥{data.spend_12m_cents // 100:,}"
+                session.add(TierChange(member_id=member.id, from_tier=None,
+                                       to_tier=data.tier_code, kind="auto",
+                                       reason=f"imported, 12m spend {spend}"))
         session.flush()
 
     def reject(self, row: ParsedRow, reason: str) -> None:

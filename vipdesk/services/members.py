@@ -85,6 +85,16 @@ def _contact_problems(data: NewMember) -> list[str]:
 
 def add_member(session: Session, data: NewMember) -> Member:
     """Insert a member with phones, cards, preferences and search terms (caller commits)."""
+    member = stage_member(session, data)
+    session.flush()
+    write_terms(session, member)
+    return member
+
+
+def stage_member(session: Session, data: NewMember) -> Member:
+    """add_member's first half, without the flush, for bulk callers (the CSV import) that
+    flush many members at once. Flush, then `add_terms`: the unit of work orders inserts
+    by relationships, and terms have none, so they must come after the members' flush."""
     problems = validate(data)
     if problems:
         raise MemberDataError("; ".join(problems))
@@ -106,13 +116,16 @@ def add_member(session: Session, data: NewMember) -> Member:
     member.cards.extend(MemberCard(card_no=c) for c in cards)
     member.preferences.extend(Preference(tag=t, value=v) for t, v in data.preferences)
     session.add(member)
-    session.flush()
-    write_terms(session, member)
     return member
 
 
 def write_terms(session: Session, member: Member) -> None:
     session.execute(delete(MemberTerm).where(MemberTerm.member_id == member.id))
+    add_terms(session, member)
+
+
+def add_terms(session: Session, member: Member) -> None:
+    """The search terms of a member that has none yet."""
     session.add_all(
         MemberTerm(term=t, member_id=member.id, weight=w)
         for t, w in name_terms(member.name_zh, member.name_latin).items()
