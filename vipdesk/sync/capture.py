@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +23,13 @@ from sqlalchemy.orm.state import InstanceState
 from vipdesk.models import SyncOutbox
 from vipdesk.sync import state as sync_state
 from vipdesk.sync import tables
-from vipdesk.sync.hlc import HybridClock
+from vipdesk.sync.hlc import HybridClock, wall_clock_ms
 from vipdesk.sync.ops import DELETE, INSERT, PROTOCOL, UPDATE
 
 NO_CAPTURE = "vipdesk.sync.no_capture"
 _outbox_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+# A desk's physical clock; replaceable per engine so tests can run desks hours apart.
+_physical: weakref.WeakKeyDictionary[Engine, Callable[[], int]] = weakref.WeakKeyDictionary()
 _installed = False
 
 
@@ -72,9 +75,9 @@ def _capturing(session: Session) -> Connection | None:
     return conn
 
 
-def _after_flush(session: Session, _context: UOWTransaction) -> None:
+def _after_flush(session: Session, context: UOWTransaction) -> None:
     # Runs inside the flush's transaction with the pre-flush history still readable.
-    pending = [*_inserts(session), *_updates(session), *_deletes(session)]
+    pending = [*_inserts(session), *_updates(session), *_deletes(context)]
     if not pending:
         return
     conn = _capturing(session)
@@ -83,8 +86,17 @@ def _after_flush(session: Session, _context: UOWTransaction) -> None:
     write_ops(conn, sorted(pending, key=_Pending.order))
 
 
+def set_physical_clock(engine: Engine, clock_ms: Callable[[], int]) -> None:
+    _physical[engine] = clock_ms
+
+
+def physical_clock(engine: Engine) -> Callable[[], int]:
+    return _physical.get(engine, wall_clock_ms)
+
+
 def write_ops(conn: Connection, pending: list[_Pending]) -> None:
-    clock = HybridClock(sync_state.node(conn), sync_state.last_stamp(conn))
+    clock = HybridClock(sync_state.node(conn), sync_state.last_stamp(conn),
+                        physical_clock(conn.engine))
     rows = [{"op_id": uuid.uuid4(), "kind": p.kind, "table_name": p.table_name,
              "record_id": p.record_id, "payload": tables.canonical(p.payload),
              "hlc": str(clock.tick()), "protocol": PROTOCOL} for p in pending]
@@ -93,8 +105,8 @@ def write_ops(conn: Connection, pending: list[_Pending]) -> None:
 
 
 def _synced_state(obj: object) -> tuple[InstanceState[Any], str] | None:
-    st = inspect(obj)
-    name = st.mapper.local_table.name
+    st = obj if isinstance(obj, InstanceState) else inspect(obj)
+    name = str(getattr(st.mapper.local_table, "name", ""))
     return (st, name) if tables.is_synced(name) else None
 
 
@@ -165,13 +177,16 @@ def _record_id(st: InstanceState[Any]) -> uuid.UUID:
     return uuid.UUID(str(key[0]))
 
 
-def _deletes(session: Session) -> list[_Pending]:
+def _deletes(context: UOWTransaction) -> list[_Pending]:
+    # The flush's own list, not `session.deleted`: it includes the rows removed by a
+    # delete-orphan cascade (a phone taken off `member.phones`).
     out = []
-    for obj in session.deleted:
-        found = _synced_state(obj)
+    for st, (is_delete, list_only) in context.states.items():
+        if not is_delete or list_only:
+            continue
+        found = _synced_state(st)
         if found is not None:
-            st, name = found
-            out.append(_Pending(DELETE, name, _record_id(st), {}))
+            out.append(_Pending(DELETE, found[1], _record_id(st), {}))
     return out
 
 

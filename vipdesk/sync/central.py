@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event, exc, text
 from sqlalchemy.engine import make_url
 
+from vipdesk.config import Config
 from vipdesk.db import make_engine, upgrade
 from vipdesk.sync.merge import Batch, Merger
 from vipdesk.sync.ops import Change, Op, PushResult
@@ -45,6 +46,10 @@ class CentreSettings:
     sslmode: str = ""
     ca_file: str = ""
     connect_timeout: int = 5
+
+
+def settings_from(config: Config) -> CentreSettings:
+    return CentreSettings(config.central_url, config.central_sslmode, config.central_ca_file)
 
 
 def connect(settings: CentreSettings) -> Centre:
@@ -75,9 +80,40 @@ class Centre:
     def label(self) -> str:
         return mask_url(self.engine.url.render_as_string(hide_password=False))
 
-    def init_schema(self) -> None:
-        """Create or migrate the central schema (both dialects, same migrations)."""
-        upgrade(self.engine)
+    def init_schema(self) -> list[str]:
+        """Create or migrate the central schema (both dialects, same migrations).
+        Returns notes for the administrator."""
+        try:
+            upgrade(self.engine)
+        except exc.OperationalError as error:
+            raise CentreUnavailable(_unavailable(error)) from error
+        return self._server_settings() if self.is_pg else [
+            "SQLite stand-in: for one-machine demos; use PostgreSQL for a chain"]
+
+    def _server_settings(self) -> list[str]:
+        # Server-wide too, not only on desk connections: any session idling inside a
+        # transaction holds the pull watermark back for every desk.
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text(
+                    "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET "
+                    "idle_in_transaction_session_timeout = %L', current_database(), "
+                    f"'{IDLE_IN_TRANSACTION}'); END $$"))
+            return [f"idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION}"]
+        except exc.DBAPIError as error:
+            return [f"could not set idle_in_transaction_session_timeout: {_first_line(error)}"]
+
+    def status(self) -> dict[str, int]:
+        queries = {
+            "changes": "SELECT count(*) FROM sync_change_log",
+            "applied_ops": "SELECT count(*) FROM sync_applied_ops",
+            "dead_letters": "SELECT count(*) FROM sync_dead_letters",
+            "open_conflicts": "SELECT count(*) FROM sync_conflicts WHERE settled_at IS NULL",
+            "tombstones": "SELECT count(*) FROM sync_tombstones",
+            "members": "SELECT count(*) FROM members",
+        }
+        with self._begin() as conn:
+            return {k: int(conn.scalar(text(q)) or 0) for k, q in queries.items()}
 
     def push(self, store: str, ops: list[Op]) -> PushResult:
         """Decide every op in one transaction; retrying the same ops changes nothing."""
@@ -183,9 +219,13 @@ def _is_disconnect(error: BaseException) -> bool:
         isinstance(error, exc.DBAPIError) and error.connection_invalidated)
 
 
+def _first_line(error: BaseException) -> str:
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 def _unavailable(error: BaseException) -> str:
-    first = str(getattr(error, "orig", None) or error).strip().splitlines()
-    return f"central database unavailable: {first[0] if first else type(error).__name__}"
+    return f"central database unavailable: {_first_line(error)}"
 
 
 def _sqlite_immediate(engine: Engine) -> None:

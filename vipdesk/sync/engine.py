@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 
 from vipdesk.models import utcnow
 from vipdesk.sync import state
+from vipdesk.sync.capture import physical_clock
 from vipdesk.sync.central import Centre
-from vipdesk.sync.hlc import wall_clock_ms
 from vipdesk.sync.pull import PullReport, pull_all
 from vipdesk.sync.push import PushReport, pending, push_all
 
@@ -85,7 +85,7 @@ def _finish(desk: Engine, report: SyncReport) -> None:
     with desk.begin() as conn:
         report.pending = pending(conn)
         if server is not None:
-            report.clock_skew_ms = wall_clock_ms() - server
+            report.clock_skew_ms = physical_clock(desk)() - server
             state.put(conn, state.SERVER_SKEW, str(report.clock_skew_ms))
         state.put(conn, state.LAST_SYNC, utcnow().isoformat())
     if report.clock_skew_ms is not None and abs(report.clock_skew_ms) > SKEW_WARNING_MS:

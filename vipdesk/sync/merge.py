@@ -197,6 +197,8 @@ class InsertStep:
         for op in valid:
             if op.record_id in gone:
                 self.batch.decide(op, Outcome.OBSOLETE, "record deleted or member erased")
+                # The desk that made it still shows it: the log tells it to drop it.
+                self.batch.changed(DELETE, self.name, op.record_id, {"hlc": op.hlc})
         inserted = self._insert([rows[op.op_id] for op in live])
         self._compare_existing([op for op in live if op.record_id not in inserted], rows)
         for op in live:
@@ -238,10 +240,10 @@ class InsertStep:
         if not ops:
             return
         ids = [op.record_id for op in ops]
-        stored = {row.id: tables.row_hash(tables.encode_row(self.name, row._mapping))
+        stored = {row.id: tables.encode_row(self.name, row._mapping)
                   for row in self.conn.execute(select(self.table).where(self.table.c.id.in_(ids)))}
         for op in ops:
-            theirs = stored.get(op.record_id)
+            theirs = tables.row_hash(stored[op.record_id]) if op.record_id in stored else None
             mine = tables.row_hash(tables.encode_row(self.name, rows[op.op_id]))
             if theirs == mine:
                 self.batch.decide(op, Outcome.DUPLICATE, "identical record already there")
@@ -251,6 +253,8 @@ class InsertStep:
             else:
                 self.batch.decide(op, Outcome.REJECTED,
                                   "same id already stored with different content")
+                # The sending desk holds its own version: the log gives it the centre's.
+                self.batch.changed(INSERT, self.name, op.record_id, {"row": stored[op.record_id]})
 
 
 class UpdateStep:
@@ -269,6 +273,10 @@ class UpdateStep:
             return
         current = tables.encode_row(op.table_name, row._mapping)
         wanted = self._wanted(op, current)
+        refused = {k: current[k] for k in op.payload["set"]
+                   if k in current and k not in wanted and k != "id"}
+        if refused:  # the editing desk shows its values: the log puts the centre's back
+            self.batch.changed(UPDATE, op.table_name, op.record_id, {"set": refused})
         if not wanted:
             self.batch.decide(op, Outcome.OBSOLETE, "member erased: personal data stays gone")
             return
