@@ -136,3 +136,12 @@ def test_outbox_empties_and_pull_skips_own_echo(centre: Centre, make_desk) -> No
     with a.connect() as conn:
         assert conn.scalar(select(SyncOutbox.seq)) is None
     _ = json
+
+
+def test_desks_that_seed_the_default_tiers_agree(centre: Centre, make_desk) -> None:
+    a, b = make_desk("a", seed_tiers=True), make_desk("b", seed_tiers=True)
+    first, second = sync_once(a, centre, "SH01"), sync_once(b, centre, "BJ01")
+    assert set(first.outcomes) == {"applied"}
+    assert set(second.outcomes) == {"duplicate"}  # same ids, same content
+    sync_once(a, centre, "SH01")
+    assert digest(a) == digest(b) == digest(centre.engine)

@@ -14,6 +14,7 @@ from vipdesk.models import Member, Purchase, Tier, TierBenefit, TierChange, utcn
 from vipdesk.resources import resource
 
 WINDOW = timedelta(days=365)
+DEFAULTS_NAMESPACE = uuid.UUID("6f1c2a9e-5b7d-4c3e-9a41-2d8e7f0b3c55")
 AT_RISK_HORIZON = timedelta(days=30)
 
 
@@ -89,6 +90,9 @@ def seed_default_tiers(session: Session) -> None:
         data = tomllib.load(fh)
     for spec in data["tier"]:
         tier = Tier(
+            # The same id on every desk that seeds the defaults, so the sync sees one
+            # tier table, not one per desk (duplicates are recognised by content).
+            id=uuid.uuid5(DEFAULTS_NAMESPACE, spec["code"]),
             code=spec["code"], name_zh=spec["name_zh"], name_en=spec["name_en"],
             rank=spec["rank"], min_spend_12m_cents=int(spec["min_spend_yuan"]) * 100,
             target_wait_minutes=spec["target_wait_minutes"], color=spec["color"],
@@ -96,8 +100,9 @@ def seed_default_tiers(session: Session) -> None:
         session.add(tier)
         session.flush()
         for i, b in enumerate(spec.get("benefits", [])):
-            session.add(TierBenefit(tier_id=tier.id, code=b["code"], name_zh=b["name_zh"],
-                                    name_en=b["name_en"], sort=i))
+            benefit_id = uuid.uuid5(DEFAULTS_NAMESPACE, f"{spec['code']}/{b['code']}")
+            session.add(TierBenefit(id=benefit_id, tier_id=tier.id, code=b["code"],
+                                    name_zh=b["name_zh"], name_en=b["name_en"], sort=i))
 
 
 def effective_tier_code(member: Member) -> str | None:
