@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QApplication
 
 from vipdesk.config import Config
-from vipdesk.db import open_desk_db
 from vipdesk.services.desk import Desk
+from vipdesk.storage import open_database
 from vipdesk.ui import i18n, theme
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
@@ -35,14 +35,16 @@ def qt_application() -> QApplication:
     return app
 
 
-def build(config: Config) -> DeskApp:
+def build(config: Config, *, sign_in: bool | None = None) -> DeskApp:
     qt = qt_application()
     theme.apply(qt)
     lang = i18n.install(config.language or i18n.system_language())
-    engine = open_desk_db(config.db)
+    engine = open_database(config)
     desk = Desk(engine, store_code=config.store)
     ops = Ops(qt)
-    window = MainWindow(desk, ops, lang)
+    window = MainWindow(desk, ops, lang,
+                        require_sign_in=config.sign_in if sign_in is None else sign_in,
+                        idle_lock_minutes=config.idle_lock_minutes)
     qt.aboutToQuit.connect(ops.shutdown)
     return DeskApp(qt, desk, ops, window)
 

@@ -30,6 +30,7 @@ class Config:
     central_sslmode: str = ""
     central_ca_file: str = ""
     idle_lock_minutes: int = 10
+    sign_in: bool = True  # staff sign in before the desk shows anything (off: development)
     db_key_file: str = ""  # SQLCipher key file; empty = plain SQLite
 
     @staticmethod
@@ -70,4 +71,6 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
         out["db"] = Path(out["db"]).expanduser()
     if "idle_lock_minutes" in out:
         out["idle_lock_minutes"] = int(out["idle_lock_minutes"])
+    if isinstance(out.get("sign_in"), str):
+        out["sign_in"] = out["sign_in"].strip().lower() not in ("0", "false", "no", "off")
     return out

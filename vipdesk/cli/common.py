@@ -8,7 +8,6 @@ import sys
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from enum import Enum
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -31,13 +30,9 @@ def config_from(args: argparse.Namespace) -> Config:
 
 
 def open_db(args: argparse.Namespace) -> Engine:
-    from vipdesk.crypto import key_from_file
-    from vipdesk.db import open_desk_db
+    from vipdesk.storage import open_database
 
-    config = config_from(args)
-    # An encrypted desk names its key file in the config (db_key_file); see docs/security.md.
-    key = key_from_file(Path(config.db_key_file)) if config.db_key_file else None
-    return open_desk_db(config.db, key=key)
+    return open_database(config_from(args))
 
 
 def _plain(value: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 from vipdesk.cli.common import config_from, fail
 
-VIEWS = ("lookup", "card")
+VIEWS = ("lookup", "card", "signin")
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from vipdesk.app import build
 
-    app = build(config_from(args))
+    app = build(config_from(args), sign_in=args.view == "signin")
     width, height = (int(v) for v in args.size.split("x"))
     window = app.window
     window.resize(width, height)
@@ -37,8 +37,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             window.search.setText(args.query)
             window._run_search()
-    ready = (lambda: window.pages.currentWidget() is window.card) if args.view == "card" \
-        else (lambda: not window.search_seq_pending())
+    ready = {"card": lambda: window.pages.currentWidget() is window.card,
+             "signin": lambda: window.gate.locked}.get(
+                 args.view, lambda: not window.search_seq_pending())
     if not _wait(app.qt, ready, timeout=10.0):
         return fail(f"the {args.view} view did not finish loading (query {args.query!r})")
     _wait(app.qt, lambda: False, timeout=0.3)  # let layouts settle

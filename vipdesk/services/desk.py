@@ -14,10 +14,11 @@ from datetime import date, datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from vipdesk.db import session_factory
+from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import Member, Staff, Store
 from vipdesk.services import complaints as complaint_rules
 from vipdesk.services import homevisits as homevisit_rules
+from vipdesk.services import staff as staff_accounts
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
 from vipdesk.services.cards import CardService
@@ -30,7 +31,8 @@ from vipdesk.services.complaints import (
 )
 from vipdesk.services.homevisits import HomeVisitDraft, HomeVisitRecord, HomeVisitService
 from vipdesk.services.lookup import LookupOutcome, LookupService
-from vipdesk.services.profile import MemberProfile, load_profile
+from vipdesk.services.privacy import open_member_file, reveal_phones
+from vipdesk.services.profile import MemberProfile
 from vipdesk.services.tiers import TierTable, load_tier_table
 from vipdesk.services.timeline import TimelineEntry, timeline
 from vipdesk.services.validation import FieldError
@@ -70,9 +72,20 @@ class Desk:
     def search(self, query: str, limit: int = 50) -> LookupOutcome:
         return self.lookup.search(query, limit)
 
-    def profile(self, member_id: uuid.UUID) -> MemberProfile | None:
-        with self.factory() as s:
-            return load_profile(s, member_id, self.tiers, self.clock.now())
+    def profile(self, member_id: uuid.UUID, how: str = "lookup") -> MemberProfile | None:
+        """The member card as the signed-in person may see it; the view is audited."""
+        with unit_of_work(self.factory) as s:
+            return open_member_file(s, self.actor, member_id, self.tiers, self.clock, how)
+
+    def sign_in(self, staff_no: str, secret: str) -> Actor:
+        """Whoever signs in (also over a locked desk) is who the desk acts as from now."""
+        self.actor = staff_accounts.sign_in(self.factory, staff_no, secret, self.clock,
+                                            desk=self.store_code)
+        return self.actor
+
+    def reveal_phones(self, member_id: uuid.UUID, reason: str) -> list[str]:
+        with unit_of_work(self.factory) as s:
+            return reveal_phones(s, self.actor, member_id, reason, self.clock)
 
     def timeline_page(
         self, member_id: uuid.UUID, before: tuple[datetime, uuid.UUID] | None = None,

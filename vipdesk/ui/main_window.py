@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.services.auth import Actor
 from vipdesk.services.desk import Desk, DeskInfo
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.profile import MemberProfile
@@ -29,6 +30,7 @@ from vipdesk.ui.member_card import MemberCard
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.results import ResultsModel, ResultsView
 from vipdesk.ui.scanner import ScanDetector
+from vipdesk.ui.session_gate import SessionGate
 
 SEARCH_DEBOUNCE_MS = 120
 NOTE_TEXT = {Note.EMPTY: "", Note.TOO_LONG: "That is too long to be a name or number.",
@@ -39,16 +41,20 @@ NOTE_TEXT = {Note.EMPTY: "", Note.TOO_LONG: "That is too long to be a name or nu
 class MainWindow(QMainWindow):
     sig_profile_shown = Signal(object)  # MemberProfile — for tests and other panels
 
-    def __init__(self, desk: Desk, ops: Ops, lang: str) -> None:
+    def __init__(self, desk: Desk, ops: Ops, lang: str, *, require_sign_in: bool = False,
+                 idle_lock_minutes: int = 0) -> None:
         super().__init__()
         self.desk, self.ops, self.lang = desk, ops, lang
         self.search_seq = 0
         self.open_after_search = False
         self.current: uuid.UUID | None = None
         self._build()
+        self.gate = SessionGate(self.root, self.desk_page, desk, ops, idle_lock_minutes)
         self._wire()
         self.retranslate()
         self.ops.query(desk.info, self._show_info)
+        if require_sign_in:
+            self.gate.require_sign_in()
 
     # -- composition -------------------------------------------------------------------
 
@@ -85,7 +91,10 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(18, 14, 18, 10)
         layout.addLayout(top)
         layout.addLayout(body, 1)
-        self.setCentralWidget(central)
+        self.desk_page = central
+        self.root = QStackedWidget()
+        self.root.addWidget(central)
+        self.setCentralWidget(self.root)
         self.status_message = QLabel()
         self.statusBar().addWidget(self.status_message, 1)
         self.busy = QLabel()
@@ -93,6 +102,11 @@ class MainWindow(QMainWindow):
         self.language_action = QAction(self)
         self.language_action.setShortcut(QKeySequence("Ctrl+L"))
         self.menuBar().addAction(self.language_action)
+        self.lock_action = QAction(self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.menuBar().addAction(self.lock_action)
+        self.who = QLabel()
+        self.statusBar().addPermanentWidget(self.who)
         self.resize(1360, 860)
 
     def _wire(self) -> None:
@@ -114,17 +128,24 @@ class MainWindow(QMainWindow):
         self.ops.sig_failed.connect(self.status_message.setText)
         self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
         self.language_action.triggered.connect(self.toggle_language)
+        self.lock_action.triggered.connect(self.gate.lock)
+        self.gate.sig_locked.connect(self.forget_member)
+        self.gate.sig_signed_in.connect(self._signed_in)
         self.history_forms = HistoryForms(self)
 
     # -- search ------------------------------------------------------------------------
 
     def scan(self, code: str) -> None:
         """A scanner burst anywhere in the window: look it up and open the member."""
+        if self.gate.locked:
+            return  # nobody is signed in: a scan must not open a file behind the lock
         self.search.setText(code)
         self.open_after_search = True
         self._run_search()
 
     def _typed_elsewhere(self, text: str) -> None:
+        if self.gate.locked:
+            return
         self.search.setFocus()
         self.search.setText(self.search.text() + text if self.search.hasFocus() else text)
         self.debounce.start()
@@ -232,9 +253,22 @@ class MainWindow(QMainWindow):
         self.placeholder.setText(self.tr("Scan a member card or type a phone number, "
                                          "the last 4 digits or a name."))
         self.language_action.setText(self.tr("中文 / English"))
+        self.lock_action.setText(self.tr("Lock"))
         self.results_model.set_language(self.lang)
         self.card.lang = self.lang
         self.card.redraw()
+
+    def forget_member(self) -> None:
+        """Locked: nothing of the last guest stays on screen behind the lock."""
+        self.current = None
+        self.search.clear()
+        self.results_model.set_hits([])
+        self.pages.setCurrentWidget(self.placeholder)
+
+    def _signed_in(self, actor: Actor) -> None:
+        self.who.setText(f"{actor.name} · {actor.role}")
+        self.status_message.setText(self.tr("Signed in as %1").replace("%1", actor.name))
+        self.search.setFocus()
 
     def _show_info(self, info: DeskInfo) -> None:
         self.store.setText(f"{info.store_name or info.store_code}  ·  "

@@ -1,0 +1,79 @@
+"""Sign-in before anything shows, the lock hides the guest, switching person, scans ignored
+while locked."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from vipdesk.db import open_desk_db
+from vipdesk.services.clock import FixedClock
+from vipdesk.services.desk import Desk
+from vipdesk.services.staff import DEMO_PIN, set_demo_pins
+from vipdesk.ui import i18n
+from vipdesk.ui.main_window import MainWindow
+from vipdesk.ui.ops import Ops
+
+
+@pytest.fixture
+def gated(qtbot: Any, demo_db: Path, tmp_path: Path) -> Iterator[MainWindow]:
+    path = tmp_path / "desk.db"
+    shutil.copy(demo_db, path)
+    engine = open_desk_db(path)
+    with Session(engine) as s, s.begin():
+        set_demo_pins(s)
+    desk = Desk(engine, clock=FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC)))
+    ops = Ops()
+    win = MainWindow(desk, ops, i18n.install("zh"), require_sign_in=True)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    ops.shutdown()
+    engine.dispose()
+    i18n.install("en")
+
+
+def sign_in(qtbot: Any, win: MainWindow, staff_no: str, secret: str) -> None:
+    screen = win.gate.screen
+    screen.staff_no.setText(staff_no)
+    screen.secret.setText(secret)
+    screen.submit()
+
+
+def test_desk_starts_locked_and_refuses_a_wrong_pin(qtbot: Any, gated: MainWindow) -> None:
+    assert gated.gate.locked
+    sign_in(qtbot, gated, "S001", "000000")
+    qtbot.waitUntil(lambda: gated.gate.screen.error.text() != "", timeout=10000)
+    assert gated.gate.locked
+    assert gated.gate.screen.secret.text() == ""  # the secret is not kept
+
+
+def test_sign_in_then_lock_hides_the_guest_and_ignores_scans(qtbot: Any,
+                                                             gated: MainWindow) -> None:
+    sign_in(qtbot, gated, "S001", DEMO_PIN)
+    qtbot.waitUntil(lambda: not gated.gate.locked, timeout=10000)
+    assert gated.desk.actor.role == "manager"
+    gated.scan("13800138000")
+    qtbot.waitUntil(lambda: gated.card.name.text() == "王小明", timeout=10000)
+    gated.gate.lock()
+    assert gated.gate.locked
+    assert gated.current is None and gated.search.text() == ""
+    gated.scan("13800138000")
+    assert gated.search.text() == ""
+
+
+def test_another_person_signs_in_over_the_lock(qtbot: Any, gated: MainWindow) -> None:
+    sign_in(qtbot, gated, "S001", DEMO_PIN)
+    qtbot.waitUntil(lambda: not gated.gate.locked, timeout=10000)
+    gated.gate.lock()
+    assert gated.gate.screen.staff_no.text() == "S001"
+    sign_in(qtbot, gated, "S005", DEMO_PIN)
+    qtbot.waitUntil(lambda: not gated.gate.locked, timeout=10000)
+    assert gated.desk.actor.role == "staff"
+    assert "张敏" in gated.who.text()
