@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 from vipdesk.config import Config
 from vipdesk.services.desk import Desk
 from vipdesk.storage import open_database
+from vipdesk.sync.runner import SyncRunner
 from vipdesk.ui import i18n, theme
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
@@ -57,11 +58,26 @@ def run(config: Config) -> int:
     loop = qasync.QEventLoop(app.qt)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(_until_closed(app))
+        loop.run_until_complete(_until_closed(app, config))
     return 0
 
 
-async def _until_closed(app: DeskApp) -> None:
+async def _until_closed(app: DeskApp, config: Config) -> None:
+    """The app's lifetime on the asyncio side: background sync runs while the window does."""
+    runner = _start_sync(app, config)
     closed = asyncio.Event()
     app.qt.lastWindowClosed.connect(closed.set)
     await closed.wait()
+    if runner is not None:
+        await runner.stop()
+
+
+def _start_sync(app: DeskApp, config: Config) -> SyncRunner | None:
+    if not config.central_url:
+        app.window.show_sync_status(None)
+        return None
+    runner = SyncRunner(app.desk.engine, config)
+    runner.subscribe(app.window.show_sync_status)
+    app.ops.sig_changed.connect(lambda _changes: runner.kick())
+    runner.start()
+    return runner

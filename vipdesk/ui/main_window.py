@@ -31,6 +31,7 @@ from vipdesk.ui.ops import Ops
 from vipdesk.ui.results import ResultsModel, ResultsView
 from vipdesk.ui.scanner import ScanDetector
 from vipdesk.ui.session_gate import SessionGate
+from vipdesk.ui.sync_status import SyncStatus, sync_text
 
 SEARCH_DEBOUNCE_MS = 120
 NOTE_TEXT = {Note.EMPTY: "", Note.TOO_LONG: "That is too long to be a name or number.",
@@ -107,6 +108,9 @@ class MainWindow(QMainWindow):
         self.menuBar().addAction(self.lock_action)
         self.who = QLabel()
         self.statusBar().addPermanentWidget(self.who)
+        self.sync_label = QLabel()
+        self.sync_label.setObjectName("syncStatus")
+        self.statusBar().addPermanentWidget(self.sync_label)
         self.resize(1360, 860)
 
     def _wire(self) -> None:
@@ -257,6 +261,11 @@ class MainWindow(QMainWindow):
         self.results_model.set_language(self.lang)
         self.card.lang = self.lang
         self.card.redraw()
+
+    def show_sync_status(self, status: SyncStatus | None) -> None:
+        """Online/offline, pending changes, last successful sync, the error in words."""
+        self.sync_label.setText(sync_text(status))
+        self.sync_label.setToolTip(status.describe() if status else "")
 
     def forget_member(self) -> None:
         """Locked: nothing of the last guest stays on screen behind the lock."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,9 @@ class Ops(QObject):
     def _on_deliver(self, callback: Callable[[Any], None], value: Any,
                     changes: frozenset[str]) -> None:
         self._set_pending(-1)
+        owner = getattr(callback, "__self__", None)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            return  # the widget that asked was closed while the work ran
         callback(value)
         if changes:
             self.sig_changed.emit(changes)

@@ -1,0 +1,31 @@
+"""The status bar's words for the background sync (SPEC §9)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from vipdesk.sync.runner import SyncStatus
+from vipdesk.ui.i18n import t
+
+__all__ = ["SyncStatus", "sync_text"]
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def sync_text(status: SyncStatus | None) -> str:
+    if status is None:
+        return t("Standalone (no central database configured)")
+    if status.syncing:
+        state = t("Syncing…")
+    elif status.online is None:
+        state = t("Not synced yet")
+    else:
+        state = t("Online") if status.online else t("Offline")
+    parts = [state, t("%n pending").replace("%n", str(status.pending))]
+    if status.last_success:
+        when = status.last_success.astimezone(LOCAL).strftime("%H:%M")
+        parts.append(t("last sync %1").replace("%1", when))
+    if status.last_error and not status.online:
+        parts.append(status.last_error[:80])
+    if status.warning:
+        parts.append("⚠ " + status.warning[:80])
+    return "  ·  ".join(parts)
