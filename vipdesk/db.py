@@ -52,11 +52,21 @@ def open_desk_db(path: Path | str, *, migrate: bool = True, key: str | None = No
         engine = make_engine(sqlite_url(path))
     else:
         engine = make_engine(sqlcipher_url(path, key), poolclass=QueuePool)
+        event.listen(engine, "connect", _sqlcipher_pragmas)
     check_key(engine, Path(path).expanduser(), key)
     if migrate:
         upgrade(engine)
     install_sync_capture()
     return engine
+
+
+def _sqlcipher_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # SQLCipher cannot memory-map an encrypted file, so its page cache of decrypted
+    # pages is the only cache: give it room for the lookup indexes of a 1M-member desk
+    # (pages are allocated as touched, so a small desk uses little).
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA cache_size=-262144")
+    cur.close()
 
 
 def sqlcipher_url(path: Path | str, key: str) -> URL:
