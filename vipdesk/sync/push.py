@@ -47,7 +47,9 @@ def read_batch(conn: Connection, limit: int) -> list[tuple[int, Op]]:
 
 
 def push_all(desk: Engine, centre: Centre, store: str, batch_size: int = BATCH,
-             after_batch: Callable[[PushResult], None] | None = None) -> PushReport:
+             on_pushed: Callable[[PushResult], None] | None = None) -> PushReport:
+    """`on_pushed` runs after the centre committed a batch and before the desk forgets
+    it: the window a crash test aims at."""
     report = PushReport()
     while True:
         with desk.connect() as conn:
@@ -55,10 +57,10 @@ def push_all(desk: Engine, centre: Centre, store: str, batch_size: int = BATCH,
         if not batch:
             return report
         result = centre.push(store, [op for _, op in batch])
+        if on_pushed:
+            on_pushed(result)
         _forget_acked(desk, store, batch, result)
         report.add(result)
-        if after_batch:
-            after_batch(result)
 
 
 def _forget_acked(desk: Engine, store: str, batch: list[tuple[int, Op]],

@@ -130,7 +130,7 @@ class SyncRunner:
             self._succeeded(report)
             self.rounds += 1
             return self._status
-        count = await loop.run_in_executor(self._executor, self._count_pending)
+        count = await loop.run_in_executor(self._executor, self._after_failure)
         self._failed(message, count)
         self.rounds += 1
         return self._status
@@ -161,6 +161,13 @@ class SyncRunner:
         self._retry_at = time.monotonic() + backoff
         self._publish(replace(self._status, online=False, syncing=False, last_error=message,
                               retry_in_s=backoff, pending=pending_count))
+
+    def _after_failure(self) -> int:  # runs on the sync thread
+        # A fresh pool next time: the old connections died with the network.
+        if self._centre is not None:
+            self._centre.dispose()
+            self._centre = None
+        return self._count_pending()
 
     def _count_pending(self) -> int:
         with self.desk.connect() as conn:
