@@ -35,7 +35,7 @@ from vipdesk.models import (
     uuid7,
 )
 from vipdesk.services import erasure
-from vipdesk.sync import tables
+from vipdesk.sync import bulk, tables
 from vipdesk.sync.hlc import Stamp, clamp
 from vipdesk.sync.ops import DELETE, INSERT, UPDATE, Ack, Op, Outcome
 
@@ -140,14 +140,15 @@ class Merger:
                    for name, value in parents)
 
     def _write_bookkeeping(self, fresh: list[Op]) -> None:
-        if fresh:
-            self.conn.execute(insert(SyncAppliedOp), [
-                {"op_id": op.op_id, "store": self.batch.store,
-                 "outcome": self.batch.acks[op.op_id].outcome.value} for op in fresh])
-        if self.batch.log:
-            self.conn.execute(insert(SyncChangeLog), self.batch.log)
-        if self.batch.dead:
-            self.conn.execute(insert(SyncDeadLetter), self.batch.dead)
+        bulk.append(self.conn, _table(SyncAppliedOp), [
+            {"op_id": op.op_id, "store": self.batch.store,
+             "outcome": self.batch.acks[op.op_id].outcome.value} for op in fresh])
+        bulk.append(self.conn, _table(SyncChangeLog), self.batch.log)
+        bulk.append(self.conn, _table(SyncDeadLetter), self.batch.dead)
+
+
+def _table(model: Any) -> Table:
+    return model.__table__  # type: ignore[no-any-return]
 
 
 def _repeat(op: Op, outcome: str) -> Ack:
@@ -228,13 +229,9 @@ class InsertStep:
         return {op.record_id for op in ops if rows[op.op_id].get("member_id") in erased}
 
     def _insert(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-        if not rows:
-            return set()
         # No conflict target: a clash on any unique key (id, member number, card number)
         # is caught here and explained below instead of aborting the whole batch.
-        stmt = dialect_insert(self.conn, self.table).on_conflict_do_nothing()
-        stmt = stmt.returning(self.table.c.id)
-        return set(self.conn.scalars(stmt, rows))
+        return bulk.insert_new(self.conn, self.table, rows)
 
     def _compare_existing(self, ops: list[Op], rows: dict[uuid.UUID, dict[str, Any]]) -> None:
         if not ops:

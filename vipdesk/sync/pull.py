@@ -192,9 +192,10 @@ def _refresh_terms(session: Session, member_ids: set[uuid.UUID]) -> None:
 
 def _observe_stamps(conn: Connection, changes: list[Change]) -> None:
     """Keep this desk's HLC past every pulled stamp (the centre clamped them already)."""
-    stamps = [Stamp.parse(c.payload["hlc"]) for c in changes if c.payload.get("hlc")]
-    if not stamps:
+    # Stamps are fixed-width strings: the greatest string is the greatest stamp.
+    latest = max((c.payload.get("hlc") or "" for c in changes), default="")
+    if not latest:
         return
     clock = HybridClock(state.node(conn), state.last_stamp(conn))
-    clock.observe(max(stamps))
+    clock.observe(Stamp.parse(latest))
     state.save_stamp(conn, clock.last)
