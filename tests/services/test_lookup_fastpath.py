@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import phonenumbers
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from vipdesk.services import phones
 from vipdesk.services.lookup import LookupService, Match, Note
 from vipdesk.services.members import NewMember, add_member
 
@@ -29,3 +33,12 @@ def test_searches_from_several_threads(demo_engine: Engine) -> None:
         outcomes = list(pool.map(lookup.search, queries))
     assert all(o.hits and o.hits[0].member_no for o in outcomes)
     assert {o.hits[0].member_no for o in outcomes[:2]} == {"M0000001"}
+
+
+@settings(max_examples=200)
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True) | st.from_regex(r"(10|2[0-9])[0-9]{8}",
+                                                                         fullmatch=True))
+def test_mainland_shortcut_agrees_with_phonenumbers(national: str) -> None:
+    e164 = "+86" + national
+    parsed = phonenumbers.parse(e164, None)
+    assert phones.national_digits(e164) == str(parsed.national_number)

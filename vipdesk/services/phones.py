@@ -60,6 +60,10 @@ def mask(e164: str) -> str:
 
 
 def national_digits(e164: str) -> str:
+    # Home numbers skip phonenumbers.parse (~20 µs; a last-4 lookup masks 200 numbers):
+    # country codes are prefix-free, so after "+86" comes the whole national number.
+    if e164.startswith("+86") and e164[3:].isdigit():
+        return e164[3:]
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
