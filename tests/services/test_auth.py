@@ -22,6 +22,7 @@ EXPECTED: dict[str, set[str]] = {
     "member.edit.own": {"manager", OWN, "admin"},
     "member.reveal": {"staff", "manager", "advisor", "admin"},
     "member.erase": {"manager", "admin"},
+    "sync.settle": {"manager", "admin"},
     "member.private.own": {"manager", OWN, "admin"},
     "tier.override": {"manager"},
     "queue.view": {"staff", "manager", "advisor", "admin"},
