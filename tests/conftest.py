@@ -47,6 +47,18 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture
+def demo_copy(demo_db: Path, tmp_path: Path) -> Iterator[Engine]:
+    """A private, writable copy of the demo lounge (for tests that record things)."""
+    import shutil
+
+    copy = tmp_path / "lounge.db"
+    shutil.copy(demo_db, copy)
+    eng = open_desk_db(copy, migrate=False)
+    yield eng
+    eng.dispose()
+
+
 @pytest.fixture(scope="session")
 def demo_engine(demo_db: Path) -> Iterator[Engine]:
     """Read-only use of the shared demo lounge."""

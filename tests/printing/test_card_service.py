@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +11,6 @@ from cardkit import pdf_text
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from vipdesk.db import open_desk_db
 from vipdesk.models import CareContact, Member, Staff
 from vipdesk.printing.cups import PrintResult
 from vipdesk.printing.data import todays_offer
@@ -26,16 +23,6 @@ from vipdesk.services.records import MemberNotFound
 from vipdesk.services.tiers import Benefit
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
-
-
-@pytest.fixture
-def lounge(demo_db: Path, tmp_path: Path) -> Iterator[Engine]:
-    """A private copy of the demo lounge: these tests write care contacts."""
-    copy = tmp_path / "lounge.db"
-    shutil.copy(demo_db, copy)
-    engine = open_desk_db(copy, migrate=False)
-    yield engine
-    engine.dispose()
 
 
 def member_id(engine: Engine, member_no: str) -> uuid.UUID:
@@ -78,22 +65,22 @@ def test_the_showcase_card_greets_wang_with_his_birthday_and_gift(demo_engine: E
 
 
 def test_a_member_without_gender_or_tier_gets_the_full_name_on_the_default_card(
-        lounge: Engine) -> None:
-    with Session(lounge) as s, s.begin():
+        demo_copy: Engine) -> None:
+    with Session(demo_copy) as s, s.begin():
         plain = add_member(s, NewMember(member_no="T0000001", name_zh="欧阳娜娜"))
         s.flush()
         plain_id = plain.id
-    card = CardService(lounge, clock=CLOCK).render(plain_id)
+    card = CardService(demo_copy, clock=CLOCK).render(plain_id)
     assert card.template == "default" and card.data
     assert (card.data.name, card.data.name_alt, card.data.offer) == ("欧阳娜娜", "", "")
     assert "欧阳娜娜" in pdf_text(card.pdf)
 
 
-def test_english_speaking_members_get_english_words(lounge: Engine) -> None:
-    wang = member_id(lounge, "M0000001")
-    with Session(lounge) as s, s.begin():
+def test_english_speaking_members_get_english_words(demo_copy: Engine) -> None:
+    wang = member_id(demo_copy, "M0000001")
+    with Session(demo_copy) as s, s.begin():
         s.get_one(Member, wang).language = "en"
-    data = CardService(lounge, clock=CLOCK).render(wang).data
+    data = CardService(demo_copy, clock=CLOCK).render(wang).data
     assert data is not None
     assert (data.name, data.name_alt) == ("Mr Wang", "王先生")
     assert data.tier == "Black Card" and data.offer == "Today for you · Birthday gift"
@@ -112,49 +99,49 @@ def test_the_offer_rotates_daily_and_skips_standing_services() -> None:
     assert todays_offer(benefits[:2], datetime(2026, 11, 1).date(), False) is None
 
 
-def test_an_accepted_job_is_logged_once_as_a_welcome_card(lounge: Engine) -> None:
+def test_an_accepted_job_is_logged_once_as_a_welcome_card(demo_copy: Engine) -> None:
     printer = FakePrinter(ok=True)
-    service = CardService(lounge, clock=CLOCK, print_fn=printer)
-    wang = member_id(lounge, "M0000001")
+    service = CardService(demo_copy, clock=CLOCK, print_fn=printer)
+    wang = member_id(demo_copy, "M0000001")
     preview = service.render(wang, "diamond")
-    with Session(lounge) as s:
+    with Session(demo_copy) as s:
         staff = s.scalars(select(Staff).where(Staff.role == "staff")).first()
         assert staff is not None
         actor = Actor(staff.id, staff.role, staff.name)
     issued = service.issue(actor, wang, "Desk", card=preview)
     assert printer.seen == [(preview.pdf, "Desk", (90.0, 54.0))]  # what was previewed
-    [contact] = contacts(lounge, wang)
+    [contact] = contacts(demo_copy, wang)
     assert (contact.channel, contact.by, contact.id) == ("print", staff.id, issued.contact_id)
     assert contact.outcome == "printed on Desk, job Desk-7"
     assert contact.at == CLOCK.now()
 
 
-def test_a_refused_job_raises_with_the_printers_words_and_logs_nothing(lounge: Engine) -> None:
-    service = CardService(lounge, clock=CLOCK, print_fn=FakePrinter(ok=False))
-    wang = member_id(lounge, "M0000001")
+def test_a_refused_job_raises_with_the_printers_words_and_logs_nothing(demo_copy: Engine) -> None:
+    service = CardService(demo_copy, clock=CLOCK, print_fn=FakePrinter(ok=False))
+    wang = member_id(demo_copy, "M0000001")
     with pytest.raises(CardPrintError, match="stopped") as caught:
         service.issue(SYSTEM, wang, "Desk")
     assert caught.value.result.ok is False
-    assert contacts(lounge, wang) == []
+    assert contacts(demo_copy, wang) == []
 
 
 def test_a_card_previewed_for_someone_else_is_not_printed_for_this_member(
-        lounge: Engine) -> None:
+        demo_copy: Engine) -> None:
     printer = FakePrinter(ok=True)
-    service = CardService(lounge, clock=CLOCK, print_fn=printer)
-    other = service.render(member_id(lounge, "M0000002"))
-    issued = service.issue(SYSTEM, member_id(lounge, "M0000001"), card=other)
+    service = CardService(demo_copy, clock=CLOCK, print_fn=printer)
+    other = service.render(member_id(demo_copy, "M0000002"))
+    issued = service.issue(SYSTEM, member_id(demo_copy, "M0000001"), card=other)
     assert issued.card.data and issued.card.data.member_no == "M0000001"
     assert printer.seen[0][0] == issued.card.pdf != other.pdf
 
 
-def test_no_permission_means_no_paper_and_no_record(lounge: Engine) -> None:
+def test_no_permission_means_no_paper_and_no_record(demo_copy: Engine) -> None:
     printer = FakePrinter(ok=True)
-    service = CardService(lounge, clock=CLOCK, print_fn=printer)
-    wang = member_id(lounge, "M0000001")
+    service = CardService(demo_copy, clock=CLOCK, print_fn=printer)
+    wang = member_id(demo_copy, "M0000001")
     with pytest.raises(PermissionDenied):
         service.issue(Actor(None, "visitor", "nobody"), wang)
-    assert printer.seen == [] and contacts(lounge, wang) == []
+    assert printer.seen == [] and contacts(demo_copy, wang) == []
 
 
 def test_unknown_member_and_template_are_clear_errors(demo_engine: Engine) -> None:

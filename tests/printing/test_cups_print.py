@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +13,6 @@ from cardkit import SAMPLE, raster, wait_for_output
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from vipdesk.db import open_desk_db
 from vipdesk.models import CareContact, Member
 from vipdesk.printing import cups
 from vipdesk.printing.render import render_card
@@ -32,15 +29,6 @@ def card_pdf(tmp_path: Path) -> Path:
     path = tmp_path / "card.pdf"
     path.write_bytes(render_card(SAMPLE, load_templates()["black"]).pdf)
     return path
-
-
-@pytest.fixture
-def lounge(demo_db: Path, tmp_path: Path) -> Iterator[Engine]:
-    copy = tmp_path / "lounge.db"
-    shutil.copy(demo_db, copy)
-    engine = open_desk_db(copy, migrate=False)
-    yield engine
-    engine.dispose()
 
 
 def test_status_parsing_understands_stopped_rejecting_and_missing() -> None:
@@ -95,13 +83,13 @@ def test_a_missing_printer_is_a_clear_error(cups_ready: None, card_pdf: Path) ->
 
 
 def test_issuing_on_a_stopped_printer_logs_nothing_then_retry_works(
-        cups_pdf_queue: str, lounge: Engine) -> None:
-    with Session(lounge) as s:
+        cups_pdf_queue: str, demo_copy: Engine) -> None:
+    with Session(demo_copy) as s:
         wang = s.scalars(select(Member.id).where(Member.member_no == "M0000001")).one()
-    service = CardService(lounge, clock=CLOCK)
+    service = CardService(demo_copy, clock=CLOCK)
 
     def logged() -> int:
-        with Session(lounge) as s:
+        with Session(demo_copy) as s:
             return len(s.scalars(select(CareContact).where(
                 CareContact.member_id == wang, CareContact.kind == "welcome_card")).all())
 

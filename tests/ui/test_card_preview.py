@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -14,7 +13,6 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from vipdesk.db import open_desk_db
 from vipdesk.models import CareContact, Member
 from vipdesk.printing.cups import PrintResult
 from vipdesk.services.auth import SYSTEM
@@ -46,15 +44,6 @@ class Background(QObject):
 
 
 @pytest.fixture
-def lounge(demo_db: Path, tmp_path: Path) -> Iterator[Engine]:
-    copy = tmp_path / "lounge.db"
-    shutil.copy(demo_db, copy)
-    engine = open_desk_db(copy, migrate=False)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def background() -> Iterator[Background]:
     run = Background()
     yield run
@@ -81,16 +70,16 @@ def test_preview_shows_pdf_bytes_and_draws_real_ink(qtbot: Any, demo_engine: Eng
 
 
 def test_dialog_prints_remembers_the_printer_and_logs_once(
-        qtbot: Any, lounge: Engine, background: Background, tmp_path: Path) -> None:
+        qtbot: Any, demo_copy: Engine, background: Background, tmp_path: Path) -> None:
     printed: list[str | None] = []
 
     def printer(pdf: Path, name: str | None, size: Any, title: str) -> PrintResult:
         printed.append(name)
         return PrintResult(True, name or "?", "Desk-1", "ok")
 
-    service = CardService(lounge, clock=CLOCK, print_fn=printer)
+    service = CardService(demo_copy, clock=CLOCK, print_fn=printer)
     settings = QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat)
-    dialog = CardDialog(wang(lounge), service, SYSTEM, background, settings)
+    dialog = CardDialog(wang(demo_copy), service, SYSTEM, background, settings)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.print_button.isEnabled(), timeout=10_000)
     assert dialog.preview.page_count() == 1
@@ -100,7 +89,7 @@ def test_dialog_prints_remembers_the_printer_and_logs_once(
         qtbot.mouseClick(dialog.print_button, Qt.MouseButton.LeftButton)
     assert printed == [dialog.printer_box.currentText() or None]
     assert "Logged" in dialog.status.text()
-    with Session(lounge) as s:
+    with Session(demo_copy) as s:
         assert len(s.scalars(select(CareContact).where(
             CareContact.kind == "welcome_card")).all()) == 1
     if printed[0]:
@@ -108,13 +97,13 @@ def test_dialog_prints_remembers_the_printer_and_logs_once(
 
 
 def test_dialog_failed_print_offers_retry_and_save_and_logs_nothing(
-        qtbot: Any, lounge: Engine, background: Background, tmp_path: Path) -> None:
+        qtbot: Any, demo_copy: Engine, background: Background, tmp_path: Path) -> None:
     def stopped(pdf: Path, name: str | None, size: Any, title: str) -> PrintResult:
         return PrintResult(False, name or "Desk", message="Printer “Desk” is stopped.")
 
-    service = CardService(lounge, clock=CLOCK, print_fn=stopped)
+    service = CardService(demo_copy, clock=CLOCK, print_fn=stopped)
     settings = QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat)
-    dialog = CardDialog(wang(lounge), service, SYSTEM, background, settings)
+    dialog = CardDialog(wang(demo_copy), service, SYSTEM, background, settings)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.print_button.isEnabled(), timeout=10_000)
     with qtbot.assert_not_emitted(dialog.sig_issued):
@@ -126,7 +115,7 @@ def test_dialog_failed_print_offers_retry_and_save_and_logs_nothing(
     dialog.save_to(target)
     qtbot.waitUntil(lambda: target.exists() and "Saved" in dialog.status.text(), timeout=10_000)
     assert target.read_bytes() == dialog.card.pdf  # type: ignore[union-attr]
-    with Session(lounge) as s:
+    with Session(demo_copy) as s:
         assert s.scalars(select(CareContact).where(CareContact.kind == "welcome_card")).all() == []
 
 
