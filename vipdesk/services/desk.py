@@ -10,18 +10,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import session_factory, unit_of_work
-from vipdesk.models import Member, Staff, Store
+from vipdesk.models import Member, QueueEntry, Staff, Store
 from vipdesk.services import complaints as complaint_rules
 from vipdesk.services import homevisits as homevisit_rules
 from vipdesk.services import staff as staff_accounts
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
 from vipdesk.services.cards import CardService
+from vipdesk.services.care import CareDraft, CareRecord, CareService
+from vipdesk.services.carelist import CareItem, CareList, CareListService
 from vipdesk.services.clock import Clock, local_date
 from vipdesk.services.complaints import (
     ComplaintDraft,
@@ -33,6 +36,8 @@ from vipdesk.services.homevisits import HomeVisitDraft, HomeVisitRecord, HomeVis
 from vipdesk.services.lookup import LookupOutcome, LookupService
 from vipdesk.services.privacy import open_member_file, reveal_phones
 from vipdesk.services.profile import MemberProfile
+from vipdesk.services.queue import QueueError, QueueRow, QueueService
+from vipdesk.services.reports import Report, ReportService
 from vipdesk.services.tiers import TierTable, load_tier_table
 from vipdesk.services.timeline import TimelineEntry, timeline
 from vipdesk.services.validation import FieldError
@@ -62,6 +67,10 @@ class Desk:
         self.home_visits = HomeVisitService(self.factory, self.clock)
         self.cards = CardService(engine, tiers=self.tiers, clock=self.clock,
                                  store_code=store_code)
+        self.queue = QueueService(self.tiers, self.clock)
+        self.care_list_service = CareListService(self.tiers, self.clock)
+        self.care = CareService(self.factory, self.clock)
+        self.reports = ReportService(self.factory, self.tiers, self.clock)
 
     def info(self) -> DeskInfo:
         with self.factory() as s:
@@ -141,3 +150,80 @@ class Desk:
                              .where(Staff.active, Staff.role.in_(("advisor", "manager")))
                              .order_by(Staff.staff_no)).all()
         return [(row.id, f"{row.staff_no} {row.name}") for row in rows]
+
+    # -- the manager's desk (issue 6): queue board, care list, reports ------------------
+
+    def queue_board(self) -> list[QueueRow]:
+        with self.factory() as s:
+            return self.queue.board(s, self.actor.store_id)
+
+    def queue_add(self, member_id: uuid.UUID, purpose: str, appointment: bool) -> uuid.UUID:
+        """Put an arriving guest on the board; `appointment` = they hold a booking now."""
+        with unit_of_work(self.factory) as s:
+            entry = self.queue.add(s, self.actor, member_id, purpose,
+                                   appointment_at=self.clock.now() if appointment else None)
+            return entry.id
+
+    def queue_call_next(self, advisor_id: uuid.UUID | None = None) -> uuid.UUID | None:
+        """Call the top guest (their own advisor when free); None when nobody waits."""
+        with unit_of_work(self.factory) as s:
+            entry = self.queue.call_next(s, self.actor, self.actor.store_id, advisor_id)
+            return entry.id if entry else None
+
+    def queue_assign(self, entry_id: uuid.UUID, advisor_id: uuid.UUID) -> None:
+        with unit_of_work(self.factory) as s:
+            self.queue.assign(s, self.actor, entry_id, advisor_id)
+
+    def queue_finish(self, entry_id: uuid.UUID, state: str) -> None:
+        """`state` is "served" or "left"."""
+        if state not in ("served", "left"):
+            raise QueueError(f"state: {state!r} is not served or left")
+        with unit_of_work(self.factory) as s:
+            getattr(self.queue, state)(s, self.actor, entry_id)
+
+    def queue_advisor_choices(self, member_id: uuid.UUID
+                              ) -> tuple[list[tuple[uuid.UUID, str, bool]], uuid.UUID | None]:
+        """(advisor id, label, busy with a called guest) and the one to suggest: the
+        member's own advisor when free, else the first free one."""
+        with self.factory() as s:
+            busy = set(s.scalars(select(QueueEntry.advisor_id).where(
+                QueueEntry.state == "called", QueueEntry.advisor_id.is_not(None))))
+            own = s.scalar(select(Member.advisor_id).where(Member.id == member_id))
+        choices = [(sid, label, sid in busy) for sid, label in self.advisors()]
+        free = [sid for sid, _, is_busy in choices if not is_busy]
+        preferred = own if own in free else (free[0] if free else None)
+        return choices, preferred
+
+    def care_list(self) -> CareList:
+        """Today's care list; building it stores newly found tasks (so: a write)."""
+        with unit_of_work(self.factory) as s:
+            return self.care_list_service.build(s, self.actor, self.today())
+
+    def log_care_task(self, item: CareItem, channel: str, outcome: str | None) -> CareRecord:
+        """Log the contact with the task's key: that is what closes the task."""
+        kind = (CARE_CONTACT_KIND.get(item.kind)
+                or CARE_CONTACT_KIND.get(item.kind.split("_")[0], "other"))
+        return self.care.log(self.actor, item.member_id,
+                             CareDraft(kind, channel, outcome, task_key=item.task_key))
+
+    def report(self, name: str, days: int) -> Report:
+        return self.reports.build(self.actor, name, self.today(), days)
+
+    def export_report(self, report: Report, path: Path) -> Path:
+        """CSV or PDF by the file's suffix; written atomically by the services."""
+        from vipdesk.printing.report_pdf import to_pdf
+        from vipdesk.services.reports import ReportError, to_csv
+
+        suffix = Path(path).suffix.lower()
+        if suffix not in (".csv", ".pdf"):
+            raise ReportError(f"out: {Path(path).name} must end in .csv or .pdf")
+        (to_csv if suffix == ".csv" else to_pdf)(report, Path(path))
+        return Path(path)
+
+
+# The care list's task kinds → the care contact kinds a logged contact is filed under.
+CARE_CONTACT_KIND = {
+    "birthday": "birthday", "anniversary": "anniversary", "callback": "callback",
+    "welcome": "new_vip", "complaint_contact": "complaint_contact",
+    "complaint_followup": "complaint_follow_up", "churn": "churn", "tier": "other",
+}

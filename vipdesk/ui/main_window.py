@@ -26,6 +26,7 @@ from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.profile import MemberProfile
 from vipdesk.ui import i18n
 from vipdesk.ui.history_forms import HistoryForms
+from vipdesk.ui.manager_pages import ManagerPages
 from vipdesk.ui.member_card import MemberCard
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.results import ResultsModel, ResultsView
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self._build()
         self.gate = SessionGate(self.root, self.desk_page, desk, ops, idle_lock_minutes)
         self._wire()
+        self.manager = ManagerPages(self)  # queue board, care list, reports (F2–F4)
         self.retranslate()
         self.ops.query(desk.info, self._show_info)
         if require_sign_in:

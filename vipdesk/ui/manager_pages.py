@@ -1,0 +1,153 @@
+"""The manager's desk inside the main window: a mode bar in the top bar —
+接待 Desk (F1) · 排队 Queue (F2) · 关怀 Care list (F3) · 报表 Reports (F4) — switching the
+body between the lookup + member card and the three manager pages. Also puts
+"Add to queue" on the member card.
+
+Composed from outside the window so the window's own layout stays as the lead wrote it:
+the mode bar is inserted after the brand, the pages sit under the top bar, and the desk
+body (results + card) is hidden while another mode shows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QStackedWidget
+
+from vipdesk.ui.care_list import CareListPage
+from vipdesk.ui.i18n import t
+from vipdesk.ui.queue_board import QueueAddDialog, QueueBoard
+from vipdesk.ui.reports_view import ReportsPage
+
+if TYPE_CHECKING:
+    from vipdesk.ui.main_window import MainWindow
+
+MODES = ("desk", "queue", "care", "reports")
+MODE_TEXT = {"desk": "Desk", "queue": "Queue", "care": "Care list", "reports": "Reports"}
+
+
+class ManagerPages(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.mode = "desk"
+        self.board = QueueBoard(window.desk, window.ops)
+        self.care = CareListPage(window.desk, window.ops)
+        self.reports = ReportsPage(window.desk, window.ops)
+        self.stack = QStackedWidget()
+        for page in (self.board, self.care, self.reports):
+            self.stack.addWidget(page)
+        self.stack.hide()
+        self._mode_bar()
+        self._queue_button()
+        window.desk_page.layout().addWidget(self.stack)  # type: ignore[union-attr]
+        self._wire()
+        window.installEventFilter(self)
+        self.retranslate()
+
+    def _mode_bar(self) -> None:
+        self.group = QButtonGroup(self)
+        bar = QHBoxLayout()
+        bar.setSpacing(2)
+        self.mode_buttons: dict[str, QPushButton] = {}
+        for number, mode in enumerate(MODES, start=1):
+            button = QPushButton()
+            button.setCheckable(True)
+            button.setObjectName("modeButton")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self.group.addButton(button)
+            button.clicked.connect(lambda _=False, m=mode: self.show_mode(m))
+            shortcut = QShortcut(QKeySequence(f"F{number}"), self.window)
+            shortcut.activated.connect(lambda m=mode: self.show_mode(m))
+            bar.addWidget(button)
+            self.mode_buttons[mode] = button
+        self.mode_buttons["desk"].setChecked(True)
+        top = self.window.desk_page.layout().itemAt(0).layout()  # type: ignore[union-attr]
+        top.insertLayout(1, bar)  # type: ignore[union-attr]
+
+    def _queue_button(self) -> None:
+        self.add_button = QPushButton()
+        self.add_button.clicked.connect(self.ask_add_to_queue)
+        row = self.window.card.history_actions
+        row.insertWidget(row.count() - 1, self.add_button)  # before the stretch
+
+    def _wire(self) -> None:
+        w = self.window
+        for page in (self.board, self.care, self.reports):
+            page.sig_message.connect(w.status_message.setText)
+        self.board.sig_open_member.connect(self.open_member)
+        self.care.sig_open_member.connect(self.open_member)
+        w.search.textEdited.connect(lambda _: self.show_mode("desk"))
+        w.scanner.sig_scanned.connect(lambda _: self.show_mode("desk"))
+        w.gate.sig_locked.connect(self._locked)
+
+    def show_mode(self, mode: str) -> None:
+        if self.window.gate.locked:
+            return
+        self.mode = mode
+        self.mode_buttons[mode].setChecked(True)
+        on_desk = mode == "desk"
+        self.window.results.setVisible(on_desk)
+        self.window.pages.setVisible(on_desk)
+        self.stack.setVisible(not on_desk)
+        if mode == "queue":
+            self.stack.setCurrentWidget(self.board)
+            self.board.start()
+        else:
+            self.board.stop()
+        if mode == "care":
+            self.stack.setCurrentWidget(self.care)
+            self.care.load()
+        if mode == "reports":
+            self.stack.setCurrentWidget(self.reports)
+            self.reports.load()
+
+    def open_member(self, member_id: uuid.UUID) -> None:
+        """Enter on the board or the care list: the member's card on the desk page."""
+        self.show_mode("desk")
+        self.window.current = member_id
+        self.window.reload_member(member_id)
+
+    def ask_add_to_queue(self) -> None:
+        profile = self.window.card.profile
+        if profile is None:
+            return
+        dialog = QueueAddDialog(profile.name, self.window)
+        self.add_dialog = dialog  # tests drive it
+        member_id = profile.member_id
+        dialog.accepted.connect(lambda: self.add_to_queue(member_id, *dialog.choice()))
+        dialog.open()
+
+    def add_to_queue(self, member_id: uuid.UUID, purpose: str, appointment: bool) -> None:
+        desk = self.window.desk
+        self.window.ops.mutate(
+            lambda: desk.queue_add(member_id, purpose, appointment),
+            lambda _: self.window.status_message.setText(t("Added to the queue.")),
+            changes=frozenset({"queue"}))
+
+    def _locked(self) -> None:
+        """Nothing of the board or the list stays behind the lock for the next person."""
+        self.show_mode_unlocked("desk")
+        self.board.model.set_rows([])
+        self.care.model.set_items([])
+
+    def show_mode_unlocked(self, mode: str) -> None:
+        self.mode = mode
+        self.mode_buttons[mode].setChecked(True)
+        self.board.stop()
+        self.stack.hide()
+        self.window.results.show()
+        self.window.pages.show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        return False
+
+    def retranslate(self) -> None:
+        for number, mode in enumerate(MODES, start=1):
+            self.mode_buttons[mode].setText(f"{t(MODE_TEXT[mode])}  F{number}")
+        self.add_button.setText(t("Add to queue"))

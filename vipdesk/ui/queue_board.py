@@ -1,0 +1,380 @@
+"""The peak-hour queue board (排队): model over the service's `QueueRow`s and the view.
+
+The order, the colours' thresholds and the advisor rule all live in
+`vipdesk.services.queue`; this only shows them and sends keys to `Desk` through `Ops`.
+Keys on the board: N call next, A assign an advisor, S served, L left, Enter opens the
+guest's member card, Ctrl++ / Ctrl+- large type (readable from across the lounge).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vipdesk.services.clock import DEFAULT_TZ
+from vipdesk.services.desk import Desk
+from vipdesk.services.queue import Level, QueueRow
+from vipdesk.ui.i18n import t
+from vipdesk.ui.ops import Ops
+
+Index = QModelIndex | QPersistentModelIndex
+RowRole = Qt.ItemDataRole.UserRole + 1
+REFRESH_MS = 15_000
+NORMAL_POINTS, LARGE_POINTS = 11, 24
+LEVEL_COLOURS = {Level.AMBER: ("#f7e0a3", "#5a4200"), Level.RED: ("#efb0a8", "#6b0f05")}
+PURPOSES = ("advisor", "fitting_room", "pickup", "repair", "other")
+PURPOSE_TEXT = {"advisor": "Advisor consultation", "fitting_room": "Fitting room",
+                "pickup": "Pick-up", "repair": "Repair", "other": "Other"}
+STATE_TEXT = {"waiting": "Waiting", "called": "Called", "served": "Served", "left": "Left"}
+HEADERS = ("No.", "Guest", "Tier", "Purpose", "Arrived", "Waited", "Target", "Advisor",
+           "State")
+LOCAL = ZoneInfo(DEFAULT_TZ)
+
+
+def local_time(at: datetime) -> str:
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    return aware.astimezone(LOCAL).strftime("%H:%M")
+
+
+def tr_headers() -> list[str]:
+    return [t("No."), t("Guest"), t("Tier"), t("Purpose"), t("Arrived"), t("Waited"),
+            t("Target"), t("Advisor"), t("State")]
+
+
+class QueueModel(QAbstractTableModel):
+    """One row per guest on the board, in the service's order."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[QueueRow] = []
+
+    def set_rows(self, rows: list[QueueRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(HEADERS) - 1)
+        if self.rows:
+            self.dataChanged.emit(self.index(0, 0),
+                                  self.index(len(self.rows) - 1, len(HEADERS) - 1))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(HEADERS)):
+            return tr_headers()[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.cell(row, index.column())
+        if role == RowRole:
+            return row
+        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
+            colours = LEVEL_COLOURS.get(row.level)
+            if colours is None:
+                return None
+            pick = colours[0] if role == Qt.ItemDataRole.BackgroundRole else colours[1]
+            return QBrush(QColor(pick))
+        if role == Qt.ItemDataRole.ToolTipRole and row.level is not Level.OK:
+            return t("Waited beyond the tier's target: please speak to the guest.")
+        return None
+
+    @staticmethod
+    def cell(row: QueueRow, column: int) -> str:
+        if column == 0:
+            return str(row.position) if row.position else "—"
+        if column == 1:
+            return f"{row.name}  {row.member_no}"
+        if column == 2:
+            return row.tier_name
+        if column == 3:
+            appointment = "  ✓" + t("Appointment") if row.appointment_at else ""
+            return t(PURPOSE_TEXT.get(row.purpose, row.purpose)) + appointment
+        if column == 4:
+            return local_time(row.arrived_at)
+        if column == 5:
+            return t("%n min").replace("%n", str(int(row.waited_minutes)))
+        if column == 6:
+            return t("%n min").replace("%n", str(row.target_minutes))
+        if column == 7:
+            return row.advisor_name or "—"
+        return t(STATE_TEXT.get(row.state, row.state))
+
+
+class QueueTable(QTableView):
+    sig_open_requested = Signal(object)  # QueueRow
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            row = self.currentIndex().data(RowRole)
+            if row is not None:
+                self.sig_open_requested.emit(row)
+                return
+        super().keyPressEvent(event)
+
+
+class QueueBoard(QWidget):
+    """The board page: refreshes every 15 s and after each change."""
+
+    sig_open_member = Signal(object)  # member_id
+    sig_message = Signal(str)
+
+    def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk, self.ops = desk, ops
+        self.large = False
+        self.seq = 0
+        self.model = QueueModel(self)
+        self._build()
+        self._wire()
+        self.retranslate()
+        self.set_large(False)
+
+    def _build(self) -> None:
+        self.title = QLabel()
+        self.title.setObjectName("sectionTitle")
+        self.summary = QLabel()
+        self.call_button, self.assign_button = QPushButton(), QPushButton()
+        self.served_button, self.left_button = QPushButton(), QPushButton()
+        self.large_button = QPushButton()
+        self.large_button.setCheckable(True)
+        self.call_button.setObjectName("primary")
+        bar = QHBoxLayout()
+        bar.addWidget(self.title)
+        bar.addWidget(self.summary, 1)
+        for button in (self.call_button, self.assign_button, self.served_button,
+                       self.left_button, self.large_button):
+            bar.addWidget(button)
+        self.view = QueueTable()
+        self.view.setObjectName("queueBoard")
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.view.horizontalHeader().setSectionResizeMode(
+            1, QHeaderView.ResizeMode.ResizeToContents)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+    def _wire(self) -> None:
+        self.timer = QTimer(self, interval=REFRESH_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.call_button.clicked.connect(self.call_next)
+        self.assign_button.clicked.connect(self.assign)
+        self.served_button.clicked.connect(lambda: self.finish("served"))
+        self.left_button.clicked.connect(lambda: self.finish("left"))
+        self.large_button.toggled.connect(self.set_large)
+        self.view.sig_open_requested.connect(lambda row: self.sig_open_member.emit(row.member_id))
+        self.view.doubleClicked.connect(
+            lambda index: self.sig_open_member.emit(index.data(RowRole).member_id))
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, slot in (("N", self.call_next), ("A", self.assign),
+                           ("S", lambda: self.finish("served")),
+                           ("L", lambda: self.finish("left")),
+                           ("Ctrl++", lambda: self.large_button.setChecked(True)),
+                           ("Ctrl+=", lambda: self.large_button.setChecked(True)),
+                           ("Ctrl+-", lambda: self.large_button.setChecked(False))):
+            shortcut = QShortcut(QKeySequence(keys), self, context=context)
+            shortcut.activated.connect(slot)
+        self.ops.sig_changed.connect(self._changed)
+
+    # -- showing -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """The page became visible: refresh now and every 15 s while it stays so."""
+        self.refresh()
+        self.timer.start()
+        self.view.setFocus()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def refresh(self) -> None:
+        self.seq += 1
+        seq = self.seq
+        self.ops.query(self.desk.queue_board, lambda rows: self._show(seq, rows))
+
+    def _show(self, seq: int, rows: list[QueueRow]) -> None:
+        if seq != self.seq:
+            return  # a newer refresh is on its way
+        keep = self.selected()
+        self.model.set_rows(rows)
+        pick = next((i for i, r in enumerate(rows) if keep and r.entry_id == keep.entry_id), 0)
+        if rows:
+            self.view.selectRow(pick)
+        waiting = sum(1 for r in rows if r.state == "waiting")
+        late = sum(1 for r in rows if r.state == "waiting" and r.level is not Level.OK)
+        self.summary.setText(t("%1 waiting · %2 over target").replace("%1", str(waiting))
+                             .replace("%2", str(late)))
+
+    def _changed(self, changes: frozenset[str]) -> None:
+        if "queue" in changes and self.isVisible():
+            self.refresh()
+
+    def selected(self) -> QueueRow | None:
+        row: QueueRow | None = self.view.currentIndex().data(RowRole)
+        return row
+
+    def set_large(self, large: bool) -> None:
+        """Large type for reading the board from a few metres away."""
+        self.large = large
+        points = LARGE_POINTS if large else NORMAL_POINTS
+        font = QFont(self.font())
+        font.setPointSize(points)
+        if large:
+            font.setBold(True)
+        self.view.setFont(font)
+        self.view.horizontalHeader().setFont(font)
+        self.view.verticalHeader().setDefaultSectionSize(int(points * 2.6))
+        if self.large_button.isChecked() != large:
+            self.large_button.setChecked(large)
+
+    # -- actions -----------------------------------------------------------------------
+
+    def _mutate(self, fn: Any, done_text: str) -> None:
+        self.ops.mutate(fn, lambda _: self.sig_message.emit(done_text),
+                        changes=frozenset({"queue"}))
+
+    def call_next(self) -> None:
+        self.ops.mutate(self.desk.queue_call_next, self._called, changes=frozenset({"queue"}))
+
+    def _called(self, entry_id: uuid.UUID | None) -> None:
+        self.sig_message.emit(t("Nobody is waiting.") if entry_id is None
+                              else t("Next guest called."))
+
+    def finish(self, state: str) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        entry_id, desk = row.entry_id, self.desk
+        text = t("%1 served.") if state == "served" else t("%1 left the queue.")
+        self._mutate(lambda: desk.queue_finish(entry_id, state), text.replace("%1", row.name))
+
+    def assign(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        member_id = row.member_id
+        self.ops.query(lambda: self.desk.queue_advisor_choices(member_id),
+                       lambda answer: self._choose_advisor(row, *answer))
+
+    def _choose_advisor(self, row: QueueRow, choices: list[tuple[uuid.UUID, str, bool]],
+                        preferred: uuid.UUID | None) -> None:
+        dialog = AdvisorDialog(row.name, choices, preferred, self)
+        self.advisor_dialog = dialog  # tests drive it
+        dialog.accepted.connect(lambda: self._assign(row, dialog.advisor()))
+        dialog.open()
+
+    def _assign(self, row: QueueRow, advisor_id: uuid.UUID | None) -> None:
+        if advisor_id is None:
+            return
+        entry_id, desk = row.entry_id, self.desk
+        self._mutate(lambda: desk.queue_assign(entry_id, advisor_id),
+                     t("Advisor assigned to %1.").replace("%1", row.name))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        self.title.setText(t("Queue"))
+        self.call_button.setText(t("Call next (N)"))
+        self.assign_button.setText(t("Assign advisor (A)"))
+        self.served_button.setText(t("Served (S)"))
+        self.left_button.setText(t("Left (L)"))
+        self.large_button.setText(t("Large type (Ctrl++)"))
+        self.model.retranslate()
+
+
+class AdvisorDialog(QDialog):
+    """Pick the advisor; the member's own advisor is suggested when free."""
+
+    def __init__(self, guest: str, choices: list[tuple[uuid.UUID, str, bool]],
+                 preferred: uuid.UUID | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(t("Assign advisor"))
+        self.advisors = QComboBox()
+        for advisor_id, label, busy in choices:
+            self.advisors.addItem(label + (f"  ({t('busy')})" if busy else ""), advisor_id)
+        found = self.advisors.findData(preferred)
+        self.advisors.setCurrentIndex(max(found, 0))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(QLabel(guest))
+        form.addRow(t("Advisor"), self.advisors)
+        form.addRow(buttons)
+
+    def advisor(self) -> uuid.UUID | None:
+        value: uuid.UUID | None = self.advisors.currentData()
+        return value
+
+
+class QueueAddDialog(QDialog):
+    """From the member card: why the guest is here, and whether they hold a booking."""
+
+    def __init__(self, guest: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(t("Add to queue"))
+        self.purpose = QComboBox()
+        for code in PURPOSES:
+            self.purpose.addItem(t(PURPOSE_TEXT[code]), code)
+        self.appointment = QCheckBox(t("Has an appointment"))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(QLabel(guest))
+        form.addRow(t("Purpose"), self.purpose)
+        form.addRow("", self.appointment)
+        form.addRow(buttons)
+
+    def choice(self) -> tuple[str, bool]:
+        return str(self.purpose.currentData()), self.appointment.isChecked()
