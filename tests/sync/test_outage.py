@@ -55,7 +55,7 @@ def test_backend_terminated_mid_push_and_mid_pull_resumes_without_loss(
     for i in range(120):
         log_visit(a, member_id, f"v{i}")
     flaky = connect(CentreSettings(centre.engine.url.render_as_string(hide_password=False)))
-    seen = _terminate_on_statement(flaky, nth=23)
+    seen = _terminate_on_statement(flaky, nth=7)
     failures = 0
     for _ in range(200):
         try:

@@ -10,11 +10,15 @@ through SQLAlchemy.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, insert
+from sqlalchemy import Column, Connection, Table, insert, select
 from sqlalchemy.dialects import sqlite
+
+from vipdesk.sync import tables
 
 
 def _raw(conn: Connection) -> Any:
@@ -87,3 +91,92 @@ def append(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> No
         for values in _tuples(columns, rows):
             copy.write_row(values)
 
+
+
+# -- the desk: applying pulled rows straight from their wire form --------------------
+
+def _sqlite_uuid(value: str | None) -> str | None:
+    return None if value is None else value.replace("-", "")
+
+
+def _sqlite_datetime(value: str | None) -> str | None:
+    """Wire form (UTC ISO 8601) → SQLAlchemy's SQLite storage, without a datetime object."""
+    if value is None:
+        return None
+    if value.endswith("+00:00") and len(value) in (25, 32):
+        text = value[:-6].replace("T", " ")
+        return text if len(text) == 26 else text + ".000000"
+    parsed = datetime.fromisoformat(value).astimezone(UTC)
+    return parsed.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@cache
+def _sqlite_columns(table_name: str) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    out = []
+    for column in tables.synced_columns(table_name):
+        kind = tables.python_type(column)
+        converters: dict[type | None, Callable[[Any], Any]] = {
+            uuid.UUID: _sqlite_uuid, datetime: _sqlite_datetime}
+        convert = converters.get(kind, _same)
+        out.append((column.name, convert))
+    return tuple(out)
+
+
+def sqlite_insert_wire(conn: Connection, table_name: str,
+                       rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert rows given in wire form into a desk table with plain sqlite3; the ids
+    (wire form) that a unique key kept out. Ids already present must be filtered out
+    by the caller (their content is compared there)."""
+    if not rows:
+        return set()
+    columns = _sqlite_columns(table_name)
+    table = tables.table(table_name)
+    extra = [c for c in table.columns if c.default is not None
+             and c.name not in {name for name, _ in columns}]
+    names = ", ".join([f'"{n}"' for n, _ in columns] + [f'"{c.name}"' for c in extra])
+    marks = ", ".join(["?"] * (len(columns) + len(extra)))
+    fill = tuple(_sqlite_value(c) for c in extra)
+    values = [tuple(convert(row.get(name)) for name, convert in columns) + fill
+              for row in rows]
+    cursor = _raw(conn).cursor()
+    cursor.executemany(f'INSERT INTO "{table_name}" ({names}) VALUES ({marks})'
+                       " ON CONFLICT DO NOTHING", values)
+    if cursor.rowcount == len(rows):
+        return set()
+    wanted = [_sqlite_uuid(row["id"]) for row in rows]
+    found = {r[0] for r in cursor.execute(
+        f'SELECT id FROM "{table_name}" WHERE id IN ({", ".join("?" * len(wanted))})',
+        wanted)}
+    return {row["id"] for row, key in zip(rows, wanted, strict=True) if key not in found}
+
+
+def _sqlite_value(column: Column[Any]) -> Any:
+    value = _default(column)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
+def rows_where_in(conn: Connection, table: Table, key: str, values: Sequence[Any],
+                  columns: Sequence[str], where: dict[str, Any] | None = None
+                  ) -> list[tuple[Any, ...]]:
+    """SELECT columns WHERE key IN values [AND col = value…]. On PostgreSQL one array
+    parameter (`= ANY(%s)`) instead of hundreds of placeholders to parse."""
+    if not values:
+        return []
+    where = where or {}
+    if not _is_pg(conn):
+        stmt = select(*[table.c[c] for c in columns]).where(table.c[key].in_(list(values)))
+        for name, value in where.items():
+            stmt = stmt.where(table.c[name] == value)
+        return [tuple(r) for r in conn.execute(stmt)]
+    names = ", ".join(f'"{c}"' for c in columns)
+    extra = "".join(f' AND "{name}" = %s' for name in where)
+    sql = f'SELECT {names} FROM "{table.name}" WHERE "{key}" = ANY(%s){extra}'
+    with _raw(conn).cursor() as cur:
+        cur.execute(sql, [list(values), *where.values()])
+        return list(cur.fetchall())

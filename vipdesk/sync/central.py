@@ -137,11 +137,18 @@ class Centre:
 
     def changes(self, cursor: tuple[int, int], limit: int) -> tuple[list[Change], int]:
         """Changes after `cursor` in commit-safe order (one statement), and the time."""
+        params = {"txid": str(cursor[0]), "seq": cursor[1], "limit": limit}
         with self._begin() as conn:
-            rows = conn.execute(text(self._changes_sql()),
-                                {"txid": str(cursor[0]), "seq": cursor[1], "limit": limit}).all()
+            if self.is_pg:  # plain psycopg rows: a pull moves many thousands of them
+                sql = self._changes_sql().replace(":txid", "%(txid)s").replace(
+                    ":seq", "%(seq)s").replace(":limit", "%(limit)s")
+                with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
+                    cur.execute(sql, params)
+                    rows: list[Any] = cur.fetchall()
+            else:
+                rows = list(conn.execute(text(self._changes_sql()), params).all())
             now = self._now_ms(conn)
-        return [Change.from_row(r) for r in rows], now
+        return [Change.from_tuple(r) for r in rows], now
 
     def server_time_ms(self) -> int:
         with self._begin() as conn:

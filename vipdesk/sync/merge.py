@@ -94,10 +94,8 @@ class Merger:
         self._write_bookkeeping(fresh)
 
     def _skip_decided(self, ops: list[Op]) -> list[Op]:
-        ids = [op.op_id for op in ops]
-        known = dict(self.conn.execute(
-            select(SyncAppliedOp.op_id, SyncAppliedOp.outcome)
-            .where(SyncAppliedOp.op_id.in_(ids))).all()) if ids else {}
+        known = dict(bulk.rows_where_in(self.conn, _table(SyncAppliedOp), "op_id",
+                                        [op.op_id for op in ops], ["op_id", "outcome"]))
         for op in ops:
             if op.op_id in known:  # a retry: same answer, nothing applied twice
                 self.batch.acks[op.op_id] = _repeat(op, known[op.op_id])
@@ -176,10 +174,9 @@ def _plain_reason(error: Exception) -> str:
 
 
 def _tombstoned(conn: Connection, table_name: str, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    if not ids:
-        return set()
-    return set(conn.scalars(select(SyncTombstone.record_id).where(
-        SyncTombstone.table_name == table_name, SyncTombstone.record_id.in_(ids))))
+    rows = bulk.rows_where_in(conn, _table(SyncTombstone), "record_id", ids, ["record_id"],
+                              {"table_name": table_name})
+    return {r[0] for r in rows}
 
 
 class InsertStep:

@@ -69,6 +69,10 @@ class Change:
     store: str
 
     @staticmethod
-    def from_row(row: Any) -> Change:
-        return Change(int(row.txid), int(row.seq), row.kind, row.table_name,
-                      uuid.UUID(str(row.record_id)), json.loads(row.payload), row.store)
+    def from_tuple(row: Any) -> Change:
+        """(txid, seq, kind, table_name, record_id, payload, store) as read."""
+        txid, seq, kind, table_name, record_id, payload, store = row
+        if not isinstance(record_id, uuid.UUID):
+            record_id = uuid.UUID(str(record_id))
+        return Change(int(txid), int(seq), kind, table_name, record_id, json.loads(payload),
+                      store)

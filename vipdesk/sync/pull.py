@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from vipdesk.models import Member, SyncDeadLetter, utcnow
 from vipdesk.services.members import write_terms
-from vipdesk.sync import state, tables
+from vipdesk.sync import bulk, state, tables
 from vipdesk.sync.capture import NO_CAPTURE
 from vipdesk.sync.central import Centre
 from vipdesk.sync.hlc import HybridClock, Stamp
@@ -123,14 +123,21 @@ class Applier:
     def _inserts(self, group: list[Change]) -> None:
         name = group[0].table_name
         table = tables.table(name)
-        rows = {c.record_id: tables.decode_row(name, c.payload["row"]) for c in group}
-        stmt = sqlite_insert(table).on_conflict_do_nothing().returning(table.c.id)
-        inserted = set(self.conn.scalars(stmt, list(rows.values())))
+        present = set(self.conn.scalars(select(table.c.id).where(
+            table.c.id.in_([c.record_id for c in group]))))
+        fresh = [c for c in group if c.record_id not in present]
+        # The common case (rows new to this desk) goes in straight from the wire form.
+        clashed = bulk.sqlite_insert_wire(self.conn, name, [c.payload["row"] for c in fresh])
+        for change in fresh:
+            if change.payload["row"]["id"] in clashed:
+                self._dead_letter(change, "pulled record clashes with a local record "
+                                          "(same unique value, different id)")
         if name == Member.__tablename__:
-            self.renamed |= set(rows)
-        others = [c for c in group if c.record_id not in inserted]
+            self.renamed |= {c.record_id for c in group}
+        others = [c for c in group if c.record_id in present]
         if others:
-            self._reconcile(name, others, rows)
+            self._reconcile(name, others, {c.record_id: tables.decode_row(name, c.payload["row"])
+                                           for c in others})
 
     def _reconcile(self, name: str, changes: list[Change],
                    rows: dict[uuid.UUID, dict[str, Any]]) -> None:

@@ -89,7 +89,7 @@ def encode_value(value: Any) -> Any:
 def decode_value(column: Column[Any], value: Any) -> Any:
     if value is None:
         return None
-    kind = _python_type(column)
+    kind = python_type(column)
     if kind is uuid.UUID:
         return uuid.UUID(value)
     if kind is datetime:
@@ -99,7 +99,7 @@ def decode_value(column: Column[Any], value: Any) -> Any:
     return value
 
 
-def _python_type(column: Column[Any]) -> type | None:
+def python_type(column: Column[Any]) -> type | None:
     kind = column.type
     if isinstance(kind, TypeDecorator):  # UTCDateTime reports `object`; its impl knows
         kind = kind.impl_instance
