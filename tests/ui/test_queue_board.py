@@ -1,0 +1,166 @@
+"""The queue board page: the model, adding a guest from the member card, the keys (N, S,
+Enter, Ctrl++) and the amber/red rows. Each test writes to its own copy of the demo
+lounge as the manager S001, with the clock fixed in the afternoon of the demo's day."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vipdesk.db import open_desk_db
+from vipdesk.models import Member, Staff
+from vipdesk.services.auth import Actor
+from vipdesk.services.clock import FixedClock
+from vipdesk.services.desk import Desk
+from vipdesk.services.queue import Level
+from vipdesk.ui import i18n
+from vipdesk.ui.main_window import MainWindow
+from vipdesk.ui.ops import Ops
+from vipdesk.ui.queue_board import LARGE_POINTS, LEVEL_COLOURS, RowRole
+
+NOW = datetime(2026, 11, 25, 7, 20, tzinfo=UTC)  # 15:20 in Shanghai
+
+
+@pytest.fixture
+def mgr_desk(demo_db: Path, tmp_path: Path) -> Iterator[Desk]:
+    copy = tmp_path / "desk.db"
+    shutil.copy(demo_db, copy)
+    engine = open_desk_db(copy, migrate=False)
+    with Session(engine) as s:
+        staff = s.scalar(select(Staff).where(Staff.staff_no == "S001"))
+        assert staff is not None and staff.role == "manager"
+        actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
+    yield Desk(engine, clock=FixedClock(NOW), actor=actor)
+    engine.dispose()
+
+
+@pytest.fixture
+def win(qtbot: Any, mgr_desk: Desk) -> Iterator[MainWindow]:
+    ops = Ops()
+    window = MainWindow(mgr_desk, ops, i18n.install("zh"))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    yield window
+    window.manager.board.stop()
+    ops.shutdown()
+    i18n.install("en")
+
+
+def members(desk: Desk, n: int) -> list[Any]:
+    with desk.factory() as s:
+        return list(s.scalars(select(Member.id).where(Member.erased_at.is_(None))
+                              .order_by(Member.member_no).limit(n)))
+
+
+def show_board(qtbot: Any, win: MainWindow, rows: int) -> Any:
+    win.activateWindow()  # a dialog may have had the focus
+    qtbot.waitUntil(win.isActiveWindow)
+    qtbot.keyClick(win, Qt.Key.Key_F2)
+    board = win.manager.board
+    qtbot.waitUntil(lambda: board.isVisible() and board.model.rowCount() == rows)
+    return board
+
+
+def test_model_passes_the_model_tester(qtbot: Any, qtmodeltester: Any, win: MainWindow,
+                                       mgr_desk: Desk) -> None:
+    for member_id in members(mgr_desk, 3):
+        mgr_desk.queue_add(member_id, "pickup", appointment=False)
+    board = show_board(qtbot, win, 3)
+    qtmodeltester.check(board.model)
+    assert board.model.headerData(1, Qt.Orientation.Horizontal) == "贵宾"
+
+
+def test_add_to_queue_from_the_member_card(qtbot: Any, win: MainWindow,
+                                           mgr_desk: Desk) -> None:
+    member_id = members(mgr_desk, 1)[0]
+    win.current = member_id
+    win.reload_member(member_id)
+    qtbot.waitUntil(lambda: win.card.profile is not None)
+    assert win.manager.add_button.text() == "加入排队"
+    qtbot.mouseClick(win.manager.add_button, Qt.MouseButton.LeftButton)
+    dialog = win.manager.add_dialog
+    dialog.purpose.setCurrentIndex(dialog.purpose.findData("fitting_room"))
+    dialog.appointment.setChecked(True)
+    dialog.accept()
+    qtbot.waitUntil(lambda: win.status_message.text() == "已加入排队。")
+    board = show_board(qtbot, win, 1)
+    row = board.model.rows[0]
+    assert (row.member_id, row.purpose, row.state) == (member_id, "fitting_room", "waiting")
+    assert row.appointment_at is not None
+    assert "试衣间" in board.model.index(0, 3).data()
+
+
+def test_adding_twice_says_why(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
+    member_id = members(mgr_desk, 1)[0]
+    mgr_desk.queue_add(member_id, "pickup", appointment=False)
+    win.manager.add_to_queue(member_id, "repair", False)
+    qtbot.waitUntil(lambda: "already on the board" in win.status_message.text())
+
+
+def test_call_next_and_served_by_keys(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
+    first, second = members(mgr_desk, 2)
+    mgr_desk.queue_add(first, "advisor", appointment=False)
+    mgr_desk.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    mgr_desk.queue_add(second, "advisor", appointment=False)
+    board = show_board(qtbot, win, 2)
+    top = board.model.rows[0]
+    board.view.setFocus()
+    qtbot.keyClick(board.view, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: any(r.state == "called" for r in board.model.rows))
+    called = next(r for r in board.model.rows if r.state == "called")
+    assert called.entry_id == top.entry_id
+    board.view.selectRow(board.model.rows.index(called))
+    qtbot.keyClick(board.view, Qt.Key.Key_S)
+    qtbot.waitUntil(lambda: [r.entry_id for r in board.model.rows]
+                    == [r.entry_id for r in board.model.rows if r.entry_id != top.entry_id]
+                    and board.model.rowCount() == 1)
+    qtbot.keyClick(board.view, Qt.Key.Key_L)
+    qtbot.waitUntil(lambda: board.model.rowCount() == 0)
+    assert win.status_message.text().endswith("已离开队列。")
+
+
+def test_rows_turn_amber_then_red(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
+    mgr_desk.queue_add(members(mgr_desk, 1)[0], "pickup", appointment=False)
+    board = show_board(qtbot, win, 1)
+    index = board.model.index(0, 1)
+    assert index.data(Qt.ItemDataRole.BackgroundRole) is None
+    target = board.model.rows[0].target_minutes
+    mgr_desk.clock.advance(minutes=target)  # type: ignore[attr-defined]
+    board.refresh()
+    qtbot.waitUntil(lambda: board.model.rows[0].level is Level.AMBER)
+    amber = board.model.index(0, 1).data(Qt.ItemDataRole.BackgroundRole).color()
+    assert amber == QColor(LEVEL_COLOURS[Level.AMBER][0])
+    mgr_desk.clock.advance(minutes=target / 2)  # type: ignore[attr-defined]
+    board.refresh()
+    qtbot.waitUntil(lambda: board.model.rows[0].level is Level.RED)
+    red = board.model.index(0, 1).data(Qt.ItemDataRole.BackgroundRole).color()
+    assert red == QColor(LEVEL_COLOURS[Level.RED][0])
+    assert "0 位等候" not in board.summary.text() and "1 位超时" in board.summary.text()
+
+
+def test_enter_opens_the_card_and_large_type(qtbot: Any, win: MainWindow,
+                                             mgr_desk: Desk) -> None:
+    member_id = members(mgr_desk, 1)[0]
+    mgr_desk.queue_add(member_id, "pickup", appointment=False)
+    board = show_board(qtbot, win, 1)
+    normal = board.view.font().pointSize()
+    qtbot.keyClick(board.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert board.large and board.view.font().pointSize() == LARGE_POINTS > normal
+    qtbot.keyClick(board.view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert not board.large and board.view.font().pointSize() == normal
+    assert board.view.currentIndex().data(RowRole).member_id == member_id
+    qtbot.keyClick(board.view, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.card.profile is not None
+                    and win.card.profile.member_id == member_id)
+    assert win.manager.mode == "desk" and win.card.isVisible() and not board.isVisible()

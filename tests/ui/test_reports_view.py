@@ -1,0 +1,118 @@
+"""The reports page: a report's tables in views with painted bar charts, and the CSV /
+PDF export through the services (the CSV keeps the Chinese headers)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from vipdesk.db import open_desk_db
+from vipdesk.models import Member, Staff
+from vipdesk.services.auth import Actor
+from vipdesk.services.clock import FixedClock
+from vipdesk.services.desk import Desk
+from vipdesk.services.reports import Table
+from vipdesk.ui import i18n
+from vipdesk.ui.main_window import MainWindow
+from vipdesk.ui.ops import Ops
+from vipdesk.ui.reports_view import BarChart, ReportsPage, chart_points
+
+NOW = datetime(2026, 11, 25, 7, 20, tzinfo=UTC)  # 15:20 in Shanghai
+
+
+@pytest.fixture
+def mgr_desk(demo_db: Path, tmp_path: Path) -> Iterator[Desk]:
+    copy = tmp_path / "desk.db"
+    shutil.copy(demo_db, copy)
+    engine = open_desk_db(copy, migrate=False)
+    with Session(engine) as s:
+        staff = s.scalar(select(Staff).where(Staff.staff_no == "S001"))
+        assert staff is not None and staff.role == "manager"
+        actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
+    yield Desk(engine, clock=FixedClock(NOW), actor=actor)
+    engine.dispose()
+
+
+@pytest.fixture
+def win(qtbot: Any, mgr_desk: Desk) -> Iterator[MainWindow]:
+    ops = Ops()
+    window = MainWindow(mgr_desk, ops, i18n.install("zh"))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    yield window
+    ops.shutdown()
+    i18n.install("en")
+
+
+def show_report(qtbot: Any, win: MainWindow, name: str) -> ReportsPage:
+    qtbot.waitUntil(win.isActiveWindow)
+    qtbot.keyClick(win, Qt.Key.Key_F4)
+    page = win.manager.reports
+    qtbot.waitUntil(lambda: page.isVisible() and page.report is not None)
+    if page.report is not None and page.report.name != name:
+        page.names.setCurrentIndex(page.names.findData(name))
+        qtbot.waitUntil(lambda: page.report is not None and page.report.name == name)
+    return page
+
+
+def test_lounge_report_shows_the_queue(qtbot: Any, qtmodeltester: Any, win: MainWindow,
+                                       mgr_desk: Desk) -> None:
+    with mgr_desk.factory() as s:
+        ids = list(s.scalars(select(Member.id).order_by(Member.member_no).limit(3)))
+    for member_id in ids:
+        mgr_desk.queue_add(member_id, "advisor", appointment=False)
+    mgr_desk.queue_call_next()
+    page = show_report(qtbot, win, "lounge")
+    assert page.table_views and len(page.table_views) == len(page.report.tables)  # type: ignore[union-attr]
+    for view in page.table_views:
+        qtmodeltester.check(view.model())
+    cells = [view.model().index(r, c).data() for view in page.table_views
+             for r in range(view.model().rowCount()) for c in range(view.model().columnCount())]
+    assert "3" in cells  # three guests queued today
+    assert page.heading.text().startswith(page.report.title)  # type: ignore[union-attr]
+
+
+def test_exports_csv_with_chinese_headers_and_pdf(qtbot: Any, win: MainWindow,
+                                                  tmp_path: Path) -> None:
+    page = show_report(qtbot, win, "tiers")
+    report = page.report
+    assert report is not None
+    charts = page.body.findChildren(BarChart)
+    assert len(charts) == sum(1 for t in report.tables if chart_points(t))
+    exported: list[Path] = []
+    page.sig_exported.connect(exported.append)
+    page.export(tmp_path / "tiers.csv")
+    qtbot.waitUntil(lambda: len(exported) == 1)
+    text = (tmp_path / "tiers.csv").read_text(encoding="utf-8-sig")
+    header = ",".join(report.tables[0].columns)
+    assert header in text and any("\u4e00" <= ch <= "\u9fff" for ch in header)
+    page.export(tmp_path / "tiers.pdf")
+    qtbot.waitUntil(lambda: len(exported) == 2)
+    assert (tmp_path / "tiers.pdf").read_bytes().startswith(b"%PDF")
+    assert win.status_message.text().startswith("已保存")
+
+
+def test_bad_export_path_leaves_nothing(qtbot: Any, win: MainWindow, tmp_path: Path) -> None:
+    page = show_report(qtbot, win, "complaints")
+    page.export(tmp_path / "complaints.xlsx")
+    qtbot.waitUntil(lambda: ".csv or .pdf" in win.status_message.text())
+    page.export(tmp_path / "missing" / "complaints.csv")
+    qtbot.waitUntil(lambda: "does not exist" in win.status_message.text())
+    assert [p.name for p in tmp_path.rglob("*complaints*")] == []
+
+
+def test_chart_points_skip_cells_that_are_not_numbers() -> None:
+    table = Table("t", ("名称", "数量"), [("甲", 3), ("乙", None), ("丙", 1.5), ("丁", True)],
+                  chart=(0, 1))
+    assert chart_points(table) == [("甲", 3.0), ("丙", 1.5)]
+    assert chart_points(Table("t", ("a",), [("x",)])) == []
