@@ -160,6 +160,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=DEMO_1M)
     parser.add_argument("--queries", type=int, default=2000, help="distinct queries per kind")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", help="measure only the query kinds containing this word")
     args = parser.parse_args()
     if args.db == DEMO_1M:
         facts = ensure_demo()
@@ -171,6 +172,8 @@ def main() -> None:
     print(f"machine: {machine()}")
     rows = []
     for kind in build_kinds(engine, raw, args.queries, args.seed):
+        if args.only and args.only not in kind.name:
+            continue
         svc, svc_cpu, base, hits = measure(service, raw, kind)
         s, c, b = stats(svc), stats(svc_cpu), stats(base)
         target = TARGET_P99_US.get(kind.name, NAME_P99_US)

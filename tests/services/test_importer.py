@@ -381,3 +381,23 @@ def test_random_bytes_never_crash(tmp_path: Path, factory: sessionmaker[Session]
         assert str(exc)
     else:
         assert report.rows == len(report.imported) + report.unchanged + len(report.rejected)
+
+
+def test_each_batch_begins_immediate_before_its_savepoint(
+        engine: Engine, factory: sessionmaker[Session]) -> None:
+    """Without an explicit BEGIN, pysqlite would let the SAVEPOINT be the outer
+    transaction and its RELEASE commit the batch piecemeal."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement.split()[0] + (" " + statement.split()[1]
+                                                  if statement.startswith("BEGIN") else ""))
+
+    event.listen(engine, "before_cursor_execute", spy)
+    try:
+        assert run(factory, DATA / "members_en_bom.csv").ok
+    finally:
+        event.remove(engine, "before_cursor_execute", spy)
+    assert statements.index("BEGIN IMMEDIATE") < statements.index("SAVEPOINT")

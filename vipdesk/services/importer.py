@@ -460,8 +460,7 @@ class _Importer:
             self.report.unchanged += 1
         elif problem:
             self.reject(row, problem)
-        else:  # claimed now, so a later row of the same batch sees the number and cards
-            self.existing.add(member_no or "")
+        else:  # claimed now, so a later row of the same batch sees its cards taken
             self.owners.update(dict.fromkeys(row.member.cards, row.member.member_no))
             return row.member
         return None
@@ -476,8 +475,6 @@ class _Importer:
                 return "unchanged"
             return (f"member {data.member_no} exists, differs in {', '.join(diffs)}; "
                     "not overwritten (edit the member in the app)")
-        if data.member_no in self.existing:  # claimed by an earlier row of this batch
-            return f"member_no {data.member_no} already in this file"
         conflicts = self.card_conflicts(data)
         return "; ".join(conflicts) if conflicts else None
 
@@ -537,7 +534,8 @@ def _begin_write(session: Session) -> None:
     avoids a busy error halfway through the batch when the UI is reading.
     """
     conn = session.connection()
-    if conn.dialect.name == "sqlite":
+    dbapi = conn.connection.dbapi_connection
+    if conn.dialect.name == "sqlite" and not getattr(dbapi, "in_transaction", True):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
