@@ -56,12 +56,13 @@ def _tuples(columns: list[Column[Any]], rows: Sequence[dict[str, Any]]) -> list[
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
-    """INSERT … ON CONFLICT DO NOTHING (any unique key); the ids actually inserted."""
+    """INSERT … ON CONFLICT DO NOTHING (any unique key); the ids actually inserted.
+    Values may be typed or in wire form (PostgreSQL casts strings to the column type)."""
     if not rows:
         return set()
-    if not _is_pg(conn):
+    if not _is_pg(conn):  # rows may be in wire form: typed values for SQLAlchemy
         stmt = sqlite.insert(table).on_conflict_do_nothing().returning(table.c.id)
-        return set(conn.scalars(stmt, list(rows)))
+        return set(conn.scalars(stmt, [tables.decode_row(table.name, r) for r in rows]))
     columns = _columns(table, rows)
     names = ", ".join(f'"{c.name}"' for c in columns)
     marks = ", ".join(["%s"] * len(columns))

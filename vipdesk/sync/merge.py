@@ -16,6 +16,7 @@ and every effective change to `sync_change_log`, which desks pull.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,6 +65,17 @@ class Batch:
                 payload: dict[str, Any]) -> None:
         self.log.append({"kind": kind, "table_name": table_name, "record_id": record_id,
                          "payload": tables.canonical(payload), "store": self.store})
+
+    def log_insert(self, op: Op) -> None:
+        """An applied insert's log entry: the desk's canonical payload text is reused
+        (a push moves thousands of these), with the stamp added."""
+        text = op.payload_text
+        if text and text.startswith('{"row":') and text.endswith("}"):
+            payload = f'{{"hlc":{json.dumps(op.hlc)},"row":{text[7:-1]}}}'
+        else:
+            payload = tables.canonical({"row": op.payload["row"], "hlc": op.hlc})
+        self.log.append({"kind": INSERT, "table_name": op.table_name,
+                         "record_id": op.record_id, "payload": payload, "store": self.store})
 
     def stamp(self, op: Op) -> Stamp:
         return clamp(Stamp.parse(op.hlc), self.now_ms + CLOCK_LEEWAY_MS)
@@ -187,7 +199,7 @@ class InsertStep:
         self.table: Table = tables.table(table_name)
 
     def run(self, ops: list[Op]) -> None:
-        rows = self._decode(ops)  # op_id → decoded row, for the well-formed ops
+        rows = self._wire_rows(ops)  # op_id → row in wire form, for the well-formed ops
         valid = [op for op in ops if op.op_id in rows]
         gone = _tombstoned(self.conn, self.name, [op.record_id for op in valid])
         gone |= self._erased_owner(valid, rows)
@@ -202,28 +214,29 @@ class InsertStep:
         for op in live:
             if op.record_id in inserted:
                 self.batch.decide(op, Outcome.APPLIED)
-                self.batch.changed(INSERT, self.name, op.record_id,
-                                   {"row": op.payload["row"], "hlc": op.hlc})
+                self.batch.log_insert(op)
 
-    def _decode(self, ops: list[Op]) -> dict[uuid.UUID, dict[str, Any]]:
+    def _wire_rows(self, ops: list[Op]) -> dict[uuid.UUID, dict[str, Any]]:
+        """Rows stay in wire form (strings for ids and times): PostgreSQL casts them to
+        the column types, and a value it refuses rejects that op alone (careful mode)."""
+        known = tables.synced_column_names(self.name)
         rows = {}
         for op in ops:
-            try:
-                row = tables.decode_row(self.name, op.payload["row"])
-                if row.get("id") != op.record_id:
-                    raise ValueError("the row's id is not the op's record id")
-                rows[op.op_id] = row
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                self.batch.decide(op, Outcome.REJECTED, f"malformed insert: {error}")
+            row = op.payload.get("row") if isinstance(op.payload, dict) else None
+            if not isinstance(row, dict) or row.get("id") != str(op.record_id):
+                self.batch.decide(op, Outcome.REJECTED,
+                                  "malformed insert: no row, or its id is not the record's")
+                continue
+            rows[op.op_id] = {k: v for k, v in row.items() if k in known}
         return rows
 
     def _erased_owner(self, ops: list[Op], rows: dict[uuid.UUID, dict[str, Any]]
                       ) -> set[uuid.UUID]:
         if self.name not in erasure.PERSONAL_CHILD_TABLES or not ops:
             return set()
-        owners = {rows[op.op_id].get("member_id") for op in ops}
-        erased = erasure.erased_members(self.conn, owners - {None})
-        return {op.record_id for op in ops if rows[op.op_id].get("member_id") in erased}
+        owners = {str(rows[op.op_id].get("member_id")) for op in ops}
+        erased = {str(m) for m in erasure.erased_members(self.conn, owners - {"None"})}
+        return {op.record_id for op in ops if str(rows[op.op_id].get("member_id")) in erased}
 
     def _insert(self, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         # No conflict target: a clash on any unique key (id, member number, card number)
@@ -238,7 +251,8 @@ class InsertStep:
                   for row in self.conn.execute(select(self.table).where(self.table.c.id.in_(ids)))}
         for op in ops:
             theirs = tables.row_hash(stored[op.record_id]) if op.record_id in stored else None
-            mine = tables.row_hash(tables.encode_row(self.name, rows[op.op_id]))
+            mine = tables.row_hash(tables.encode_row(
+                self.name, tables.decode_row(self.name, rows[op.op_id])))
             if theirs == mine:
                 self.batch.decide(op, Outcome.DUPLICATE, "identical record already there")
             elif theirs is None:

@@ -37,6 +37,8 @@ class Op:
     payload: dict[str, Any]
     hlc: str
     protocol: int = PROTOCOL
+    # The payload as the desk stored it (canonical JSON), when at hand: saves re-encoding.
+    payload_text: str | None = field(default=None, compare=False, repr=False)
 
     def payload_json(self) -> str:
         return json.dumps(self.payload, ensure_ascii=False, sort_keys=True)

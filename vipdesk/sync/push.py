@@ -43,7 +43,7 @@ def pending(conn: Connection) -> int:
 def read_batch(conn: Connection, limit: int) -> list[tuple[int, Op]]:
     rows = conn.execute(select(SyncOutbox).order_by(SyncOutbox.seq).limit(limit)).all()
     return [(r.seq, Op(r.op_id, r.kind, r.table_name, r.record_id, json.loads(r.payload),
-                       r.hlc, r.protocol)) for r in rows]
+                       r.hlc, r.protocol, r.payload)) for r in rows]
 
 
 def push_all(desk: Engine, centre: Centre, store: str, batch_size: int = BATCH,
