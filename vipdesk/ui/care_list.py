@@ -152,6 +152,7 @@ class CareListPage(QWidget):
         self.title.setObjectName("sectionTitle")
         self.summary = QLabel()
         self.kinds = QComboBox()
+        self.kinds.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kinds.currentIndexChanged.connect(
             lambda _: self.model.set_kind(self.kinds.currentData()))
         self.log_button = QPushButton()

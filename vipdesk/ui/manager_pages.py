@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QStackedWidget
+from PySide6.QtWidgets import QBoxLayout, QButtonGroup, QHBoxLayout, QPushButton, QStackedWidget
 
 from vipdesk.ui.care_list import CareListPage
 from vipdesk.ui.i18n import t
@@ -43,7 +43,9 @@ class ManagerPages(QObject):
         self.stack.hide()
         self._mode_bar()
         self._queue_button()
-        window.desk_page.layout().addWidget(self.stack)  # type: ignore[union-attr]
+        page_layout = window.desk_page.layout()
+        assert isinstance(page_layout, QBoxLayout)
+        page_layout.addWidget(self.stack, 1)
         self._wire()
         window.installEventFilter(self)
         self.retranslate()
@@ -90,9 +92,7 @@ class ManagerPages(QObject):
         self.mode = mode
         self.mode_buttons[mode].setChecked(True)
         on_desk = mode == "desk"
-        self.window.results.setVisible(on_desk)
-        self.window.pages.setVisible(on_desk)
-        self.stack.setVisible(not on_desk)
+        self._show_body(on_desk)
         if mode == "queue":
             self.stack.setCurrentWidget(self.board)
             self.board.start()
@@ -104,6 +104,15 @@ class ManagerPages(QObject):
         if mode == "reports":
             self.stack.setCurrentWidget(self.reports)
             self.reports.load()
+
+    def _show_body(self, desk: bool) -> None:
+        """The lookup + card body, or the manager pages, gets the window's height."""
+        self.window.results.setVisible(desk)
+        self.window.pages.setVisible(desk)
+        self.stack.setVisible(not desk)
+        layout = self.window.desk_page.layout()
+        assert isinstance(layout, QBoxLayout)
+        layout.setStretch(1, 1 if desk else 0)  # 0: the top bar, 1: results + card
 
     def open_member(self, member_id: uuid.UUID) -> None:
         """Enter on the board or the care list: the member's card on the desk page."""
@@ -138,9 +147,7 @@ class ManagerPages(QObject):
         self.mode = mode
         self.mode_buttons[mode].setChecked(True)
         self.board.stop()
-        self.stack.hide()
-        self.window.results.show()
-        self.window.pages.show()
+        self._show_body(True)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.window and event.type() == QEvent.Type.LanguageChange:

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -171,6 +171,10 @@ class ReportsPage(QWidget):
         bar.addWidget(self.pdf_button)
         self.heading = QLabel()
         self.heading.setObjectName("reportHeading")
+        heading_font = QFont(self.heading.font())
+        heading_font.setPointSize(heading_font.pointSize() + 4)
+        heading_font.setBold(True)
+        self.heading.setFont(heading_font)
         self.body = QWidget()
         self.body_layout = QVBoxLayout(self.body)
         scroll = QScrollArea()
@@ -203,15 +207,19 @@ class ReportsPage(QWidget):
     def _add_table(self, table: Table) -> None:
         title = QLabel(table.title)
         title.setObjectName("sectionTitle")
+        self.body_layout.addWidget(title)
+        if not table.rows:
+            self.body_layout.addWidget(QLabel(t("Nothing in this period.")))
+            return
         view = QTableView()
         view.setModel(TableModel(table, view))
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.verticalHeader().hide()
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        rows_height = view.verticalHeader().defaultSectionSize() * max(len(table.rows), 1)
+        # Tall enough for every row: the page scrolls, not each table.
+        rows_height = view.verticalHeader().defaultSectionSize() * len(table.rows)
         view.setFixedHeight(rows_height + view.horizontalHeader().sizeHint().height() + 6)
         self.table_views.append(view)
-        self.body_layout.addWidget(title)
         self.body_layout.addWidget(view)
         points = chart_points(table)
         if points:
