@@ -164,3 +164,12 @@ def test_enter_opens_the_card_and_large_type(qtbot: Any, win: MainWindow,
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.member_id == member_id)
     assert win.manager.mode == "desk" and win.card.isVisible() and not board.isVisible()
+
+
+def test_locking_leaves_nothing_of_the_board(qtbot: Any, win: MainWindow,
+                                             mgr_desk: Desk) -> None:
+    mgr_desk.queue_add(members(mgr_desk, 1)[0], "pickup", appointment=False)
+    board = show_board(qtbot, win, 1)
+    win.gate.lock()
+    assert win.manager.mode == "desk" and board.model.rowCount() == 0
+    assert not board.timer.isActive()
