@@ -61,7 +61,10 @@ class CareTask(CreatedMixin, Base):
     """
 
     __tablename__ = "care_tasks"
-    __table_args__ = (Index("ix_care_tasks_open", "closed_at", "due_on"),)
+    # Desk-local: every desk rebuilds the list from synced facts; only the done state
+    # (a care contact with the task's key) travels.
+    __table_args__ = (Index("ix_care_tasks_open", "closed_at", "due_on"),
+                      {"info": {"sync": False}})
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     task_key: Mapped[str] = mapped_column(String(100), unique=True)

@@ -8,8 +8,11 @@ How it stays fast and never forgets a task:
 - each task has a stable `task_key` ("birthday:<member>:2026"); the first build that
   sees it stores it in `care_tasks`, so an undone task carries over (overdue) even after
   the rule stops matching, until a care contact with that key is logged;
-- each rule looks back `catch_up_days`, so a desk closed over a long weekend still gets
-  the birthdays it missed (as overdue), and never creates a task twice.
+- each rule looks back to the last build day (kept in the desk's `sync_state`), at most
+  `catch_up_days`, so a desk closed over a long weekend still gets the birthdays it missed
+  (as overdue), never creates a task twice, and a rebuild the same day scans one day;
+- tasks are desk-local (every desk derives them from synced facts; only the care
+  contact that finishes one syncs), so new ones are written in bulk.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, insert, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from vipdesk.models import (
@@ -34,6 +37,7 @@ from vipdesk.models import (
     ComplaintEvent,
     Member,
     Purchase,
+    SyncState,
     Visit,
 )
 from vipdesk.models.lounge import birthday_md
@@ -47,6 +51,8 @@ from vipdesk.services.tiers import TierTable
 TASK_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4e52-9a0c-5d8e7f6a1b24")
 CONTACT_PENDING = frozenset({"received"})
 FOLLOWUP_PENDING = frozenset({"resolved"})
+LAST_BUILD_KEY = "care.last_build_day"
+_BATCH = 5000
 
 
 @dataclass(frozen=True)
@@ -162,27 +168,45 @@ class CareListService:
         work; the caller commits). Advisors see only their own members."""
         auth.require(actor, "care.view")
         day = day or self.clock.today(self.tz.key)
-        created = self.store(session, day, self.candidates(session, day))
+        first = self.catch_up_start(session, day)
+        created = self.store(session, day, self.candidates(session, day, first))
+        _remember_build(session, day)
         self.close_done(session)
         advisor = actor.staff_id if actor.role == "advisor" else None
         return CareList(day, self.listing(session, day, advisor), created)
 
     # -- discovering ------------------------------------------------------------------
 
-    def candidates(self, session: Session, day: date) -> list[Candidate]:
+    def candidates(self, session: Session, day: date,
+                   first: date | None = None) -> list[Candidate]:
         found: list[Candidate] = []
-        for rule in (self.birthdays, self.anniversaries, self.callbacks, self.welcome_calls,
-                     self.complaint_deadlines, self.churn_silence, self.churn_spend):
-            found.extend(rule(session, day))
+        for rule in self.rules_in_order():
+            found.extend(rule(session, day, first))
         return found
 
-    def _window(self, day: date) -> tuple[date, date]:
-        """Due dates a build of `day` may create: the catch-up days up to today."""
-        return day - timedelta(days=self.rules.catch_up_days - 1), day
+    def rules_in_order(self) -> tuple[Any, ...]:
+        return (self.birthdays, self.anniversaries, self.callbacks, self.welcome_calls,
+                self.complaint_deadlines, self.churn_silence, self.churn_spend)
 
-    def birthdays(self, session: Session, day: date) -> Iterator[Candidate]:
+    def catch_up_start(self, session: Session, day: date) -> date:
+        """The first due date a build of `day` looks at: the last build day (a rebuild
+        the same day scans only today), never more than the catch-up days back. A build
+        of a day before the last one (looking back) gets the full catch-up."""
+        earliest = day - timedelta(days=self.rules.catch_up_days - 1)
+        last = _last_build(session)
+        if last is None or last > day:
+            return earliest
+        return max(last, earliest)
+
+    def _window(self, day: date, first: date | None = None) -> tuple[date, date]:
+        """Due dates a build of `day` may create: from `first` (the catch-up start, by
+        default the full catch-up days) up to today."""
+        return first or day - timedelta(days=self.rules.catch_up_days - 1), day
+
+    def birthdays(self, session: Session, day: date,
+                  first: date | None = None) -> Iterator[Candidate]:
         ahead = self.rules.birthday_days_ahead
-        first, last = self._window(day)
+        first, last = self._window(day, first)
         on_key: dict[int, date] = {}
         for n in range((last - first).days + 1):
             birthday = first + timedelta(days=n + ahead)
@@ -200,9 +224,10 @@ class CareListService:
                                 "festival": festival.name_zh if festival else None,
                                 "festival_en": festival.name_en if festival else None})
 
-    def anniversaries(self, session: Session, day: date) -> Iterator[Candidate]:
+    def anniversaries(self, session: Session, day: date,
+                      first: date | None = None) -> Iterator[Candidate]:
         years = self.rules.anniversary_years
-        first, last = self._window(day)
+        first, last = self._window(day, first)
         start, end = utc_range(add_years(first, -years) - timedelta(days=1),
                                add_years(last, -years) + timedelta(days=1), self.tz)
         before = aliased(Purchase)
@@ -221,16 +246,18 @@ class CareListService:
                 yield Candidate(f"anniversary:{member_id}:{due.year}", "anniversary", member_id,
                                 due, context={"purchase_date": bought.isoformat()})
 
-    def callbacks(self, session: Session, day: date) -> Iterator[Candidate]:
+    def callbacks(self, session: Session, day: date,
+                  first: date | None = None) -> Iterator[Candidate]:
         """3 days, 3 months and 6 months after a purchase, counted from its delivery when
         it was delivered; one call per member, kind and day however many items."""
         offsets = [("callback_3d", self.rules.callback_days, 0)]
         offsets += [(f"callback_{m}m", 0, m) for m in self.rules.callback_months]
-        first, last = self._window(day)
+        first, last = self._window(day, first)
         for kind, days, months in offsets:
             # month ends clamp (29, 30, 31 Nov + 3 months = 28 Feb): pad, then filter exactly
-            start, end = utc_range(_shift(first, -days, -months) - timedelta(days=3),
-                                   _shift(last, -days, -months) + timedelta(days=3), self.tz)
+            pad = timedelta(days=3 if months else 0)
+            start, end = utc_range(_shift(first, -days, -months) - pad,
+                                   _shift(last, -days, -months) + pad, self.tz)
             rows = session.execute(
                 select(Purchase.member_id, Purchase.occurred_at, Purchase.delivered_at,
                        Purchase.description)
@@ -244,11 +271,12 @@ class CareListService:
                                     due, context={"purchase": what or "",
                                                   "purchase_date": ref.isoformat()})
 
-    def welcome_calls(self, session: Session, day: date) -> Iterator[Candidate]:
+    def welcome_calls(self, session: Session, day: date,
+                      first: date | None = None) -> Iterator[Candidate]:
         """A new member's first call, due within `welcome_call_days` of joining; listed
         from the day they join."""
         days = self.rules.welcome_call_days
-        first, _ = self._window(day)
+        first, _ = self._window(day, first)
         start, end = utc_range(first - timedelta(days=days), day, self.tz)
         rows = session.execute(select(Member.id, Member.created_at).where(
             Member.created_at >= start, Member.created_at < end, Member.erased_at.is_(None)))
@@ -258,7 +286,8 @@ class CareListService:
                             joined + timedelta(days=days),
                             context={"joined": joined.isoformat()})
 
-    def complaint_deadlines(self, session: Session, day: date) -> Iterator[Candidate]:
+    def complaint_deadlines(self, session: Session, day: date,
+                            first: date | None = None) -> Iterator[Candidate]:
         """Contact within 30 minutes of receipt; follow up within 3 days of resolution."""
         minutes = timedelta(minutes=self.rules.complaint_contact_minutes)
         rows = session.execute(select(Complaint.id, Complaint.member_id, Complaint.received_at,
@@ -279,7 +308,8 @@ class CareListService:
             yield Candidate(key, "complaint_followup", member_id,
                             due_at.astimezone(self.tz).date(), due_at, context)
 
-    def churn_silence(self, session: Session, day: date) -> Iterator[Candidate]:
+    def churn_silence(self, session: Session, day: date,
+                      first: date | None = None) -> Iterator[Candidate]:
         """Silent much longer than their usual gap between visits (two-year cadence)."""
         r = self.rules
         start, today_end = utc_range(day - timedelta(days=730), day, self.tz)
@@ -300,13 +330,14 @@ class CareListService:
                                 "churn_silence", member_id, day,
                                 context={"days_silent": silent, "cadence_days": round(cadence)})
 
-    def churn_spend(self, session: Session, day: date) -> Iterator[Candidate]:
+    def churn_spend(self, session: Session, day: date,
+                    first: date | None = None) -> Iterator[Candidate]:
         """Spend falling sharply (12 months vs the 12 before) and tiers lapsing within the
-        horizon: one pass over two years of purchases."""
+        horizon, summed only for the members who can match (`_spend_suspects`)."""
         r = self.rules
         _, now = utc_range(day, day, self.tz)
         year_ago, two_years = now - timedelta(days=365), now - timedelta(days=730)
-        horizon = year_ago + timedelta(days=r.tier_risk_horizon_days)
+        horizon = min(year_ago + timedelta(days=r.tier_risk_horizon_days), now)
         amount = Purchase.amount_cents
         s12 = func.sum(case((Purchase.occurred_at >= year_ago, amount), else_=0))
         prev = func.sum(case((Purchase.occurred_at < year_ago, amount), else_=0))
@@ -315,11 +346,34 @@ class CareListService:
                         s12 < prev * r.spend_drop_ratio)
         lapsing = [and_(s12 >= t.min_spend_cents, keep < t.min_spend_cents)
                    for t in self.tiers.tiers]
+        suspects = self._spend_suspects(now).subquery()
         rows = session.execute(
             select(Purchase.member_id, s12, prev, keep)
-            .where(Purchase.occurred_at >= two_years, Purchase.occurred_at < now)
+            .where(Purchase.member_id.in_(select(suspects.c.member_id)),
+                   Purchase.occurred_at >= two_years, Purchase.occurred_at < now)
             .group_by(Purchase.member_id).having(or_(dropping, *lapsing)))
         yield from self._spend_candidates(session, day, list(rows))
+
+    def _spend_suspects(self, now: datetime) -> Any:
+        """Members who may match, each found by a range scan of the purchase time index:
+        - a drop needs the previous year to reach the floor: its sum over that year alone;
+        - a lapse needs spend now (s12 ≥ the tier) that is gone at the horizon (keep <
+          the tier), so s12 − keep, the spend in [a year ago, the horizon), is positive:
+          someone bought in that window (30 days), nobody else can lapse."""
+        r = self.rules
+        year_ago, two_years = now - timedelta(days=365), now - timedelta(days=730)
+        horizon = min(year_ago + timedelta(days=r.tier_risk_horizon_days), now)
+        floor = r.spend_drop_min_previous_yuan * 100
+        in_previous_year = and_(Purchase.occurred_at >= two_years, Purchase.occurred_at < year_ago)
+        dropping = (select(Purchase.member_id).where(in_previous_year)
+                    .group_by(Purchase.member_id)
+                    .having(func.sum(Purchase.amount_cents) >= floor))
+        if floor <= 0:  # no floor: anyone who bought in two years (refunds can drop too)
+            dropping = select(Purchase.member_id).where(Purchase.occurred_at >= two_years,
+                                                        Purchase.occurred_at < now)
+        lapsing = select(Purchase.member_id).where(Purchase.occurred_at >= year_ago,
+                                                   Purchase.occurred_at < horizon)
+        return union(dropping, lapsing)
 
     def _spend_candidates(self, session: Session, day: date,
                           rows: list[Any]) -> Iterator[Candidate]:
@@ -340,23 +394,23 @@ class CareListService:
     # -- remembering ------------------------------------------------------------------
 
     def store(self, session: Session, day: date, found: Iterable[Candidate]) -> int:
-        """Insert the tasks not seen before; returns how many were new."""
+        """Insert the tasks not seen before (in bulk: tasks are desk-local, so no outbox
+        row is owed); returns how many were new."""
         fresh = {c.task_key: c for c in found}
         known: set[str] = set()
         keys = list(fresh)
-        for i in range(0, len(keys), 500):
+        for i in range(0, len(keys), _BATCH):
             known.update(session.scalars(select(CareTask.task_key)
-                                         .where(CareTask.task_key.in_(keys[i:i + 500]))))
-        for key in keys:
-            if key in known:
-                continue
-            c = fresh[key]
-            session.add(CareTask(id=uuid.uuid5(TASK_NAMESPACE, key), task_key=key,
-                                 member_id=c.member_id, kind=c.kind, generated_on=day,
-                                 due_on=c.due_on, due_at=c.due_at,
-                                 context=json.dumps(c.context, ensure_ascii=False)))
-        session.flush()
-        return len(fresh) - len(known)
+                                         .where(CareTask.task_key.in_(keys[i:i + _BATCH]))))
+        rows = [{"id": uuid.uuid5(TASK_NAMESPACE, key), "task_key": key,
+                 "member_id": c.member_id, "kind": c.kind, "generated_on": day,
+                 "due_on": c.due_on, "due_at": c.due_at,
+                 "context": json.dumps(c.context, ensure_ascii=False)}
+                for key, c in fresh.items() if key not in known]
+        session.flush()  # pending ORM changes first, so the bulk insert sees them
+        for i in range(0, len(rows), _BATCH):
+            session.execute(insert(CareTask), rows[i:i + _BATCH])
+        return len(rows)
 
     def close_done(self, session: Session) -> int:
         """Close open tasks that a care contact (or the complaint's progress) finished."""
@@ -472,6 +526,19 @@ def _aware(at: datetime) -> datetime:
     if isinstance(at, str):
         at = datetime.fromisoformat(at)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _last_build(session: Session) -> date | None:
+    raw = session.scalar(select(SyncState.value).where(SyncState.key == LAST_BUILD_KEY))
+    return date.fromisoformat(raw) if raw else None
+
+
+def _remember_build(session: Session, day: date) -> None:
+    """Persist the newest day built (a look back at an earlier day leaves it)."""
+    last = _last_build(session)
+    if last is None or day > last:
+        session.merge(SyncState(key=LAST_BUILD_KEY, value=day.isoformat()))
+        session.flush()
 
 
 def _overridden(session: Session, member_ids: list[uuid.UUID]) -> set[uuid.UUID]:
