@@ -27,7 +27,7 @@ COLD_START = """
 import time; t0 = time.perf_counter()
 from vipdesk.config import Config
 from vipdesk.app import build
-app = build(Config.load({{"db": {db!r}}}))
+app = build(Config.load({{"db": {db!r}}}), sign_in=False)
 app.window.show()
 while not app.window.store.text():
     app.qt.processEvents(); time.sleep(0.002)
@@ -55,7 +55,7 @@ def scan_to_card(db: Path, runs: int) -> tuple[list[float], list[float]]:
     from vipdesk.app import build
     from vipdesk.config import Config
 
-    app = build(Config.load({"db": str(db)}))
+    app = build(Config.load({"db": str(db)}), sign_in=False)
     window = app.window
     window.show()
     window.results.setFocus()
