@@ -112,3 +112,15 @@ def test_soak_concurrent_writers_with_rollbacks(centre: Centre, make_desk) -> No
         codes = list(conn.scalars(select(Store.code)))
     assert len(codes) == len(set(codes))
     assert set(codes) == committed
+
+
+def test_a_pull_is_one_index_range_scan_without_a_sort(centre: Centre) -> None:
+    """The ORDER BY must be the index's own (txid, seq), or every pull sorts the tail."""
+    from sqlalchemy import text
+
+    with centre.engine.connect() as conn:
+        conn.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(r[0] for r in conn.execute(
+            text("EXPLAIN " + centre._changes_sql()), {"txid": "0", "seq": 0, "limit": 100}))
+    assert "ix_sync_change_log_txid_seq" in plan
+    assert "Sort" not in plan

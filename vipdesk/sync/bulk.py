@@ -127,6 +127,17 @@ def _sqlite_columns(table_name: str) -> tuple[tuple[str, Callable[[Any], Any]], 
     return tuple(out)
 
 
+def sqlite_present(conn: Connection, table_name: str, wire_ids: Sequence[str]) -> set[str]:
+    """Which of these ids (wire form) the desk table already holds."""
+    if not wire_ids:
+        return set()
+    keys = [_sqlite_uuid(i) for i in wire_ids]
+    marks = ", ".join("?" * len(keys))
+    found = {r[0] for r in _raw(conn).execute(
+        f'SELECT id FROM "{table_name}" WHERE id IN ({marks})', keys)}
+    return {i for i, k in zip(wire_ids, keys, strict=True) if k in found}
+
+
 def sqlite_insert_wire(conn: Connection, table_name: str,
                        rows: Sequence[dict[str, Any]]) -> set[str]:
     """Insert rows given in wire form into a desk table with plain sqlite3; the ids

@@ -163,7 +163,9 @@ class Centre:
                     " payload, store FROM sync_change_log"
                     " WHERE (txid, seq) > (CAST(:txid AS text)::xid8, :seq)"
                     " AND txid < pg_snapshot_xmin(pg_current_snapshot())"
-                    " ORDER BY txid, seq LIMIT :limit")
+                    # Qualified: the bare name would sort by the bigint alias, not the
+                    # indexed column, and every pull would sort the whole tail.
+                    " ORDER BY sync_change_log.txid, sync_change_log.seq LIMIT :limit")
         return ("SELECT txid, seq, kind, table_name, record_id, payload, store"
                 " FROM sync_change_log WHERE seq > :seq ORDER BY seq LIMIT :limit")
 

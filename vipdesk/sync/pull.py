@@ -122,9 +122,8 @@ class Applier:
 
     def _inserts(self, group: list[Change]) -> None:
         name = group[0].table_name
-        table = tables.table(name)
-        present = set(self.conn.scalars(select(table.c.id).where(
-            table.c.id.in_([c.record_id for c in group]))))
+        held = bulk.sqlite_present(self.conn, name, [str(c.record_id) for c in group])
+        present = {c.record_id for c in group if str(c.record_id) in held}
         fresh = [c for c in group if c.record_id not in present]
         # The common case (rows new to this desk) goes in straight from the wire form.
         clashed = bulk.sqlite_insert_wire(self.conn, name, [c.payload["row"] for c in fresh])
