@@ -23,10 +23,10 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, func, insert, or_, select, union
+from sqlalchemy import Table, and_, case, func, insert, or_, select, union
 from sqlalchemy.orm import Session, aliased
 
 from vipdesk.models import (
@@ -53,6 +53,7 @@ CONTACT_PENDING = frozenset({"received"})
 FOLLOWUP_PENDING = frozenset({"resolved"})
 LAST_BUILD_KEY = "care.last_build_day"
 _BATCH = 5000
+CARE_TASKS = cast(Table, CareTask.__table__)
 
 
 @dataclass(frozen=True)
@@ -409,7 +410,7 @@ class CareListService:
                 for key, c in fresh.items() if key not in known]
         session.flush()  # pending ORM changes first, so the bulk insert sees them
         for i in range(0, len(rows), _BATCH):
-            session.execute(insert(CareTask), rows[i:i + _BATCH])
+            session.execute(insert(CARE_TASKS), rows[i:i + _BATCH])  # Core executemany
         return len(rows)
 
     def close_done(self, session: Session) -> int:
