@@ -339,3 +339,48 @@ def test_narrowed_spend_rules_match_the_full_aggregate(desk: Desk, seed: int) ->
                     for c in desk.svc._spend_candidates(s, D, _full_aggregate(desk, s, D))}
     assert found == expected
     assert found  # the seeds do produce drops and lapses, so the comparison means something
+
+
+def test_listed_messages_equal_the_orm_render(desk: Desk) -> None:
+    """The listing builds items from selected columns; each message must read exactly as
+    `render` writes it from the full member row (zh/en, festival, unknown gender)."""
+    from sqlalchemy import select
+
+    from vipdesk.models import CareTemplate
+    from vipdesk.services.carelist import render
+
+    desk.member(date(1980, 11, 28), language="en", gender="M")
+    unknown = desk.member(date(1990, 11, 28))
+    desk.member(date(1975, 11, 27), joined=noon(D))
+    with unit_of_work(desk.factory) as s:
+        s.get_one(Member, unknown).gender = None
+    items = desk.build(D).items
+    assert len(items) >= 4
+    with desk.factory() as s:
+        templates = {(t.kind, t.language): t.text for t in s.scalars(select(CareTemplate))}
+        for item in items:
+            member = s.get_one(Member, item.member_id)
+            assert item.message == render(templates, item.kind, member, item.context)
+            assert item.name == member.display_name and item.member_no == member.member_no
+
+
+def test_store_scope_and_limit_narrow_only_the_list(desk: Desk) -> None:
+    from vipdesk.models import Store
+
+    with unit_of_work(desk.factory) as s:
+        here, there = Store(code="SH01", name="上海"), Store(code="BJ01", name="北京")
+        s.add_all([here, there])
+        s.flush()
+        here_id, there_id = here.id, there.id
+    ours = [desk.member(date(1980, 11, 28)) for _ in range(3)]
+    theirs = desk.member(date(1980, 11, 28))
+    with unit_of_work(desk.factory) as s:
+        for member_id, store_id in [*((m, here_id) for m in ours), (theirs, there_id)]:
+            s.get_one(Member, member_id).home_store_id = store_id
+    everything = desk.build(D).items
+    with unit_of_work(desk.factory) as s:
+        scoped = desk.svc.build(s, MANAGER, D, store_id=here_id)
+        first_two = desk.svc.build(s, MANAGER, D, limit=2)
+    assert {i.member_id for i in scoped.items} == set(ours)
+    assert scoped.created == 0  # discovery is never scoped: the other store's task exists
+    assert first_two.items == everything[:2]
