@@ -58,6 +58,8 @@ def scan_to_card(db: Path, runs: int) -> tuple[list[float], list[float]]:
     app = build(Config.load({"db": str(db)}), sign_in=False)
     window = app.window
     window.show()
+    window.activateWindow()
+    app.qt.processEvents()
     window.results.setFocus()
     ui, direct = [], []
     for code in cards(db, runs):
@@ -67,8 +69,11 @@ def scan_to_card(db: Path, runs: int) -> tuple[list[float], list[float]]:
         for ch in code:
             QTest.keyClick(window.results, ch)
         QTest.keyClick(window.results, Qt.Key.Key_Return)
+        deadline = time.perf_counter() + 10
         while not shown:
             app.qt.processEvents()
+            if time.perf_counter() > deadline:
+                sys.exit(f"scan of {code} never opened a card (focus: {app.qt.focusWidget()})")
         window.card.repaint()
         ui.append(time.perf_counter() - start)
         window.sig_profile_shown.disconnect(shown.append)

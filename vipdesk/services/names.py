@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _NON_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
@@ -24,10 +23,16 @@ def fold(text: str) -> str:
 
 
 def pinyin_initials(name_zh: str) -> str:
+    # pypinyin loads a 1 s phrase dictionary on import; only writes need it, so the desk
+    # (which mostly reads) imports it the first time a name is indexed.
+    from pypinyin import Style, lazy_pinyin
+
     return "".join(p[0] for p in lazy_pinyin(name_zh, style=Style.FIRST_LETTER) if p)
 
 
 def pinyin_full(name_zh: str) -> str:
+    from pypinyin import lazy_pinyin
+
     return "".join(lazy_pinyin(name_zh))
 
 
