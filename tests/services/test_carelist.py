@@ -365,17 +365,25 @@ def test_listed_messages_equal_the_orm_render(desk: Desk) -> None:
 
 
 def test_store_scope_and_limit_narrow_only_the_list(desk: Desk) -> None:
-    from vipdesk.models import Store
+    from vipdesk.models import Staff, Store
 
     with unit_of_work(desk.factory) as s:
         here, there = Store(code="SH01", name="上海"), Store(code="BJ01", name="北京")
         s.add_all([here, there])
         s.flush()
         here_id, there_id = here.id, there.id
-    ours = [desk.member(date(1980, 11, 28)) for _ in range(3)]
+        advisor = Staff(staff_no="A1", name="顾问", role="advisor", store_id=here_id)
+        s.add(advisor)
+        s.flush()
+        advisor_id = advisor.id
+    ours = [desk.member(date(1980, 11, 28)) for _ in range(2)]
+    # a member of the other store whose advisor works here is this lounge's client too
+    ours.append(desk.member(date(1980, 11, 28), advisor=advisor_id))
     theirs = desk.member(date(1980, 11, 28))
     with unit_of_work(desk.factory) as s:
-        for member_id, store_id in [*((m, here_id) for m in ours), (theirs, there_id)]:
+        homes = [(ours[0], here_id), (ours[1], here_id), (ours[2], there_id),
+                 (theirs, there_id)]
+        for member_id, store_id in homes:
             s.get_one(Member, member_id).home_store_id = store_id
     everything = desk.build(D).items
     with unit_of_work(desk.factory) as s:

@@ -37,6 +37,7 @@ from vipdesk.models import (
     ComplaintEvent,
     Member,
     Purchase,
+    Staff,
     SyncState,
     Visit,
 )
@@ -451,13 +452,16 @@ class CareListService:
         """Open tasks known by `day` (within the carry-over limit) and those done on it,
         most urgent first. One Core query of the columns an item shows (no ORM entities:
         at 150k tasks building them was most of the build); `store_id` keeps the
-        members of that home store, `limit` the first items after sorting."""
+        members whose home store it is or whose advisor works there, `limit` the first
+        items after sorting."""
         day_start, day_end = utc_range(day, day, self.tz)
         stmt = self._listing_query(day, day_start, day_end)
         if advisor_id is not None:
             stmt = stmt.where(Member.advisor_id == advisor_id)
-        if store_id is not None:
-            stmt = stmt.where(Member.home_store_id == store_id)
+        if store_id is not None:  # a lounge serves its own members and its advisors' clients
+            advisors_here = select(Staff.id).where(Staff.store_id == store_id)
+            stmt = stmt.where(or_(Member.home_store_id == store_id,
+                                  Member.advisor_id.in_(advisors_here)))
         make = _ItemMaker(day, day_end, self.clock.now(), _templates(session))
         items = [make(row) for row in session.execute(stmt)]
         order = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}

@@ -195,9 +195,13 @@ class Desk:
         return choices, preferred
 
     def care_list(self) -> CareList:
-        """Today's care list; building it stores newly found tasks (so: a write)."""
+        """Today's care list; building it stores newly found tasks (so: a write). The
+        lounge lists its own store's members and its advisors' clients; a desk whose
+        store code is not in the database lists everyone (as before stores existed)."""
         with unit_of_work(self.factory) as s:
-            return self.care_list_service.build(s, self.actor, self.today())
+            store_id = s.scalar(select(Store.id).where(Store.code == self.store_code))
+            return self.care_list_service.build(s, self.actor, self.today(),
+                                                store_id=store_id)
 
     def log_care_task(self, item: CareItem, channel: str, outcome: str | None) -> CareRecord:
         """Log the contact with the task's key: that is what closes the task."""
