@@ -141,13 +141,8 @@ def sqlite_present(conn: Connection, table_name: str, wire_ids: Sequence[str]) -
     return {i for i, k in zip(wire_ids, keys, strict=True) if k in found}
 
 
-def sqlite_insert_wire(conn: Connection, table_name: str,
-                       rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Insert rows given in wire form into a desk table with plain sqlite3; the ids
-    (wire form) that a unique key kept out. Ids already present must be filtered out
-    by the caller (their content is compared there)."""
-    if not rows:
-        return set()
+def _wire_insert(table_name: str, rows: Sequence[dict[str, Any]]
+                 ) -> tuple[str, list[tuple[Any, ...]]]:
     columns = _sqlite_columns(table_name)
     table = tables.table(table_name)
     extra = [c for c in table.columns if c.default is not None
@@ -157,9 +152,37 @@ def sqlite_insert_wire(conn: Connection, table_name: str,
     fill = tuple(_sqlite_value(c) for c in extra)
     values = [tuple(convert(row.get(name)) for name, convert in columns) + fill
               for row in rows]
+    return (f'INSERT INTO "{table_name}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING',
+            values)
+
+
+def sqlite_insert_all_new(conn: Connection, table_name: str,
+                          rows: Sequence[dict[str, Any]]) -> bool:
+    """Insert rows (wire form) if every one of them is new here; otherwise change
+    nothing and return False (the caller then sorts out which were not)."""
+    if not rows:
+        return True
+    sql, values = _wire_insert(table_name, rows)
     cursor = _raw(conn).cursor()
-    cursor.executemany(f'INSERT INTO "{table_name}" ({names}) VALUES ({marks})'
-                       " ON CONFLICT DO NOTHING", values)
+    cursor.execute("SAVEPOINT vipdesk_pull_batch")
+    cursor.executemany(sql, values)
+    complete = cursor.rowcount == len(rows)
+    if not complete:
+        cursor.execute("ROLLBACK TO vipdesk_pull_batch")
+    cursor.execute("RELEASE vipdesk_pull_batch")
+    return complete
+
+
+def sqlite_insert_wire(conn: Connection, table_name: str,
+                       rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert rows given in wire form into a desk table with plain sqlite3; the ids
+    (wire form) that a unique key kept out. Ids already present must be filtered out
+    by the caller (their content is compared there)."""
+    if not rows:
+        return set()
+    sql, values = _wire_insert(table_name, rows)
+    cursor = _raw(conn).cursor()
+    cursor.executemany(sql, values)
     if cursor.rowcount == len(rows):
         return set()
     wanted = [_sqlite_uuid(row["id"]) for row in rows]

@@ -122,6 +122,12 @@ class Applier:
 
     def _inserts(self, group: list[Change]) -> None:
         name = group[0].table_name
+        if name == Member.__tablename__:
+            self.renamed |= {c.record_id for c in group}
+        # Usually every row is new here (another store's records): one statement. Else
+        # (this desk's own records coming back, a clash) row by row below.
+        if bulk.sqlite_insert_all_new(self.conn, name, [c.payload["row"] for c in group]):
+            return
         held = bulk.sqlite_present(self.conn, name, [str(c.record_id) for c in group])
         present = {c.record_id for c in group if str(c.record_id) in held}
         fresh = [c for c in group if c.record_id not in present]
@@ -131,8 +137,6 @@ class Applier:
             if change.payload["row"]["id"] in clashed:
                 self._dead_letter(change, "pulled record clashes with a local record "
                                           "(same unique value, different id)")
-        if name == Member.__tablename__:
-            self.renamed |= {c.record_id for c in group}
         others = [c for c in group if c.record_id in present]
         if others:
             self._reconcile(name, others, {c.record_id: tables.decode_row(name, c.payload["row"])
