@@ -145,3 +145,20 @@ def test_desks_that_seed_the_default_tiers_agree(centre: Centre, make_desk) -> N
     assert set(second.outcomes) == {"duplicate"}  # same ids, same content
     sync_once(a, centre, "SH01")
     assert digest(a) == digest(b) == digest(centre.engine)
+
+
+def test_a_new_pusher_supersedes_a_stuck_one(centre: Centre, make_desk) -> None:
+    """A desk that lost its network mid-push still holds the store's lock: the next
+    push of that store ends the stuck session instead of waiting for ever."""
+    import psycopg
+
+    desk = make_desk("a", seed_tiers=True)
+    new_member(desk, "M1")
+    dsn = centre.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    stuck = psycopg.connect(dsn)
+    stuck.execute("SELECT pg_advisory_xact_lock(hashtextextended('vipdesk-push:SH01', 0))")
+    report = sync_once(desk, centre, "SH01")
+    assert report.pending == 0 and set(report.outcomes) == {"applied"}
+    with pytest.raises(psycopg.OperationalError):
+        stuck.execute("SELECT 1")
+    stuck.close()
