@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from vipdesk.cli.main import main
 from vipdesk.db import open_desk_db
 from vipdesk.models import HomeVisit, PointsEntry, Visit
+from vipdesk.services.clock import Clock
 from vipdesk.services.demo import build_demo
 
 
@@ -20,7 +21,7 @@ from vipdesk.services.demo import build_demo
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("histcli") / "demo.db"
     engine = open_desk_db(path)
-    build_demo(engine, members=60, seed=3, today=date.today())
+    build_demo(engine, members=60, seed=3, today=Clock().today())
     engine.dispose()
     return path
 
@@ -109,15 +110,16 @@ def test_points(db: str, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_homevisit(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
-    due = (date.today() + timedelta(days=7)).isoformat()
+    today = Clock().today()  # the store's day (Asia/Shanghai), not the test machine's
+    yesterday = (today - timedelta(days=1)).isoformat()
+    due = (today + timedelta(days=7)).isoformat()
     code, out, err = run(capsys, "homevisit", "M0000001", "--date", yesterday, "--advisor",
                          "S002", "--gift", "茶具", "--satisfaction", "very_satisfied",
                          "--follow-up", f"{due}:送白茶样品", "--json", "--db", db)
     assert code == 0, err
     record = json.loads(out)
     assert record["follow_ups"][0]["description"] == "送白茶样品"
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (today + timedelta(days=1)).isoformat()
     code, _, err = run(capsys, "homevisit", "M0000001", "--date", tomorrow, "--advisor",
                        "S002", "--db", db)
     assert code == 2 and "in the future" in err

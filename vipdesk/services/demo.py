@@ -36,6 +36,7 @@ from vipdesk.models import (
 from vipdesk.models.lounge import fill_birthday_md
 from vipdesk.services import demo_data as words
 from vipdesk.services import phones
+from vipdesk.services.clock import Clock
 from vipdesk.services.names import name_terms, pinyin_full
 from vipdesk.services.tiers import TierTable, load_tier_table, seed_default_tiers
 
@@ -291,4 +292,4 @@ class DemoBuilder:
 
 def build_demo(engine: Engine, members: int = 2000, seed: int = 7, today: date | None = None,
                progress: Callable[[int], None] | None = None) -> DemoStats:
-    return DemoBuilder(engine, seed, today or date.today()).build(members, progress)
+    return DemoBuilder(engine, seed, today or Clock().today()).build(members, progress)

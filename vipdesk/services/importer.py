@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from vipdesk.db import unit_of_work
 from vipdesk.models import Member, MemberCard, MemberPhone, TierChange
 from vipdesk.services import auth, phones
+from vipdesk.services.clock import Clock
 from vipdesk.services.members import (
     MemberDataError,
     NewMember,
@@ -571,7 +572,7 @@ def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth
     old_limit = csv.field_size_limit(FIELD_LIMIT)  # process-wide, so restored below
     try:
         with path.open(encoding=report.encoding, newline="") as fh:
-            _import_stream(fh, factory, tiers, report, today or date.today())
+            _import_stream(fh, factory, tiers, report, today or Clock().today())
     finally:
         csv.field_size_limit(old_limit)
     report.seconds = time.perf_counter() - started
