@@ -162,3 +162,27 @@ def test_a_new_pusher_supersedes_a_stuck_one(centre: Centre, make_desk) -> None:
     with pytest.raises(psycopg.OperationalError):
         stuck.execute("SELECT 1")
     stuck.close()
+
+
+@pytest.mark.parametrize("poison", ["bad time", "unknown member"])
+def test_a_poison_op_is_rejected_alone(centre: Centre, make_desk, poison: str) -> None:
+    import uuid as _uuid
+
+    from vipdesk.sync.ops import Op
+    desk = make_desk("a", seed_tiers=True)
+    member_id = new_member(desk, "M1")
+    log_visit(desk, member_id, "good")
+    with desk.connect() as conn:
+        ops = [op for _, op in read_batch(conn, 1000)]
+    visit = next(op for op in ops if op.table_name == "visits")
+    row = dict(visit.payload["row"], id=str(bad_id := _uuid.uuid4()))
+    if poison == "bad time":
+        row["checked_in_at"] = "not a time"
+    else:
+        row["member_id"] = str(_uuid.uuid4())
+    bad = Op(_uuid.uuid4(), "insert", "visits", bad_id, {"row": row}, visit.hlc)
+    result = centre.push("SH01", [*ops[:-1], bad, ops[-1]])
+    outcomes = {a.op_id: a.outcome.value for a in result.acks}
+    assert outcomes.pop(bad.op_id) == "rejected"
+    assert set(outcomes.values()) == {"applied"}
+    assert count(centre.engine, Visit) == 1

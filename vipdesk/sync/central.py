@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, event, exc, text
 from sqlalchemy.engine import make_url
 
@@ -119,9 +120,10 @@ class Centre:
         """Decide every op in one transaction; retrying the same ops changes nothing."""
         try:
             return self._push(store, ops, careful=False)
-        except (exc.IntegrityError, exc.DataError):
-            # One op broke a constraint: redo the batch with each op in a savepoint, so
-            # that op alone is rejected (dead-lettered) and the rest go through.
+        except (exc.IntegrityError, exc.DataError, psycopg.IntegrityError, psycopg.DataError):
+            # One op broke a constraint or a type: redo the batch with each op in a
+            # savepoint, so that op alone is rejected (dead-lettered) and the rest go
+            # through. (psycopg's own classes too: the COPY path uses the raw connection.)
             return self._push(store, ops, careful=True)
 
     def _push(self, store: str, ops: list[Op], careful: bool) -> PushResult:
