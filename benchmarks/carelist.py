@@ -76,7 +76,9 @@ def main() -> None:
     def build() -> None:
         with Session(engine) as s:
             phase["run"] = "cold"
+            started = time.perf_counter()
             care = svc.build(s, manager, day)  # cold: no tasks, no last build day
+            colds.append(time.perf_counter() - started)
             sizes["items"], sizes["created"] = len(care.items), care.created
             phase["run"] = "rebuild"
             started = time.perf_counter()
@@ -86,11 +88,12 @@ def main() -> None:
             s.rollback()
 
     raw_listing: list[float] = []
+    colds: list[float] = []
     build()  # warm the page cache
-    rebuilds.clear()
-    phases.clear()
-    raw_listing.clear()
-    ours = timed(build, args.runs)
+    for kept in (rebuilds, phases, raw_listing, colds):
+        kept.clear()
+    # Time the cold build alone (this used to time cold + rebuild + rollback together).
+    whole = timed(build, args.runs)
     rules: dict[str, list[float]] = {}
     with Session(engine) as s:
         for _ in range(args.runs):
@@ -109,8 +112,10 @@ def main() -> None:
         f"IN ({marks})", keys).fetchall(), args.runs)
     print(f"members: {members:,}; care list for {day}: {sizes['items']:,} items "
           f"({sizes['created']:,} discovered, 7 catch-up days)")
-    print(f"  care list build (all rules)   median {statistics.median(ours) * 1000:8.1f} ms"
-          f"   max {max(ours) * 1000:8.1f} ms   target ≤ 2000 ms")
+    print(f"  cold first build              median {statistics.median(colds) * 1000:8.1f} ms"
+          f"   max {max(colds) * 1000:8.1f} ms   target ≤ 2000 ms")
+    print(f"  (cold + rebuild + raw fetch + rollback: median "
+          f"{statistics.median(whole) * 1000:.1f} ms)")
     print(f"  rebuild the same day          median {statistics.median(rebuilds) * 1000:8.1f} ms"
           f"   max {max(rebuilds) * 1000:8.1f} ms")
     for name, times in sorted(phases.items()):
