@@ -30,3 +30,19 @@ def test_upgrade_is_idempotent(tmp_path: Path) -> None:
     engine = make_engine(sqlite_url(tmp_path / "again.db"))
     upgrade(engine)
     upgrade(engine)
+
+
+def test_fast_head_check_agrees_with_alembic() -> None:
+    from vipdesk.db import script_heads
+
+    script = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://")))
+    assert script_heads() == set(script.get_heads())
+
+
+def test_at_head_only_when_migrated(tmp_path: Path) -> None:
+    from vipdesk.db import at_head
+
+    engine = make_engine(sqlite_url(tmp_path / "fresh.db"))
+    assert not at_head(engine)
+    upgrade(engine)
+    assert at_head(engine)

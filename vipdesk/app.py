@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
 from vipdesk.config import Config
 from vipdesk.services.desk import Desk
 from vipdesk.storage import open_database
-from vipdesk.sync.runner import SyncRunner
 from vipdesk.ui import i18n, theme
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
+
+if TYPE_CHECKING:
+    from vipdesk.sync.runner import SyncRunner
 
 
 @dataclass
@@ -76,6 +79,8 @@ def _start_sync(app: DeskApp, config: Config) -> SyncRunner | None:
     if not config.central_url:
         app.window.show_sync_status(None)
         return None
+    from vipdesk.sync.runner import SyncRunner  # psycopg and the protocol: only when used
+
     runner = SyncRunner(app.desk.engine, config)
     runner.subscribe(app.window.show_sync_status)
     app.ops.sig_changed.connect(lambda _changes: runner.kick())

@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -22,7 +24,6 @@ from vipdesk.services import homevisits as homevisit_rules
 from vipdesk.services import staff as staff_accounts
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
-from vipdesk.services.cards import CardService
 from vipdesk.services.care import CareDraft, CareRecord, CareService
 from vipdesk.services.carelist import CareItem, CareList, CareListService
 from vipdesk.services.clock import Clock, local_date
@@ -42,6 +43,9 @@ from vipdesk.services.tiers import TierTable, load_tier_table
 from vipdesk.services.timeline import TimelineEntry, timeline
 from vipdesk.services.validation import FieldError
 from vipdesk.services.visits import VisitDraft, VisitRecord, VisitService
+
+if TYPE_CHECKING:
+    from vipdesk.services.cards import CardService
 
 
 @dataclass(frozen=True)
@@ -65,12 +69,18 @@ class Desk:
         self.visits = VisitService(self.factory, self.clock)
         self.complaints = ComplaintService(self.factory, self.clock)
         self.home_visits = HomeVisitService(self.factory, self.clock)
-        self.cards = CardService(engine, tiers=self.tiers, clock=self.clock,
-                                 store_code=store_code)
         self.queue = QueueService(self.tiers, self.clock)
         self.care_list_service = CareListService(self.tiers, self.clock)
         self.care = CareService(self.factory, self.clock)
         self.reports = ReportService(self.factory, self.tiers, self.clock)
+
+    @cached_property
+    def cards(self) -> CardService:
+        """Welcome cards (reportlab loads on first use, not at start-up)."""
+        from vipdesk.services.cards import CardService
+
+        return CardService(self.engine, tiers=self.tiers, clock=self.clock,
+                           store_code=self.store_code)
 
     def info(self) -> DeskInfo:
         with self.factory() as s:

@@ -6,6 +6,7 @@ It only wires widgets to `Desk` calls through `Ops`; the work lives in the servi
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -32,7 +33,10 @@ from vipdesk.ui.ops import Ops
 from vipdesk.ui.results import ResultsModel, ResultsView
 from vipdesk.ui.scanner import ScanDetector
 from vipdesk.ui.session_gate import SessionGate
-from vipdesk.ui.sync_status import SyncStatus, sync_text
+from vipdesk.ui.sync_status import sync_text
+
+if TYPE_CHECKING:
+    from vipdesk.sync.runner import SyncStatus
 
 SEARCH_DEBOUNCE_MS = 120
 NOTE_TEXT = {Note.EMPTY: "", Note.TOO_LONG: "That is too long to be a name or number.",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from vipdesk.sync.runner import SyncStatus
 from vipdesk.ui.i18n import t
 
-__all__ = ["SyncStatus", "sync_text"]
+if TYPE_CHECKING:  # the sync package (and psycopg) load only when a centre is configured
+    from vipdesk.sync.runner import SyncStatus
+
+__all__ = ["sync_text"]
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
