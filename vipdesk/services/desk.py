@@ -46,6 +46,7 @@ from vipdesk.services.visits import VisitDraft, VisitRecord, VisitService
 
 if TYPE_CHECKING:
     from vipdesk.services.cards import CardService
+    from vipdesk.sync.conflicts import ConflictView
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,20 @@ class Desk:
         self.actor = staff_accounts.sign_in(self.factory, staff_no, secret, self.clock,
                                             desk=self.store_code)
         return self.actor
+
+    def conflicts(self) -> list[ConflictView]:
+        """Concurrent edits from two stores, newest first, for a manager to review."""
+        from vipdesk.sync.conflicts import list_conflicts
+
+        with self.factory() as s:
+            return list_conflicts(s)
+
+    def settle_conflict(self, conflict_id: uuid.UUID, choice: str) -> None:
+        """"kept" confirms the centre's choice; "lost" puts the other value back (syncs)."""
+        from vipdesk.sync.conflicts import settle_conflict
+
+        with unit_of_work(self.factory) as s:
+            settle_conflict(s, conflict_id, choice, self.actor, self.clock)
 
     def reveal_phones(self, member_id: uuid.UUID, reason: str) -> list[str]:
         with unit_of_work(self.factory) as s:

@@ -112,6 +112,8 @@ class MainWindow(QMainWindow):
         self.lock_action = QAction(self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.menuBar().addAction(self.lock_action)
+        self.conflicts_action = QAction(self)
+        self.menuBar().addAction(self.conflicts_action)
         self.who = QLabel()
         self.statusBar().addPermanentWidget(self.who)
         self.sync_label = QLabel()
@@ -139,6 +141,7 @@ class MainWindow(QMainWindow):
         self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
         self.language_action.triggered.connect(self.toggle_language)
         self.lock_action.triggered.connect(self.gate.lock)
+        self.conflicts_action.triggered.connect(self.open_conflicts)
         self.gate.sig_locked.connect(self.forget_member)
         self.gate.sig_signed_in.connect(self._signed_in)
         self.history_forms = HistoryForms(self)
@@ -222,6 +225,11 @@ class MainWindow(QMainWindow):
         dialog.setModal(True)
         dialog.show()
 
+    def open_conflicts(self) -> None:
+        from vipdesk.ui.conflicts import ConflictsDialog
+
+        ConflictsDialog(self.desk, self.ops, parent=self).show()
+
     def reload_member(self, member_id: uuid.UUID) -> None:
         """Fetch the card again after a change (new visit, complaint step, printed card)."""
         if member_id == self.current:
@@ -264,6 +272,7 @@ class MainWindow(QMainWindow):
                                          "the last 4 digits or a name."))
         self.language_action.setText(self.tr("中文 / English"))
         self.lock_action.setText(self.tr("Lock"))
+        self.conflicts_action.setText(self.tr("Sync conflicts"))
         self.results_model.set_language(self.lang)
         self.card.lang = self.lang
         self.card.redraw()

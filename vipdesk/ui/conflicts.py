@@ -1,0 +1,97 @@
+"""Sync conflicts for a manager: two stores changed the same field while apart.
+
+The centre already kept one value (sync never waits for a person); here a manager sees
+both, with stores and times, and either confirms what was kept or puts the other value
+back — which travels to every desk like any edit. The service checks the role.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vipdesk.services.desk import Desk
+from vipdesk.ui.ops import Ops
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _when(at: Any) -> str:
+    return at.astimezone(LOCAL).strftime("%m-%d %H:%M") if at else "—"
+
+
+class ConflictsDialog(QDialog):
+    def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk, self.ops = desk, ops
+        self.rows: list[Any] = []
+        self.setWindowTitle(self.tr("Sync conflicts"))
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([
+            self.tr("Record"), self.tr("Field"), self.tr("Kept (store, time)"),
+            self.tr("Other value (store, time)"), self.tr("Detected")])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.message = QLabel()
+        self.keep = QPushButton(self.tr("Confirm kept value"))
+        self.restore = QPushButton(self.tr("Put the other value back"))
+        self.keep.clicked.connect(lambda: self._settle("kept"))
+        self.restore.clicked.connect(lambda: self._settle("lost"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.message, 1)
+        buttons.addWidget(self.keep)
+        buttons.addWidget(self.restore)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        self.resize(900, 420)
+        self.reload()
+
+    def reload(self) -> None:
+        self.ops.query(self.desk.conflicts, self._show, self._failed)
+
+    def _show(self, rows: list[Any]) -> None:
+        self.rows = rows
+        self.table.setRowCount(len(rows))
+        for i, c in enumerate(rows):
+            cells = (c.label, c.field, f"{_value(c.kept_value)}  ({c.kept_store}, "
+                     f"{_when(c.kept_at)})", f"{_value(c.lost_value)}  ({c.lost_store}, "
+                     f"{_when(c.lost_at)})", _when(c.detected_at))
+            for j, text in enumerate(cells):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+        self.message.setText(self.tr("%n to review").replace("%n", str(len(rows))))
+        enabled = bool(rows)
+        self.keep.setEnabled(enabled)
+        self.restore.setEnabled(enabled)
+        if rows:
+            self.table.selectRow(0)
+
+    def _settle(self, choice: str) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.rows):
+            return
+        conflict_id = self.rows[row].id
+        self.ops.mutate(lambda: self.desk.settle_conflict(conflict_id, choice),
+                        lambda _none: self.reload(), self._failed,
+                        changes=frozenset({"members"}))
+
+    def _failed(self, error: BaseException) -> None:
+        self.message.setText(self.tr("Not settled: %1").replace("%1", str(error)))
