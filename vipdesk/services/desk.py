@@ -31,6 +31,7 @@ from vipdesk.services.complaints import (
     ComplaintDraft,
     ComplaintService,
     ComplaintView,
+    EmergencyAlert,
     StepDraft,
 )
 from vipdesk.services.homevisits import HomeVisitDraft, HomeVisitRecord, HomeVisitService
@@ -158,6 +159,14 @@ class Desk:
 
     def overdue_complaints(self) -> list[ComplaintView]:
         return self.complaints.overdue(self.clock.now())
+
+    def complaint_watch(self) -> tuple[list[ComplaintView], list[EmergencyAlert]]:
+        """What the window keeps an eye on: overdue clocks, and (managers) the
+        more-than-10-in-24-hours alert per category."""
+        now = self.clock.now()
+        alerts = self.complaints.emergency_alerts(now) if self.actor.role in (
+            "manager", "admin") else []
+        return self.complaints.overdue(now), alerts
 
     def validate_home_visit(self, draft: HomeVisitDraft) -> list[FieldError]:
         return homevisit_rules.validate_home_visit(draft, self.today())

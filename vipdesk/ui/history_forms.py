@@ -41,6 +41,7 @@ from vipdesk.services.complaints import (
     TRANSITIONS,
     ComplaintDraft,
     ComplaintView,
+    EmergencyAlert,
     StepDraft,
 )
 from vipdesk.services.desk import Desk
@@ -50,6 +51,7 @@ from vipdesk.services.surveys import SCALE
 from vipdesk.services.validation import FieldError, FormError
 from vipdesk.services.visits import VisitDraft
 from vipdesk.ui.i18n import t
+from vipdesk.ui.notify import Notifier
 from vipdesk.ui.ops import Ops
 
 OVERDUE_REFRESH_MS = 30_000
@@ -506,6 +508,9 @@ class HistoryForms(QObject):
         card.sig_complaint_requested.connect(lambda: self.open(ComplaintDialog))
         card.sig_home_visit_requested.connect(lambda: self.open(HomeVisitDialog))
         card.sig_complaints_requested.connect(lambda: self.open(ComplaintsDialog))
+        self.notifier = Notifier(window)
+        self.notified: set[Any] = set()  # overdue complaints already announced
+        self.alerted: set[str] = set()
         self.timer = QTimer(self, interval=OVERDUE_REFRESH_MS)
         self.timer.timeout.connect(self.refresh_overdue)
         self.timer.start()
@@ -527,8 +532,23 @@ class HistoryForms(QObject):
         self.refresh_overdue()
 
     def refresh_overdue(self) -> None:
-        self.ops.query(self.desk.overdue_complaints, self._show_overdue, lambda _e: None)
+        self.ops.query(self.desk.complaint_watch, self._show_watch, lambda _e: None)
+
+    def _show_watch(self, watch: tuple[list[ComplaintView], list[EmergencyAlert]]) -> None:
+        views, alerts = watch
+        self._show_overdue(views)
+        for alert in alerts:
+            if alert.category not in self.alerted:  # once per category per session
+                self.alerted.add(alert.category)
+                self.notifier.notify(t("Emergency: complaints piling up"), t(
+                    "%n complaints about %1 in 24 hours").replace("%n", str(alert.count))
+                    .replace("%1", t(CATEGORY_NAMES.get(alert.category, alert.category))))
 
     def _show_overdue(self, views: list[ComplaintView]) -> None:
         self.overdue.setText(t("%n complaints overdue").replace("%n", str(len(views)))
                              if views else "")
+        fresh = {v.complaint_id for v in views} - self.notified
+        if fresh:
+            self.notified |= fresh
+            self.notifier.notify(t("Complaint clock overdue"), t(
+                "%n complaints overdue").replace("%n", str(len(views))))
