@@ -113,10 +113,16 @@ def fresh_pg_url(pg_url: str) -> str:
 
 
 @pytest.fixture
-def centre(fresh_pg_url: str) -> Iterator[Centre]:
+def pg_centre(fresh_pg_url: str) -> Iterator[Centre]:
     c = connect(CentreSettings(fresh_pg_url))
     yield c
     c.dispose()
+
+
+@pytest.fixture
+def centre(pg_centre: Centre) -> Centre:
+    """The central database most tests use: PostgreSQL (a module may override this)."""
+    return pg_centre
 
 
 @pytest.fixture

@@ -102,7 +102,7 @@ def _crash_many(kills: int, centre: Centre, make_desk, tmp_path: Path) -> None:
     for name, engine in (("writer", writer), ("reader", reader), ("centre", centre.engine)):
         with engine.connect() as conn:
             visits[name] = list(conn.scalars(select(Visit.id)))
-    assert len(visits["writer"]) > 2 * kills  # the children did real work between kills
+    assert len(visits["writer"]) > kills  # the children did real work between kills
     assert list(tmp_path.glob("writer.db.acked-then-killed-*"))  # the risky window was hit
     assert sorted(visits["centre"]) == sorted(visits["writer"]) == sorted(visits["reader"])
     with centre.engine.connect() as conn:

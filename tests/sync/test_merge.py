@@ -24,6 +24,12 @@ STAFF = Actor(None, "staff", "Staff Li")
 HOUR_MS = 3_600_000
 
 
+@pytest.fixture(params=["pg", "sqlite"])
+def centre(request: pytest.FixtureRequest) -> Centre:
+    """Every merge rule on PostgreSQL and on the SQLite stand-in: the same code."""
+    return request.getfixturevalue("pg_centre" if request.param == "pg" else "sqlite_centre")
+
+
 def _three_desks(centre: Centre, make_desk) -> tuple[Engine, Engine, Engine, uuid.UUID]:
     a, b, c = make_desk("a", seed_tiers=True), make_desk("b"), make_desk("c")
     member_id = new_member(a, "M1")
