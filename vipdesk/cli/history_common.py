@@ -67,7 +67,8 @@ def resolve_actor(engine: Engine, staff_no: str | None) -> Actor:
                 .order_by(Staff.staff_no).limit(1))
             if staff is None:
                 raise CliError("no active manager in this database: pass --staff")
-        return Actor(staff.id, staff.role, staff.name, staff.store_id)
+        return Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no,
+                     desk="cli")
 
 
 def parse_date(text: str, field: str) -> date:

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, delete, select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member, MemberTerm
-from vipdesk.services import auth
+from vipdesk.services import audit, auth
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
 
@@ -41,8 +41,9 @@ class ErasureError(ValueError):
 
 
 def erase_member(session: Session, member_id: uuid.UUID, actor: Actor,
-                 clock: Clock | None = None) -> None:
-    """Scrub the member's personal data in the caller's unit of work."""
+                 clock: Clock | None = None, reason: str = "erasure request") -> None:
+    """Scrub the member's personal data in the caller's unit of work; the audit log keeps
+    who erased whom and why (it never held the personal data itself)."""
     auth.require(actor, "member.erase")
     member = session.get(Member, member_id)
     if member is None:
@@ -57,6 +58,7 @@ def erase_member(session: Session, member_id: uuid.UUID, actor: Actor,
     member.cards.clear()
     member.preferences.clear()
     session.execute(delete(MemberTerm).where(MemberTerm.member_id == member_id))
+    audit.record(session, actor, "member.erase", member_id, reason.strip()[:500], clock)
     session.flush()
 
 
