@@ -170,3 +170,4 @@ def make_desk(tmp_path: Path, desk_template: Path) -> Iterator[DeskMaker]:
 
 def session(engine: Engine) -> Session:
     return session_factory(engine)()
+

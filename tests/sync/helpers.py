@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import Member, SyncOutbox, Visit, utcnow
 from vipdesk.services.members import NewMember, add_member
+from vipdesk.sync.central import Centre
 from vipdesk.sync.digest import content_digest
 
 
@@ -53,3 +54,27 @@ def digest(engine: Engine) -> str:
 def count(engine: Engine, model: type) -> int:
     with engine.connect() as conn:
         return int(conn.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def wait_for_watermark(centre: Centre, timeout: float = 15.0) -> None:
+    """Block until every logged change is below PostgreSQL's xmin, i.e. pullable.
+
+    The commit-safe cursor holds back rows while *any* older transaction on the server is
+    still open — including other programs' (a concurrent test run, a benchmark). Tests
+    that assert "after two rounds everyone agrees" wait for that here instead of failing
+    on a busy server. SQLite centres have no watermark.
+    """
+    import time
+
+    from sqlalchemy import text
+
+    if centre.engine.dialect.name != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    query = text("SELECT coalesce(max(txid) < pg_snapshot_xmin(pg_current_snapshot()), true)"
+                 " FROM sync_change_log")
+    while time.monotonic() < deadline:
+        with centre.engine.connect() as conn:
+            if conn.scalar(query):
+                return
+        time.sleep(0.05)

@@ -8,7 +8,14 @@ import uuid
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.sync.helpers import digest, edit_member, log_visit, member_field, new_member
+from tests.sync.helpers import (
+    digest,
+    edit_member,
+    log_visit,
+    member_field,
+    new_member,
+    wait_for_watermark,
+)
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import Member, MemberPhone, Preference, SyncFieldStamp, Visit
 from vipdesk.services.auth import Actor, PermissionDenied
@@ -41,6 +48,7 @@ def _three_desks(centre: Centre, make_desk) -> tuple[Engine, Engine, Engine, uui
 def _sync_all(centre: Centre, desks: dict[str, Engine], rounds: int = 2) -> None:
     for _ in range(rounds):
         for store, desk in desks.items():
+            wait_for_watermark(centre)
             sync_once(desk, centre, store)
 
 
