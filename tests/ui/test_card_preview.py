@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -18,36 +17,19 @@ from vipdesk.printing.cups import PrintResult
 from vipdesk.services.auth import SYSTEM
 from vipdesk.services.cards import CardService
 from vipdesk.services.clock import FixedClock
+from vipdesk.ui.ops import Ops
 from vipdesk.ui.printing import SETTINGS_PRINTER, CardDialog, CardPreview
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
 
 
-class Background(QObject):
-    """The lead's ops helper in miniature: work on a thread, answers on the UI thread."""
-
-    _deliver = Signal(object, object)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.pool = ThreadPoolExecutor(max_workers=1)
-        self._deliver.connect(lambda fn, value: fn(value), Qt.ConnectionType.QueuedConnection)
-
-    def __call__(self, fn: Callable[[], Any], on_done: Callable[[Any], None],
-                 on_error: Callable[[BaseException], None]) -> None:
-        def work() -> None:
-            try:
-                self._deliver.emit(on_done, fn())
-            except Exception as exc:  # delivered to the dialog, like ops does
-                self._deliver.emit(on_error, exc)
-        self.pool.submit(work)
-
-
 @pytest.fixture
-def background() -> Iterator[Background]:
-    run = Background()
-    yield run
-    run.pool.shutdown(wait=True)
+def background() -> Iterator[Callable[..., None]]:
+    """The window's own helper: work on a worker thread, answers on the UI thread, and
+    answers for a dialog already closed are dropped."""
+    ops = Ops()
+    yield ops.query
+    ops.shutdown()
 
 
 def wang(engine: Engine) -> Any:
@@ -70,7 +52,7 @@ def test_preview_shows_pdf_bytes_and_draws_real_ink(qtbot: Any, demo_engine: Eng
 
 
 def test_dialog_prints_remembers_the_printer_and_logs_once(
-        qtbot: Any, demo_copy: Engine, background: Background, tmp_path: Path) -> None:
+        qtbot: Any, demo_copy: Engine, background: Callable[..., None], tmp_path: Path) -> None:
     printed: list[str | None] = []
 
     def printer(pdf: Path, name: str | None, size: Any, title: str) -> PrintResult:
@@ -97,7 +79,7 @@ def test_dialog_prints_remembers_the_printer_and_logs_once(
 
 
 def test_dialog_failed_print_offers_retry_and_save_and_logs_nothing(
-        qtbot: Any, demo_copy: Engine, background: Background, tmp_path: Path) -> None:
+        qtbot: Any, demo_copy: Engine, background: Callable[..., None], tmp_path: Path) -> None:
     def stopped(pdf: Path, name: str | None, size: Any, title: str) -> PrintResult:
         return PrintResult(False, name or "Desk", message="Printer “Desk” is stopped.")
 
@@ -119,7 +101,7 @@ def test_dialog_failed_print_offers_retry_and_save_and_logs_nothing(
         assert s.scalars(select(CareContact).where(CareContact.kind == "welcome_card")).all() == []
 
 
-def test_dialog_switches_template(qtbot: Any, demo_engine: Engine, background: Background,
+def test_dialog_switches_template(qtbot: Any, demo_engine: Engine, background: Callable[..., None],
                                   tmp_path: Path) -> None:
     service = CardService(demo_engine, clock=CLOCK)
     settings = QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat)
