@@ -16,6 +16,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--members", type=int, default=2000)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--force", action="store_true", help="replace an existing database file")
+    p.add_argument("--publish", action="store_true",
+                   help="queue the whole demo for the central database, so other desks "
+                        "receive this lounge at their next sync")
     p.set_defaults(run=run)
 
 
@@ -35,15 +38,13 @@ def run(args: argparse.Namespace) -> int:
                        progress=lambda i: print(f"  {i:,} members…", file=sys.stderr))
     print(f"demo database {path}: {stats.members:,} members, {stats.rows:,} rows "
           f"in {time.perf_counter() - start:.1f}s")
-    _demo_pins(engine)
+    from vipdesk.services.staff import DEMO_PIN
+
+    print(f"demo staff S001 (manager) … S009 sign in with PIN {DEMO_PIN} (docs/security.md)")
+    if args.publish:
+        from vipdesk.sync.capture import enqueue_existing
+
+        queued = enqueue_existing(engine)
+        print(f"{queued:,} rows queued for the central database: "
+              f"`vipdesk sync --once --central URL` sends them")
     return 0
-
-
-def _demo_pins(engine: Any) -> None:
-    """Demo staff get the documented demo PIN so the sign-in screen can be tried."""
-    from vipdesk.db import session_factory, unit_of_work
-    from vipdesk.services.staff import DEMO_PIN, set_demo_pins
-
-    with unit_of_work(session_factory(engine)) as session:
-        count = set_demo_pins(session)
-    print(f"{count} demo staff accounts sign in with PIN {DEMO_PIN} (docs/security.md)")

@@ -38,6 +38,7 @@ from vipdesk.services import demo_data as words
 from vipdesk.services import phones
 from vipdesk.services.clock import Clock
 from vipdesk.services.names import name_terms, pinyin_full
+from vipdesk.services.staff import DEMO_PIN, hash_secret
 from vipdesk.services.tiers import TierTable, load_tier_table, seed_default_tiers
 
 BATCH = 5000
@@ -118,8 +119,10 @@ class DemoBuilder:
             self.tiers: TierTable = load_tier_table(session)
         self.stores = [self.add(Store, code=c, name=n, timezone=tz, language="zh",
                                 created_at=self.now) for c, n, tz in words.STORES]
+        pin_hash = hash_secret(DEMO_PIN)  # written with the rows: no outbox ops to replay
         self.staff = [self.add(Staff, staff_no=no, name=name, role=role,
-                               store_id=self.stores[0], created_at=self.now)
+                               store_id=self.stores[0], password_hash=pin_hash,
+                               created_at=self.now)
                       for no, name, role in words.STAFF]
         self.advisors = [sid for sid, (_, _, role) in zip(self.staff, words.STAFF, strict=True)
                          if role == "advisor"]

@@ -104,6 +104,26 @@ def write_ops(conn: Connection, pending: list[_Pending]) -> None:
     sync_state.save_stamp(conn, clock.last)
 
 
+def enqueue_existing(engine: Engine, batch: int = 5000) -> int:
+    """Queue every synced row as an insert op: for a desk whose rows were written around
+    the outbox (the demo builder's bulk inserts) that is to seed the centre. Parents come
+    first (tables in dependency order), so the centre can apply them in outbox order."""
+    queued = 0
+    with engine.begin() as conn:
+        for name, table in tables.synced_tables().items():
+            pending: list[_Pending] = []
+            for row in conn.execute(select(table)).mappings():
+                pending.append(_Pending(INSERT, name, row["id"],
+                                        {"row": tables.encode_row(name, row)}))
+                if len(pending) >= batch:
+                    write_ops(conn, pending)
+                    queued, pending = queued + len(pending), []
+            if pending:
+                write_ops(conn, pending)
+                queued += len(pending)
+    return queued
+
+
 def _synced_state(obj: object) -> tuple[InstanceState[Any], str] | None:
     st = obj if isinstance(obj, InstanceState) else inspect(obj)
     name = str(getattr(st.mapper.local_table, "name", ""))

@@ -1,0 +1,29 @@
+"""A demo lounge published from one desk reaches an empty desk through the centre, and a
+visit logged there comes back: the README's two-desk walk-through, as a test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from vipdesk.cli.main import main
+
+
+def test_published_demo_seeds_an_empty_desk(fresh_pg_url: str, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    sh, bj = str(tmp_path / "sh.db"), str(tmp_path / "bj.db")
+    url = fresh_pg_url
+    assert main(["demo", "--db", sh, "--members", "40", "--store", "SH01", "--publish"]) == 0
+    assert main(["sync", "--once", "--db", sh, "--store", "SH01", "--central", url]) == 0
+    assert main(["sync", "--once", "--db", bj, "--store", "BJ01", "--central", url]) == 0
+    capsys.readouterr()
+    assert main(["lookup", "--db", bj, "138 0013 8000"]) == 0
+    assert "王小明" in capsys.readouterr().out
+    assert main(["visit", "checkin", "13800138000", "--db", bj, "--store", "BJ01",
+                 "--staff", "S005"]) == 0
+    assert main(["sync", "--once", "--db", bj, "--store", "BJ01", "--central", url]) == 0
+    assert main(["sync", "--once", "--db", sh, "--store", "SH01", "--central", url]) == 0
+    capsys.readouterr()
+    assert main(["visit", "here", "--db", sh, "--store", "BJ01", "--json"]) == 0
+    assert "王小明" in capsys.readouterr().out
