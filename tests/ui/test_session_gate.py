@@ -77,3 +77,14 @@ def test_another_person_signs_in_over_the_lock(qtbot: Any, gated: MainWindow) ->
     qtbot.waitUntil(lambda: not gated.gate.locked, timeout=10000)
     assert gated.desk.actor.role == "staff"
     assert "张敏" in gated.who.text()
+
+
+def test_before_sign_in_the_desk_acts_as_nobody(qtbot: Any, gated: MainWindow) -> None:
+    from vipdesk.services.auth import NOBODY, PermissionDenied
+
+    assert gated.desk.actor is NOBODY
+    assert not gated.conflicts_action.isEnabled()
+    with pytest.raises(PermissionDenied):
+        gated.desk.profile(gated.desk.search("13800138000").hits[0].member_id)
+    sign_in(qtbot, gated, "S001", DEMO_PIN)
+    qtbot.waitUntil(lambda: gated.conflicts_action.isEnabled(), timeout=10000)

@@ -22,6 +22,8 @@ class Actor:
 
 # The desk itself (demo builder, imports run by an administrator from the shell).
 SYSTEM = Actor(None, "admin", "system")
+# Nobody signed in yet: a role that no permission names, so every service refuses.
+NOBODY = Actor(None, "", "—")
 
 
 class PermissionDenied(PermissionError):

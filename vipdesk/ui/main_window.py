@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vipdesk.services.auth import Actor
+from vipdesk.services.auth import NOBODY, Actor
 from vipdesk.services.desk import Desk, DeskInfo
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.profile import MemberProfile
@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self.retranslate()
         self.ops.query(desk.info, self._show_info)
         if require_sign_in:
+            desk.actor = NOBODY  # until someone signs in, every service says no
             self.gate.require_sign_in()
 
     # -- composition -------------------------------------------------------------------
@@ -143,6 +144,8 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.gate.lock)
         self.conflicts_action.triggered.connect(self.open_conflicts)
         self.gate.sig_locked.connect(self.forget_member)
+        self.gate.sig_locked.connect(lambda: self.conflicts_action.setEnabled(False))
+        self.gate.sig_signed_in.connect(lambda _a: self.conflicts_action.setEnabled(True))
         self.gate.sig_signed_in.connect(self._signed_in)
         self.history_forms = HistoryForms(self)
 

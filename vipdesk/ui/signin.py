@@ -20,6 +20,8 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -68,15 +70,29 @@ class SignInScreen(QWidget):
         self.show_signin()
 
     def _layout(self) -> None:
+        # A small card in the middle of the desk, like a hotel key-card reader.
+        card = _named(QFrame(), "signinCard")
+        card.setFixedWidth(440)
         form = QFormLayout()
         form.addRow(self.tr("Staff number"), self.staff_no)
         form.addRow(self.tr("PIN or password"), self.secret)
+        inner = QVBoxLayout(card)
+        inner.setContentsMargins(32, 28, 32, 28)
+        inner.setSpacing(14)
+        brand = _named(QLabel("vipdesk"), "brand")
+        brand.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        inner.addWidget(brand)
+        inner.addWidget(self.title)
+        inner.addLayout(form)
+        inner.addWidget(self.button)
+        inner.addWidget(self.error)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(card)
+        row.addStretch(1)
         box = QVBoxLayout(self)
         box.addStretch(1)
-        box.addWidget(self.title)
-        box.addLayout(form)
-        box.addWidget(self.button)
-        box.addWidget(self.error)
+        box.addLayout(row)
         box.addStretch(2)
 
     # -- what the window calls ---------------------------------------------------------
