@@ -284,6 +284,32 @@ def test_rebuilding_creates_nothing_new(desk: Desk) -> None:
     assert desk.build(D).created == 0
 
 
+def test_an_unchanged_same_day_rebuild_skips_the_rules(desk: Desk,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    m = desk.member(date(1980, 11, 28))
+    desk.build(D)
+
+    def must_not_run(*args: object) -> list[object]:
+        raise AssertionError("the rules ran though no input changed")
+
+    monkeypatch.setattr(desk.svc, "candidates", must_not_run)
+    care = desk.build(D)
+    assert care.created == 0 and [i.member_id for i in care.items] == [m]
+    with pytest.raises(AssertionError):  # another day's build runs them
+        desk.build(D + timedelta(days=1))
+
+
+def test_a_same_day_rebuild_sees_an_edit_made_since(desk: Desk) -> None:
+    m = desk.member()
+    desk.purchase(m, noon(D - timedelta(days=10)))
+    desk.build(D)
+    with unit_of_work(desk.factory) as s:  # delivered 3 days ago: the call is due today
+        bought = s.query(Purchase).one()
+        bought.delivered_at = noon(D - timedelta(days=3))
+    care = desk.build(D)
+    assert care.created == 1 and desk.kinds(D, m) == {"callback_3d": "due"}
+
+
 def test_advisor_sees_own_members_and_staff_none(desk: Desk) -> None:
     from vipdesk.models import Staff
 

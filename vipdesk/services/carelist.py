@@ -64,6 +64,11 @@ TASK_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4e52-9a0c-5d8e7f6a1b24")
 CONTACT_PENDING = frozenset({"received"})
 FOLLOWUP_PENDING = frozenset({"resolved"})
 LAST_BUILD_KEY = "care.last_build_day"
+INPUTS_KEY = "care.last_build_inputs"
+# The desk's change marks (vipdesk.sync.state's keys: the HLC every captured write ticks,
+# the pull cursor, the last sync) and the tables the rules read.
+_CHANGE_KEYS = ("hlc", "cursor", "last_sync")
+_INPUT_TABLES = ("members", "purchases", "visits", "complaints", "complaint_events")
 _BATCH = 5000
 CARE_TASKS = cast(Table, CareTask.__table__)
 
@@ -184,8 +189,11 @@ class CareListService:
         auth.require(actor, "care.view")
         day = day or self.clock.today(self.tz.key)
         first = self.catch_up_start(session, day)
-        created = self.store(session, day, self.candidates(session, day, first))
-        _remember_build(session, day)
+        inputs = self.inputs_mark(session, day)
+        created = 0
+        if inputs is None or inputs != _stored_mark(session):
+            created = self.store(session, day, self.candidates(session, day, first))
+        _remember_build(session, day, inputs)
         self.close_done(session)
         advisor = actor.staff_id if actor.role == "advisor" else None
         items = self.listing(session, day, advisor, store_id=store_id, limit=limit)
@@ -203,6 +211,25 @@ class CareListService:
     def rules_in_order(self) -> tuple[Any, ...]:
         return (self.birthdays, self.anniversaries, self.callbacks, self.welcome_calls,
                 self.complaint_deadlines, self.churn_silence, self.churn_spend)
+
+    def inputs_mark(self, session: Session, day: date) -> str | None:
+        """What the rules read, as of now: the day, the rules and tier thresholds, and the
+        desk's change marks. A same-day rebuild whose mark equals the last build's skips
+        the rules: with the same facts, its window (today only) finds a subset of what
+        the last build found and stored. Every synced write on this desk ticks the HLC
+        (`sync_state` "hlc", written with the outbox row), every pull moves the cursor;
+        the largest rowid of each input table also catches rows written around the
+        outbox (the demo builder). SQLite desks only (the centre builds no lists)."""
+        if session.get_bind().dialect.name != "sqlite":
+            return None
+        states = {key: value for key, value in session.execute(
+            select(SyncState.key, SyncState.value).where(SyncState.key.in_(_CHANGE_KEYS)))}
+        conn = session.connection()
+        rowids = [conn.exec_driver_sql(f"SELECT max(rowid) FROM {name}").scalar()
+                  for name in _INPUT_TABLES]
+        tiers = [(t.code, t.min_spend_cents) for t in self.tiers.tiers]
+        return json.dumps([day.isoformat(), repr(self.rules), tiers,
+                           [states.get(k) for k in _CHANGE_KEYS], rowids], default=str)
 
     def catch_up_start(self, session: Session, day: date) -> date:
         """The first due date a build of `day` looks at: the last build day (a rebuild
@@ -629,12 +656,22 @@ def _last_build(session: Session) -> date | None:
     return date.fromisoformat(raw) if raw else None
 
 
-def _remember_build(session: Session, day: date) -> None:
-    """Persist the newest day built (a look back at an earlier day leaves it)."""
+def _remember_build(session: Session, day: date, inputs: str | None = None) -> None:
+    """Persist the newest day built (a look back at an earlier day leaves it) and the
+    mark of the inputs its rules saw (an earlier day's build forgets it: the next build
+    of the newest day runs its rules again)."""
     last = _last_build(session)
     if last is None or day > last:
         session.merge(SyncState(key=LAST_BUILD_KEY, value=day.isoformat()))
-        session.flush()
+    if last is None or day >= last:
+        session.merge(SyncState(key=INPUTS_KEY, value=inputs or ""))
+    else:
+        session.merge(SyncState(key=INPUTS_KEY, value=""))
+    session.flush()
+
+
+def _stored_mark(session: Session) -> str | None:
+    return session.scalar(select(SyncState.value).where(SyncState.key == INPUTS_KEY)) or None
 
 
 def _overridden(session: Session, member_ids: list[uuid.UUID]) -> set[uuid.UUID]:
