@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
+from vipdesk.models import Staff
+from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.desk import Desk
 from vipdesk.ui import i18n
@@ -16,8 +20,6 @@ from vipdesk.ui.ops import Ops
 
 @pytest.fixture
 def desk(demo_engine: Engine) -> Desk:
-    from datetime import UTC, datetime
-
     return Desk(demo_engine, clock=FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC)))
 
 
@@ -30,5 +32,36 @@ def window(qtbot, desk: Desk) -> Iterator[MainWindow]:  # type: ignore[no-untype
     win.show()
     qtbot.waitExposed(win)
     yield win
+    ops.shutdown()
+    i18n.install("en")
+
+
+MANAGER_NOW = datetime(2026, 11, 25, 7, 20, tzinfo=UTC)  # 15:20 in Shanghai
+
+
+def staff_actor(engine: Engine, staff_no: str) -> Actor:
+    """The Actor a demo staff member signs in as (S001 manager, S005 lounge staff…)."""
+    with Session(engine) as s:
+        staff = s.scalars(select(Staff).where(Staff.staff_no == staff_no)).one()
+        return Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
+
+
+@pytest.fixture
+def mgr_desk(demo_copy: Engine) -> Desk:
+    """A writable demo lounge with manager S001 (周婷) at the desk, at 15:20."""
+    return Desk(demo_copy, clock=FixedClock(MANAGER_NOW), actor=staff_actor(demo_copy, "S001"))
+
+
+@pytest.fixture
+def win(qtbot, mgr_desk: Desk) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    """The manager's window on that lounge, shown and active (F-keys reach it)."""
+    ops = Ops()
+    window = MainWindow(mgr_desk, ops, i18n.install("zh"))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    yield window
+    window.manager.board.stop()
     ops.shutdown()
     i18n.install("en")

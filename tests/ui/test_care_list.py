@@ -3,55 +3,19 @@ and "log contact" closing a task through the care service (by its task key)."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from vipdesk.db import open_desk_db
-from vipdesk.models import CareContact, Staff
-from vipdesk.services.auth import Actor
-from vipdesk.services.clock import FixedClock
+from vipdesk.models import CareContact
 from vipdesk.services.desk import Desk
-from vipdesk.ui import i18n
 from vipdesk.ui.care_list import OVERDUE, CareListPage, ItemRole
 from vipdesk.ui.main_window import MainWindow
-from vipdesk.ui.ops import Ops
 
 NOW = datetime(2026, 11, 25, 7, 20, tzinfo=UTC)  # 15:20 in Shanghai
-
-
-@pytest.fixture
-def mgr_desk(demo_db: Path, tmp_path: Path) -> Iterator[Desk]:
-    copy = tmp_path / "desk.db"
-    shutil.copy(demo_db, copy)
-    engine = open_desk_db(copy, migrate=False)
-    with Session(engine) as s:
-        staff = s.scalar(select(Staff).where(Staff.staff_no == "S001"))
-        assert staff is not None and staff.role == "manager"
-        actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
-    yield Desk(engine, clock=FixedClock(NOW), actor=actor)
-    engine.dispose()
-
-
-@pytest.fixture
-def win(qtbot: Any, mgr_desk: Desk) -> Iterator[MainWindow]:
-    ops = Ops()
-    window = MainWindow(mgr_desk, ops, i18n.install("zh"))
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitExposed(window)
-    yield window
-    ops.shutdown()
-    i18n.install("en")
 
 
 def show_care(qtbot: Any, win: MainWindow) -> CareListPage:

@@ -4,57 +4,20 @@ lounge as the manager S001, with the clock fixed in the afternoon of the demo's 
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from vipdesk.db import open_desk_db
-from vipdesk.models import Member, Staff
-from vipdesk.services.auth import Actor
-from vipdesk.services.clock import FixedClock
+from vipdesk.models import Member
 from vipdesk.services.desk import Desk
 from vipdesk.services.queue import Level
-from vipdesk.ui import i18n
 from vipdesk.ui.main_window import MainWindow
-from vipdesk.ui.ops import Ops
 from vipdesk.ui.queue_board import LARGE_POINTS, LEVEL_COLOURS, RowRole
 
 NOW = datetime(2026, 11, 25, 7, 20, tzinfo=UTC)  # 15:20 in Shanghai
-
-
-@pytest.fixture
-def mgr_desk(demo_db: Path, tmp_path: Path) -> Iterator[Desk]:
-    copy = tmp_path / "desk.db"
-    shutil.copy(demo_db, copy)
-    engine = open_desk_db(copy, migrate=False)
-    with Session(engine) as s:
-        staff = s.scalar(select(Staff).where(Staff.staff_no == "S001"))
-        assert staff is not None and staff.role == "manager"
-        actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
-    yield Desk(engine, clock=FixedClock(NOW), actor=actor)
-    engine.dispose()
-
-
-@pytest.fixture
-def win(qtbot: Any, mgr_desk: Desk) -> Iterator[MainWindow]:
-    ops = Ops()
-    window = MainWindow(mgr_desk, ops, i18n.install("zh"))
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitExposed(window)
-    yield window
-    window.manager.board.stop()
-    ops.shutdown()
-    i18n.install("en")
 
 
 def members(desk: Desk, n: int) -> list[Any]:
