@@ -141,19 +141,47 @@ def sqlite_present(conn: Connection, table_name: str, wire_ids: Sequence[str]) -
     return {i for i, k in zip(wire_ids, keys, strict=True) if k in found}
 
 
-def _wire_insert(table_name: str, rows: Sequence[dict[str, Any]]
-                 ) -> tuple[str, list[tuple[Any, ...]]]:
+RowsToTuples = Callable[[Sequence[dict[str, Any]]], list[tuple[Any, ...]]]
+
+
+@cache
+def _wire_insert_plan(table_name: str) -> tuple[str, RowsToTuples]:
+    """The INSERT for a desk table and a function turning wire rows into its parameter
+    tuples, compiled once per table: a pull converts every column of every row, and a
+    generated list comprehension (identity columns read directly, converters called
+    only where the storage differs) is several times faster than a generic loop."""
     columns = _sqlite_columns(table_name)
     table = tables.table(table_name)
     extra = [c for c in table.columns if c.default is not None
              and c.name not in {name for name, _ in columns}]
     names = ", ".join([f'"{n}"' for n, _ in columns] + [f'"{c.name}"' for c in extra])
     marks = ", ".join(["?"] * (len(columns) + len(extra)))
-    fill = tuple(_sqlite_value(c) for c in extra)
-    values = [tuple(convert(row.get(name)) for name, convert in columns) + fill
-              for row in rows]
     return (f'INSERT INTO "{table_name}" ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING',
-            values)
+            _compile_rows(columns, tuple(_sqlite_value(c) for c in extra)))
+
+
+def _compile_rows(columns: tuple[tuple[str, Callable[[Any], Any]], ...],
+                  fill: tuple[Any, ...]) -> RowsToTuples:
+    namespace: dict[str, Any] = {"fill": fill}
+    parts = []
+    for i, (name, convert) in enumerate(columns):
+        read = f"get({name!r})"  # repr: a column name is always a safe literal
+        if convert is _same:
+            parts.append(read)
+        else:
+            namespace[f"convert{i}"] = convert
+            parts.append(f"convert{i}({read})")
+    body = ", ".join(parts + [f"fill[{i}]" for i in range(len(fill))])
+    source = (f"def rows_to_tuples(rows):\n"
+              f"    return [({body},) for get in (row.get for row in rows)]\n")
+    exec(source, namespace)  # generated from the schema's column names only
+    return namespace["rows_to_tuples"]  # type: ignore[no-any-return]
+
+
+def _wire_insert(table_name: str, rows: Sequence[dict[str, Any]]
+                 ) -> tuple[str, list[tuple[Any, ...]]]:
+    sql, rows_to_tuples = _wire_insert_plan(table_name)
+    return sql, rows_to_tuples(rows)
 
 
 def sqlite_insert_all_new(conn: Connection, table_name: str,

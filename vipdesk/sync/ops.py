@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+import orjson
+
 PROTOCOL = 1
 
 INSERT = "insert"
@@ -76,5 +78,14 @@ class Change:
         txid, seq, kind, table_name, record_id, payload, store = row
         if not isinstance(record_id, uuid.UUID):
             record_id = uuid.UUID(str(record_id))
-        return Change(int(txid), int(seq), kind, table_name, record_id, json.loads(payload),
-                      store)
+        return Change(int(txid), int(seq), kind, table_name, record_id, loads(payload), store)
+
+
+def loads(text: str) -> Any:
+    """JSON → Python, several times faster than the stdlib (a pull decodes every row).
+    What orjson refuses but the stdlib writes (NaN, integers beyond 64 bits) falls back
+    to the stdlib, so the result is the same for every payload."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

@@ -7,7 +7,6 @@ push sends them again and the centre answers "duplicate" without applying anythi
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from vipdesk.models import SyncDeadLetter, SyncOutbox, utcnow
 from vipdesk.sync.central import Centre
-from vipdesk.sync.ops import Op, Outcome, PushResult
+from vipdesk.sync.ops import Op, Outcome, PushResult, loads
 
 BATCH = 500
 
@@ -46,7 +45,7 @@ def read_batch(conn: Connection, limit: int) -> list[tuple[int, Op]]:
         "SELECT seq, op_id, kind, table_name, record_id, payload, hlc, protocol"
         " FROM sync_outbox ORDER BY seq LIMIT ?", (limit,)).fetchall()
     return [(seq, Op(uuid.UUID(op_id), kind, table_name, uuid.UUID(record_id),
-                     json.loads(payload), hlc, protocol, payload))
+                     loads(payload), hlc, protocol, payload))
             for seq, op_id, kind, table_name, record_id, payload, hlc, protocol in rows]
 
 
