@@ -418,3 +418,24 @@ def test_store_scope_and_limit_narrow_only_the_list(desk: Desk) -> None:
     assert {i.member_id for i in scoped.items} == set(ours)
     assert scoped.created == 0  # discovery is never scoped: the other store's task exists
     assert first_two.items == everything[:2]
+
+
+def test_a_limited_list_is_the_full_lists_head_with_its_counts(desk: Desk) -> None:
+    """The database's sort (status as a CASE) and counts agree with the full list's."""
+    desk.member(date(1980, 11, 28))  # due today
+    desk.member(date(1980, 11, 22))  # overdue (catch-up)
+    done = desk.member(date(1981, 11, 28))
+    desk.member(joined=noon(D))  # welcome call: upcoming
+    desk.purchase(desk.member(), noon(D - timedelta(days=3)))  # callback due today
+    desk.contact(f"birthday:{done}:2026", done, noon(D))
+    full = desk.build(D)
+    statuses = {i.status for i in full.items}
+    assert statuses == {"overdue", "due", "upcoming", "done"}
+    for limit in range(len(full.items) + 2):
+        with unit_of_work(desk.factory) as s:
+            page = desk.svc.build(s, MANAGER, D, limit=limit)
+        assert page.items == full.items[:limit]
+        assert page.counts == {st: sum(1 for i in full.items if i.status == st)
+                               for st in statuses}
+        assert page.kinds == full.kinds == {"birthday", "welcome_call", "callback_3d"}
+        assert (page.open_count, page.overdue_count) == (full.open_count, full.overdue_count)

@@ -70,6 +70,10 @@ INPUTS_KEY = "care.last_build_inputs"
 _CHANGE_KEYS = ("hlc", "cursor", "last_sync")
 _INPUT_TABLES = ("members", "purchases", "visits", "complaints", "complaint_events")
 _BATCH = 5000
+# The desk shows at most this many of the most urgent items: far above a real store's
+# day (hundreds; the dense 3,000-member demo lists ≈ 1,800), so only a chain-sized list
+# is cut. Its summary and kind filter count the whole list (`CareList.counts`).
+CARE_PAGE = 5000
 CARE_TASKS = cast(Table, CareTask.__table__)
 
 
@@ -157,10 +161,31 @@ class CareList:
     day: date
     items: list[CareItem]
     created: int  # tasks this build discovered
+    # When `items` is only the most urgent page (`limit`): items per status and the
+    # kinds over the whole list, from one aggregate query.
+    counts: dict[str, int] | None = None
+    all_kinds: frozenset[str] | None = None
 
     @property
     def open_items(self) -> list[CareItem]:
         return [i for i in self.items if i.status != "done"]
+
+    @property
+    def open_count(self) -> int:
+        if self.counts is None:
+            return len(self.open_items)
+        return sum(n for status, n in self.counts.items() if status != "done")
+
+    @property
+    def overdue_count(self) -> int:
+        if self.counts is None:
+            return sum(1 for i in self.items if i.status == "overdue")
+        return self.counts.get("overdue", 0)
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        return self.all_kinds if self.all_kinds is not None else frozenset(
+            i.kind for i in self.items)
 
 
 @dataclass(frozen=True)
@@ -197,7 +222,10 @@ class CareListService:
         self.close_done(session)
         advisor = actor.staff_id if actor.role == "advisor" else None
         items = self.listing(session, day, advisor, store_id=store_id, limit=limit)
-        return CareList(day, items, created)
+        if limit is None:
+            return CareList(day, items, created)
+        counts, kinds = self.summary(session, day, advisor, store_id=store_id)
+        return CareList(day, items, created, counts, kinds)
 
     # -- discovering ------------------------------------------------------------------
 
@@ -490,33 +518,70 @@ class CareListService:
         """Open tasks known by `day` (within the carry-over limit) and those done on it,
         most urgent first. One Core query of the columns an item shows (no ORM entities:
         at 150k tasks building them was most of the build); `store_id` keeps the
-        members whose home store it is or whose advisor works there, `limit` the first
-        items after sorting."""
+        members whose home store it is or whose advisor works there. With `limit` the
+        database sorts (status as a CASE) and returns only the first items, so only
+        those are parsed and rendered."""
         day_start, day_end = utc_range(day, day, self.tz)
-        stmt = self._listing_query(day, day_start, day_end)
+        columns = (CareTask.task_key, CareTask.kind, CareTask.due_on, CareTask.due_at,
+                   CareTask.closed_at, CareTask.context, *_MEMBER_COLUMNS)
+        stmt = self._listing_query(day, day_start, day_end, columns, advisor_id, store_id)
+        make = _ItemMaker(day, day_end, self.clock.now(), _templates(session))
+        if limit is not None:
+            stmt = stmt.order_by(self._status_rank(day, day_end), CareTask.due_on,
+                                 CareTask.kind, Member.member_no,
+                                 CareTask.task_key).limit(max(limit, 0))
+            return [make(row) for row in session.connection().execute(stmt)]
+        # Core rows from the connection: no ORM row loading for plain columns.
+        items = [make(row) for row in session.connection().execute(stmt)]
+        order = {status: rank for rank, status in enumerate(_STATUSES)}
+        items.sort(key=lambda i: (order[i.status], i.due_on, i.kind, i.member_no))
+        return items
+
+    def summary(self, session: Session, day: date, advisor_id: uuid.UUID | None = None,
+                *, store_id: uuid.UUID | None = None,
+                ) -> tuple[dict[str, int], frozenset[str]]:
+        """Items per status and the kinds present over the whole list `listing` shows."""
+        day_start, day_end = utc_range(day, day, self.tz)
+        rank = self._status_rank(day, day_end)
+        stmt = self._listing_query(day, day_start, day_end, (rank, CareTask.kind, func.count()),
+                                   advisor_id, store_id).group_by(rank, CareTask.kind)
+        counts: dict[str, int] = {}
+        kinds: set[str] = set()
+        for status_rank, kind, n in session.connection().execute(stmt):
+            status = _STATUSES[status_rank]
+            counts[status] = counts.get(status, 0) + n
+            kinds.add(kind)
+        return counts, frozenset(kinds)
+
+    def _status_rank(self, day: date, day_end: datetime) -> Any:
+        """`_ItemMaker.status` in SQL, as its index in `_STATUSES` (the sort order)."""
+        return case((and_(CareTask.closed_at.is_not(None), CareTask.closed_at < day_end), 3),
+                    (or_(CareTask.due_on < day,
+                         and_(CareTask.due_at.is_not(None),
+                              CareTask.due_at < self.clock.now())), 0),
+                    (CareTask.due_on == day, 1), else_=2)
+
+    def _listing_query(self, day: date, day_start: datetime, day_end: datetime,
+                       columns: tuple[Any, ...], advisor_id: uuid.UUID | None,
+                       store_id: uuid.UUID | None) -> Any:
+        oldest = day - timedelta(days=self.rules.carry_over_days)
+        still_open = or_(CareTask.closed_at.is_(None), CareTask.closed_at >= day_end)
+        stmt = (select(*columns).select_from(CareTask)
+                .join(Member, Member.id == CareTask.member_id)
+                .where(CareTask.generated_on <= day, Member.erased_at.is_(None),
+                       or_(and_(still_open, CareTask.due_on >= oldest),
+                           and_(CareTask.closed_at >= day_start,
+                                CareTask.closed_at < day_end))))
         if advisor_id is not None:
             stmt = stmt.where(Member.advisor_id == advisor_id)
         if store_id is not None:  # a lounge serves its own members and its advisors' clients
             advisors_here = select(Staff.id).where(Staff.store_id == store_id)
             stmt = stmt.where(or_(Member.home_store_id == store_id,
                                   Member.advisor_id.in_(advisors_here)))
-        make = _ItemMaker(day, day_end, self.clock.now(), _templates(session))
-        # Core rows from the connection: no ORM row loading for plain columns.
-        items = [make(row) for row in session.connection().execute(stmt)]
-        order = {"overdue": 0, "due": 1, "upcoming": 2, "done": 3}
-        items.sort(key=lambda i: (order[i.status], i.due_on, i.kind, i.member_no))
-        return items if limit is None else items[:max(limit, 0)]
+        return stmt
 
-    def _listing_query(self, day: date, day_start: datetime, day_end: datetime) -> Any:
-        oldest = day - timedelta(days=self.rules.carry_over_days)
-        still_open = or_(CareTask.closed_at.is_(None), CareTask.closed_at >= day_end)
-        return (select(CareTask.task_key, CareTask.kind, CareTask.due_on, CareTask.due_at,
-                       CareTask.closed_at, CareTask.context, *_MEMBER_COLUMNS)
-                .join(Member, Member.id == CareTask.member_id)
-                .where(CareTask.generated_on <= day, Member.erased_at.is_(None),
-                       or_(and_(still_open, CareTask.due_on >= oldest),
-                           and_(CareTask.closed_at >= day_start,
-                                CareTask.closed_at < day_end))))
+
+_STATUSES = ("overdue", "due", "upcoming", "done")
 
 
 # The member columns an item shows or its message needs (in `_Who`'s order). The

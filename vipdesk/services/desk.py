@@ -25,7 +25,7 @@ from vipdesk.services import staff as staff_accounts
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
 from vipdesk.services.care import CareDraft, CareRecord, CareService
-from vipdesk.services.carelist import CareItem, CareList, CareListService
+from vipdesk.services.carelist import CARE_PAGE, CareItem, CareList, CareListService
 from vipdesk.services.clock import Clock, local_date
 from vipdesk.services.complaints import (
     ComplaintDraft,
@@ -235,7 +235,7 @@ class Desk:
         with unit_of_work(self.factory) as s:
             store_id = s.scalar(select(Store.id).where(Store.code == self.store_code))
             return self.care_list_service.build(s, self.actor, self.today(),
-                                                store_id=store_id)
+                                                store_id=store_id, limit=CARE_PAGE)
 
     def log_care_task(self, item: CareItem, channel: str, outcome: str | None) -> CareRecord:
         """Log the contact with the task's key: that is what closes the task."""

@@ -190,21 +190,20 @@ class CareListPage(QWidget):
     def _show(self, care: CareList) -> None:
         self.loaded = care
         self.model.set_items(care.items)
-        self._fill_kinds(care.items)
-        open_items = care.open_items
-        overdue = sum(1 for i in open_items if i.status == "overdue")
+        self._fill_kinds(care.kinds)
         self.summary.setText(t("%1 · %2 open, %3 overdue")
                              .replace("%1", care.day.isoformat())
-                             .replace("%2", str(len(open_items))).replace("%3", str(overdue)))
+                             .replace("%2", str(care.open_count))
+                             .replace("%3", str(care.overdue_count)))
         if self.model.items:
             self.view.selectRow(0)
 
-    def _fill_kinds(self, items: list[CareItem]) -> None:
+    def _fill_kinds(self, kinds: frozenset[str]) -> None:
         keep = self.kinds.currentData()
         self.kinds.blockSignals(True)
         self.kinds.clear()
         self.kinds.addItem(t("All tasks"), None)
-        for kind in sorted({i.kind for i in items}, key=kind_text):
+        for kind in sorted(kinds, key=kind_text):
             self.kinds.addItem(kind_text(kind), kind)
         self.kinds.setCurrentIndex(max(self.kinds.findData(keep), 0))
         self.kinds.blockSignals(False)
