@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table, insert, select
 from sqlalchemy.dialects import sqlite
 
+from vipdesk.models import Base
 from vipdesk.sync import tables
 
 
@@ -47,12 +48,25 @@ def _columns(table: Table, rows: Sequence[dict[str, Any]]) -> list[Column[Any]]:
 
 
 def _tuples(columns: list[Column[Any]], rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    defaults = {c.name: c for c in columns if c.default is not None}
-    out = []
-    for row in rows:
-        out.append(tuple(row[c.name] if c.name in row else _default(defaults[c.name])
-                         if c.name in defaults else None for c in columns))
-    return out
+    """Each row's values in column order: a missing value takes the column's Python
+    default (evaluated per row), else None."""
+    return _copy_plan(columns[0].table.name, tuple(c.name for c in columns))(rows)
+
+
+@cache
+def _copy_plan(table_name: str, names: tuple[str, ...]) -> RowsToTuples:
+    # Cached by names, not Column objects: `==` on columns builds SQL, not a bool.
+    columns = [Base.metadata.tables[table_name].c[n] for n in names]
+    namespace: dict[str, Any] = {"default": _default}
+    parts = []
+    for i, column in enumerate(columns):
+        if column.default is None:
+            parts.append(f"get({column.name!r})")
+        else:
+            namespace[f"column{i}"] = column
+            parts.append(f"(row[{column.name!r}] if {column.name!r} in row"
+                         f" else default(column{i}))")
+    return _compile(", ".join(parts), namespace)
 
 
 def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> set[uuid.UUID]:
@@ -171,9 +185,13 @@ def _compile_rows(columns: tuple[tuple[str, Callable[[Any], Any]], ...],
         else:
             namespace[f"convert{i}"] = convert
             parts.append(f"convert{i}({read})")
-    body = ", ".join(parts + [f"fill[{i}]" for i in range(len(fill))])
+    return _compile(", ".join(parts + [f"fill[{i}]" for i in range(len(fill))]), namespace)
+
+
+def _compile(body: str, namespace: dict[str, Any]) -> RowsToTuples:
+    """`rows → [(body,) for each row]`, with `row` and `get` (= row.get) in scope."""
     source = (f"def rows_to_tuples(rows):\n"
-              f"    return [({body},) for get in (row.get for row in rows)]\n")
+              f"    return [({body},) for row in rows for get in (row.get,)]\n")
     exec(source, namespace)  # generated from the schema's column names only
     return namespace["rows_to_tuples"]  # type: ignore[no-any-return]
 
