@@ -53,24 +53,27 @@ def main() -> None:
     path = prepare(args.source, args.db)
     day = date.fromisoformat(args.date)
 
-    from sqlalchemy import text
+    from sqlalchemy import select, text
     from sqlalchemy.orm import Session
 
     from vipdesk.db import make_engine, sqlite_url
+    from vipdesk.models import Store
     from vipdesk.services.auth import Actor
-    from vipdesk.services.carelist import CareListService
+    from vipdesk.services.carelist import CARE_PAGE, CareListService
     from vipdesk.services.tiers import load_tier_table
 
     engine = make_engine(sqlite_url(path))
     with Session(engine) as s:
         members = s.execute(text("SELECT count(*) FROM members")).scalar_one()
         svc = CareListService(load_tier_table(s))
+        stores = [(code, sid) for code, sid
+                  in s.execute(select(Store.code, Store.id).order_by(Store.code))]
     manager = Actor(None, "manager", "bench")
     sizes: dict[str, int] = {}
     rebuilds: list[float] = []
     phases: dict[str, list[float]] = {}
     phase = {"run": "cold"}
-    for step in ("candidates", "store", "close_done", "listing"):
+    for step in ("candidates", "store", "close_done", "listing", "summary"):
         setattr(svc, step, _timing(getattr(svc, step), step, phase, phases))
 
     def build() -> None:
@@ -87,6 +90,20 @@ def main() -> None:
             raw_listing.append(_raw_listing(s))
             s.rollback()
 
+    desk_views: dict[str, list[float]] = {}
+
+    def build_desk() -> None:
+        """What `Desk.care_list` does: the store's first CARE_PAGE items + whole counts."""
+        with Session(engine) as s:
+            for n, (code, store_id) in enumerate([stores[0], *stores]):
+                run = "cold" if n == 0 else "rebuild"
+                phase["run"] = f"desk {run}"
+                started = time.perf_counter()
+                svc.build(s, manager, day, store_id=store_id, limit=CARE_PAGE)
+                desk_views.setdefault(f"{run} {code}", []).append(
+                    time.perf_counter() - started)
+            s.rollback()
+
     raw_listing: list[float] = []
     colds: list[float] = []
     build()  # warm the page cache
@@ -94,6 +111,7 @@ def main() -> None:
         kept.clear()
     # Time the cold build alone (this used to time cold + rebuild + rollback together).
     whole = timed(build, args.runs)
+    timed(build_desk, args.runs)
     rules: dict[str, list[float]] = {}
     with Session(engine) as s:
         for _ in range(args.runs):
@@ -118,6 +136,7 @@ def main() -> None:
           f"{statistics.median(whole) * 1000:.1f} ms)")
     print(f"  rebuild the same day          median {statistics.median(rebuilds) * 1000:8.1f} ms"
           f"   max {max(rebuilds) * 1000:8.1f} ms")
+    _print_desk_views(desk_views, CARE_PAGE)
     for name, times in sorted(phases.items()):
         print(f"    {name:<29} median {statistics.median(times) * 1000:8.1f} ms")
     raw_ms = statistics.median(raw_listing) * 1000
@@ -126,6 +145,12 @@ def main() -> None:
         print(f"    rule {name:<24} median {statistics.median(times) * 1000:8.1f} ms")
     print(f"  raw birthday seek (index)     median {statistics.median(seek) * 1000:8.1f} ms")
     print(f"  raw birthday scan (no index)  median {statistics.median(scan) * 1000:8.1f} ms")
+
+
+def _print_desk_views(views: dict[str, list[float]], page: int) -> None:
+    for name, times in sorted(views.items()):
+        print(f"  desk view {name:<19} median {statistics.median(times) * 1000:8.1f} ms"
+              f"   (store scope, first {page:,} items + counts)")
 
 
 def _timing(fn, step: str, phase: dict[str, str], into: dict[str, list[float]]):  # type: ignore[no-untyped-def]

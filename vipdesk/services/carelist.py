@@ -10,7 +10,9 @@ How it stays fast and never forgets a task:
   the rule stops matching, until a care contact with that key is logged;
 - each rule looks back to the last build day (kept in the desk's `sync_state`), at most
   `catch_up_days`, so a desk closed over a long weekend still gets the birthdays it missed
-  (as overdue), never creates a task twice, and a rebuild the same day scans one day;
+  (as overdue), never creates a task twice, and a rebuild the same day scans one day —
+  or none: when no input changed since the last build (`inputs_mark`) it skips the rules;
+- the desk lists a page sorted by the database (`limit`), with whole-list counts;
 - tasks are desk-local (every desk derives them from synced facts; only the care
   contact that finishes one syncs), so new ones are written in bulk.
 """
