@@ -98,6 +98,10 @@ Index("ix_members_birthday_md", Member.birthday_md)
 Index("ix_visits_checked_in_at", Visit.checked_in_at)
 Index("ix_care_contacts_task_key", CareContact.task_key)
 Index("ix_tier_changes_created_at", TierChange.created_at)
+# Covers the care list's join to members (erased, store scope, sort by member number):
+# its page and its counts over 150k tasks read the index, not the member rows.
+Index("ix_members_care_listing", Member.id, Member.erased_at, Member.home_store_id,
+      Member.advisor_id, Member.member_no)
 
 
 def birthday_md(birthday: date | None) -> int | None:
