@@ -48,8 +48,11 @@ def _writer(desk_path: str, url: str, member_id: str, seed: int, ready: Any) -> 
             Path(f"{desk_path}.acked-then-killed-{seed}").touch()
             os.kill(os.getpid(), signal.SIGKILL)
 
+    parent = os.getppid()
     ready.set()
     for n in range(10_000):
+        if os.getppid() != parent:
+            return  # orphaned: the test run died
         with unit_of_work(factory) as s:
             for _ in range(rng.randint(1, 4)):
                 s.add(Visit(member_id=mid, checked_in_at=utcnow(), purpose=f"{seed}-{n}"))
@@ -64,8 +67,9 @@ def _reader(desk_path: str, url: str, _member_id: str, seed: int, ready: Any) ->
     rng = random.Random(seed)
     desk = open_desk_db(desk_path, migrate=False)
     centre = connect(CentreSettings(url))
+    parent = os.getppid()
     ready.set()
-    while True:
+    while os.getppid() == parent:  # orphaned (the test run died): stop, don't spin forever
         pull_all(desk, centre, batch_size=rng.randint(1, 20))
         time.sleep(0.005)
 
