@@ -12,7 +12,7 @@ STATEMENTS = {"card": lk.BY_CARD, "member_no": lk.BY_MEMBER_NO, "phone": lk.BY_P
               "by_ids": select(*lk._HIT_COLUMNS).where(lk._live)}
 EXPECTED_INDEX = {"card": "(card_no=?)", "member_no": "(member_no=?)", "phone": "(e164=?)",
                   "suffix": "(suffix4=?)", "terms": "PRIMARY KEY (term>? AND term<?)",
-                  "by_ids": "(id=?)"}
+                  "by_ids": "(id=?"}  # the primary key or an index that leads with id
 
 
 def plan(engine: Engine, name: str) -> list[str]:
