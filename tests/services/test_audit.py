@@ -159,6 +159,8 @@ def test_postgres_refuses_update_and_delete_too() -> None:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"CREATE DATABASE {name}")
     except exc.OperationalError:
+        if os.environ.get("VIPDESK_REQUIRE_PG") == "1":
+            raise  # CI must run this against the real server, not skip it
         pytest.skip("no PostgreSQL reachable")
     engine = create_engine(admin.url.set(database=name))
     try:
