@@ -73,7 +73,8 @@ def main() -> None:
     rebuilds: list[float] = []
     phases: dict[str, list[float]] = {}
     phase = {"run": "cold"}
-    for step in ("candidates", "store", "close_done", "listing", "summary"):
+    for step in ("candidates", "insert_callbacks", "insert_spend", "store", "close_done",
+                 "listing", "summary"):
         setattr(svc, step, _timing(getattr(svc, step), step, phase, phases))
 
     def build() -> None:

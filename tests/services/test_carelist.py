@@ -439,3 +439,54 @@ def test_a_limited_list_is_the_full_lists_head_with_its_counts(desk: Desk) -> No
                                for st in statuses}
         assert page.kinds == full.kinds == {"birthday", "welcome_call", "callback_3d"}
         assert (page.open_count, page.overdue_count) == (full.open_count, full.overdue_count)
+
+
+def _stored_tasks(s: Session) -> set[tuple[object, ...]]:
+    import json
+
+    from sqlalchemy import select
+
+    from vipdesk.models import CareTask
+    return {(t.id, t.task_key, t.member_id, t.kind, t.generated_on, t.due_on, t.due_at,
+             json.dumps(json.loads(t.context or "{}"), sort_keys=True))
+            for t in s.scalars(select(CareTask))}
+
+
+@pytest.mark.parametrize(("seed", "zone", "day"), [
+    (0, "Asia/Shanghai", D), (1, "Asia/Shanghai", date(2026, 2, 28)),
+    (2, "Europe/Berlin", date(2026, 10, 30)), (3, "America/New_York", date(2026, 3, 12))])
+def test_set_based_rules_store_what_the_python_rules_store(
+        desk: Desk, seed: int, zone: str, day: date) -> None:
+    """On SQLite the callbacks and spend rules are INSERT … SELECT statements; they must
+    store exactly the rows (ids, keys, due dates, contexts) the Python rules would, month
+    ends, deliveries, refunds and DST changes included."""
+    import random
+
+    from vipdesk.services.carelist import CareListService
+
+    rnd = random.Random(seed)
+    tz = ZoneInfo(zone)
+    for _ in range(30):
+        m = desk.member()
+        for _ in range(rnd.randint(0, 6)):
+            near = timedelta(days=rnd.randint(-3, 9))  # around the catch-up window
+            bought = rnd.choice([day - timedelta(days=3) - near, add_months(day, -3) - near,
+                                 add_months(day, -6) - near,
+                                 day - timedelta(days=rnd.randint(330, 370)),
+                                 day - timedelta(days=rnd.randint(0, 800))])
+            at = datetime.combine(bought,
+                                  time(rnd.choice([0, 1, 12, 23]), 30), tz).astimezone(UTC)
+            delivered = at + timedelta(days=rnd.randint(0, 5)) if rnd.random() < 0.3 else None
+            desk.purchase(m, at, yuan=rnd.choice([-5_000, 20_000, 150_000, 1_000_000]),
+                          delivered=delivered)
+    svc = CareListService(desk.svc.tiers, desk.clock, tz=zone)
+    with desk.factory() as s:
+        assert svc.discover(s, day) > 0
+        by_sql = _stored_tasks(s)
+        s.rollback()
+        created = svc.store(s, day, svc.candidates(s, day))
+        by_python = _stored_tasks(s)
+        s.rollback()
+    assert by_sql == by_python and created == len(by_python)
+    kinds = {row[3] for row in by_sql}  # the seeds reach the rules compared
+    assert {"callback_3d", "callback_3m", "callback_6m", "tier_risk", "churn_spend"} <= kinds

@@ -29,17 +29,25 @@ from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    BigInteger,
+    Column,
+    MetaData,
     String,
     Table,
+    Uuid,
     and_,
     case,
     func,
     insert,
+    literal,
+    literal_column,
     or_,
     select,
     type_coerce,
     union,
 )
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
 
 from vipdesk.models import (
@@ -219,7 +227,7 @@ class CareListService:
         inputs = self.inputs_mark(session, day)
         created = 0
         if inputs is None or inputs != _stored_mark(session):
-            created = self.store(session, day, self.candidates(session, day, first))
+            created = self.discover(session, day, first)
         _remember_build(session, day, inputs)
         self.close_done(session)
         advisor = actor.staff_id if actor.role == "advisor" else None
@@ -231,11 +239,25 @@ class CareListService:
 
     # -- discovering ------------------------------------------------------------------
 
-    def candidates(self, session: Session, day: date,
-                   first: date | None = None) -> list[Candidate]:
+    def discover(self, session: Session, day: date, first: date | None = None) -> int:
+        """Run the rules and store the new tasks; returns how many were new. On SQLite
+        (the desk) the callbacks (one per offset) and spend drop / tier at risk are
+        `INSERT … SELECT … ON CONFLICT DO NOTHING`: their 110k tasks on the 1M demo
+        never become Python objects."""
+        if session.get_bind().dialect.name != "sqlite":
+            return self.store(session, day, self.candidates(session, day, first))
+        session.flush()  # pending ORM changes first, so the statements see them
+        created = self.insert_callbacks(session, day, first)
+        created += self.insert_spend(session, day)
+        skip = {"callbacks", "churn_spend"}
+        return created + self.store(session, day, self.candidates(session, day, first, skip))
+
+    def candidates(self, session: Session, day: date, first: date | None = None,
+                   skip: frozenset[str] | set[str] = frozenset()) -> list[Candidate]:
         found: list[Candidate] = []
         for rule in self.rules_in_order():
-            found.extend(rule(session, day, first))
+            if rule.__name__ not in skip:
+                found.extend(rule(session, day, first))
         return found
 
     def rules_in_order(self) -> tuple[Any, ...]:
@@ -323,10 +345,8 @@ class CareListService:
                   first: date | None = None) -> Iterator[Candidate]:
         """3 days, 3 months and 6 months after a purchase, counted from its delivery when
         it was delivered; one call per member, kind and day however many items."""
-        offsets = [("callback_3d", self.rules.callback_days, 0)]
-        offsets += [(f"callback_{m}m", 0, m) for m in self.rules.callback_months]
         first, last = self._window(day, first)
-        for kind, days, months in offsets:
+        for kind, days, months in self._callback_offsets():
             # month ends clamp (29, 30, 31 Nov + 3 months = 28 Feb): pad, then filter exactly
             pad = timedelta(days=3 if months else 0)
             start, end = utc_range(_shift(first, -days, -months) - pad,
@@ -343,6 +363,31 @@ class CareListService:
                     yield Candidate(f"{kind}:{member_id}:{ref.isoformat()}", kind, member_id,
                                     due, context={"purchase": what or "",
                                                   "purchase_date": ref.isoformat()})
+
+    def insert_callbacks(self, session: Session, day: date, first: date | None = None) -> int:
+        """`callbacks` as SQL on SQLite: the same purchases, key, due date and context,
+        with the local day, the month shift and the uuid5 id as SQL functions."""
+        first, last = self._window(day, first)
+        _register_functions(session, self.tz)
+        created = 0
+        params = {"first": first.isoformat(), "last": last.isoformat(),
+                  "day": day.isoformat(), "now": _sqlite_stamp(self.clock.now())}
+        for kind, days, months in self._callback_offsets():
+            pad = timedelta(days=3 if months else 0)
+            start, end = utc_range(_shift(first, -days, -months) - pad,
+                                   _shift(last, -days, -months) + pad, self.tz)
+            sql = _CALLBACKS_SQL.format(local_day=_local_day_sql(
+                "coalesce(delivered_at, occurred_at)", self.tz, start, end))
+            result = session.connection().execute(sql_text(sql), {
+                **params, "kind": kind, "plus_days": f"{days:+d} days",
+                "plus_months": f"{months:+d} months", "plus_next": f"{months + 1:+d} months",
+                "start": _sqlite_stamp(start), "end": _sqlite_stamp(end)})
+            created += max(cast(Any, result).rowcount, 0)
+        return created
+
+    def _callback_offsets(self) -> list[tuple[str, int, int]]:
+        offsets = [("callback_3d", self.rules.callback_days, 0)]
+        return offsets + [(f"callback_{m}m", 0, m) for m in self.rules.callback_months]
 
     def welcome_calls(self, session: Session, day: date,
                       first: date | None = None) -> Iterator[Candidate]:
@@ -426,6 +471,70 @@ class CareListService:
                    Purchase.occurred_at >= two_years, Purchase.occurred_at < now)
             .group_by(Purchase.member_id).having(or_(dropping, *lapsing)))
         yield from self._spend_candidates(session, day, list(rows))
+
+    def insert_spend(self, session: Session, day: date) -> int:
+        """`churn_spend` as SQL on SQLite: the same aggregate, kept in a temporary table
+        for its two inserts (spend drop, tier at risk)."""
+        r = self.rules
+        _register_functions(session, self.tz)
+        _, now = utc_range(day, day, self.tz)
+        year_ago, two_years = now - timedelta(days=365), now - timedelta(days=730)
+        horizon = min(year_ago + timedelta(days=r.tier_risk_horizon_days), now)
+        amount = Purchase.amount_cents
+        s12 = func.sum(case((Purchase.occurred_at >= year_ago, amount), else_=0))
+        prev = func.sum(case((Purchase.occurred_at < year_ago, amount), else_=0))
+        keep = func.sum(case((Purchase.occurred_at >= horizon, amount), else_=0))
+        lapsing = [and_(s12 >= t.min_spend_cents, keep < t.min_spend_cents)
+                   for t in self.tiers.tiers]
+        suspects = self._spend_suspects(now).subquery()
+        conn = session.connection()
+        spend = _spend_table()
+        spend.drop(conn, checkfirst=True)
+        spend.create(conn)
+        conn.execute(insert(spend).from_select(["member_id", "s12", "prev", "keep"], select(
+            Purchase.member_id, s12, prev, keep)
+            .where(Purchase.member_id.in_(select(suspects.c.member_id)),
+                   Purchase.occurred_at >= two_years, Purchase.occurred_at < now)
+            .group_by(Purchase.member_id)
+            .having(or_(and_(prev >= r.spend_drop_min_previous_yuan * 100,
+                             s12 < prev * r.spend_drop_ratio), *lapsing))))
+        stamp = self.clock.now()
+        created = sum(max(cast(Any, conn.execute(stmt)).rowcount, 0)
+                      for stmt in (self._spend_drop_insert(spend, day, stamp),
+                                   self._tier_risk_insert(spend, day, stamp)))
+        spend.drop(conn)
+        return created
+
+    def _spend_drop_insert(self, spend: Table, day: date, stamp: datetime) -> Any:
+        r = self.rules
+        quarter = f"{day.year}Q{(day.month - 1) // 3 + 1}"
+        key = ("churn_spend:" + _member_text("care_spend.member_id")
+               + ":" + quarter)
+        context = func.json_object("spend_12m", _yuan(spend.c.s12),
+                                   "spend_prev", _yuan(spend.c.prev))
+        dropping = and_(spend.c.prev >= r.spend_drop_min_previous_yuan * 100,
+                        spend.c.s12 < spend.c.prev * r.spend_drop_ratio)
+        return _task_insert(select(
+            func.care_task_id(key), key, spend.c.member_id,
+            *_task_constants("churn_spend", day, stamp), context).where(dropping))
+
+    def _tier_risk_insert(self, spend: Table, day: date, stamp: datetime) -> Any:
+        """`TierTable.for_spend` as CASEs (the last tier reached, in the table's order)."""
+        tiers = list(reversed(self.tiers.tiers))
+        now_tier = case(*[(spend.c.s12 >= t.min_spend_cents, t.code) for t in tiers])
+        later = case(*[(spend.c.keep >= t.min_spend_cents, t.code) for t in tiers])
+        names = {t.code: t.name_zh for t in tiers}
+        key = ("tier_risk:" + _member_text("care_spend.member_id") + ":" + now_tier
+               + f":{day:%Y-%m}")
+        context = func.json_object(
+            "tier", case(names, value=now_tier),
+            "tier_after", func.coalesce(case(names, value=later), "普通会员"))
+        return _task_insert(select(
+            func.care_task_id(key), key, spend.c.member_id,
+            *_task_constants("tier_risk", day, stamp), context)
+            .join_from(spend, Member, Member.id == spend.c.member_id)
+            .where(now_tier.is_not(None), now_tier.is_distinct_from(later),
+                   Member.tier_override_code.is_(None)))
 
     def _spend_suspects(self, now: datetime) -> Any:
         """Members who may match, each found by a range scan of the purchase time index:
@@ -699,6 +808,109 @@ def honorific(member: Member | _Who, language: str) -> str:
 def _templates(session: Session) -> dict[tuple[str, str], str]:
     stored = {(t.kind, t.language): t.text for t in session.scalars(select(CareTemplate))}
     return stored or load_defaults()[1]
+
+
+# -- set-based rules on SQLite ----------------------------------------------------------
+
+# Member ids are stored as 32 hex digits; task keys show them as str(UUID) does.
+_MEMBER_TEXT = ("lower(substr({c}, 1, 8) || '-' || substr({c}, 9, 4) || '-' || "
+                "substr({c}, 13, 4) || '-' || substr({c}, 17, 4) || '-' || substr({c}, 21))")
+
+# One callback offset: purchases (or deliveries) in the padded range, each member's call
+# on its reference day once (the key), due within the build's window. The CTE is
+# materialised so each row's local day and due date are computed once; it follows the
+# INSERT (not before it) so the driver sees DML and reports the rows inserted. The due
+# date is `_shift` in SQL: date(ref, '+3 months') overflows (30 Nov → 2 Mar), so it is
+# capped by the target month's last day.
+_CALLBACKS_SQL = f"""
+INSERT INTO care_tasks (id, task_key, member_id, kind, generated_on, due_on, due_at,
+                        context, closed_at, closed_by, created_at)
+WITH bought AS MATERIALIZED (
+    SELECT member_id, description,
+           {{local_day}} AS ref
+    FROM purchases
+    WHERE (occurred_at >= :start AND occurred_at < :end)
+       OR (delivered_at >= :start AND delivered_at < :end)),
+due AS MATERIALIZED (
+    SELECT member_id, description, ref, date(min(date(ref, :plus_months),
+               date(ref, 'start of month', :plus_next, '-1 day')), :plus_days) AS due_on,
+           :kind || ':' || {_MEMBER_TEXT.format(c="member_id")} || ':' || ref AS task_key
+    FROM bought)
+SELECT care_task_id(task_key), task_key, member_id, :kind, :day, due_on, NULL,
+       json_object('purchase', coalesce(description, ''), 'purchase_date', ref),
+       NULL, NULL, :now
+FROM due WHERE due_on BETWEEN :first AND :last
+ON CONFLICT(task_key) DO NOTHING
+"""
+
+
+def _member_text(column: str) -> Any:
+    return literal_column(_MEMBER_TEXT.format(c=column), String)
+
+
+def _yuan(cents: Any) -> Any:
+    """f"{cents // 100:,}" in SQL (floor division, as Python's, for refunds too)."""
+    floored = (cents - ((cents % 100) + 100) % 100) / 100
+    return func.printf("%,d", floored)
+
+
+def _spend_table() -> Table:
+    """The spend aggregate of `insert_spend`, per member (a temporary table)."""
+    return Table("care_spend", MetaData(), Column("member_id", Uuid, primary_key=True),
+                 Column("s12", BigInteger), Column("prev", BigInteger),
+                 Column("keep", BigInteger), prefixes=["TEMPORARY"])
+
+
+def _task_constants(kind: str, day: date, stamp: datetime) -> tuple[Any, ...]:
+    """kind, generated_on, due_on (the day) and created_at, typed as their columns."""
+    c = CARE_TASKS.c
+    return (literal(kind, c.kind.type), literal(day, c.generated_on.type),
+            literal(day, c.due_on.type), literal(stamp, c.created_at.type))
+
+
+def _task_insert(rows: Any) -> Any:
+    """New tasks from `rows` (id, key, member, kind, generated, due, created, context);
+    keys already stored are left as they are."""
+    columns = ["id", "task_key", "member_id", "kind", "generated_on", "due_on",
+               "created_at", "context"]
+    return (sqlite_insert(CARE_TASKS).from_select(columns, rows)
+            .on_conflict_do_nothing(index_elements=["task_key"]))
+
+
+def _local_day_sql(column: str, tz: ZoneInfo, start: datetime, end: datetime) -> str:
+    """SQL for the desk's local day of a stored UTC time within [start, end]: a fixed
+    offset when the zone keeps one over the whole range (checked hourly: China has no
+    DST), else the Python function (`care_local_day`)."""
+    offsets = {(start + timedelta(hours=h)).astimezone(tz).utcoffset()
+               for h in range(int((end - start).total_seconds() // 3600) + 2)}
+    if len(offsets) == 1:
+        offset = offsets.pop() or timedelta(0)
+        return f"date({column}, '{int(offset.total_seconds()):+d} seconds')"
+    return f"care_local_day({column})"
+
+
+def _register_functions(session: Session, tz: ZoneInfo) -> None:
+    """The Python pieces the SQL rules call: the desk's local day of a stored UTC time
+    (zones with DST) and the task id derived from its key (as `store` derives it)."""
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+
+    def local_day(stamp: str | None) -> str | None:
+        if stamp is None:
+            return None
+        at = datetime.fromisoformat(stamp).replace(tzinfo=UTC)
+        return at.astimezone(tz).date().isoformat()
+
+    def task_id(key: str) -> str:
+        return uuid.uuid5(TASK_NAMESPACE, key).hex
+
+    raw.create_function("care_local_day", 1, local_day, deterministic=True)
+    raw.create_function("care_task_id", 1, task_id, deterministic=True)
+
+
+def _sqlite_stamp(at: datetime) -> str:
+    """A UTC time as SQLAlchemy stores it on SQLite (naive, microseconds)."""
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 # -- small helpers -----------------------------------------------------------------------
