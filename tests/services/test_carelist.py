@@ -454,10 +454,10 @@ def _stored_tasks(s: Session) -> set[tuple[object, ...]]:
 
 @pytest.mark.parametrize(("seed", "zone", "day"), [
     (0, "Asia/Shanghai", D), (1, "Asia/Shanghai", date(2026, 2, 28)),
-    (2, "Europe/Berlin", date(2026, 10, 30)), (3, "America/New_York", date(2026, 3, 12))])
+    (2, "Europe/Berlin", date(2026, 10, 30)), (4, "America/New_York", date(2026, 3, 12))])
 def test_set_based_rules_store_what_the_python_rules_store(
         desk: Desk, seed: int, zone: str, day: date) -> None:
-    """On SQLite the callbacks and spend rules are INSERT … SELECT statements; they must
+    """On SQLite birthdays, callbacks and spend rules are INSERT … SELECT statements; they must
     store exactly the rows (ids, keys, due dates, contexts) the Python rules would, month
     ends, deliveries, refunds and DST changes included."""
     import random
@@ -467,7 +467,9 @@ def test_set_based_rules_store_what_the_python_rules_store(
     rnd = random.Random(seed)
     tz = ZoneInfo(zone)
     for _ in range(30):
-        m = desk.member()
+        near = day + timedelta(days=rnd.randint(-4, 4))  # born around the window
+        birthday = rnd.choice([None, date(1980, 2, 29), date(1980, near.month, near.day)])
+        m = desk.member(birthday)
         for _ in range(rnd.randint(0, 6)):
             near = timedelta(days=rnd.randint(-3, 9))  # around the catch-up window
             bought = rnd.choice([day - timedelta(days=3) - near, add_months(day, -3) - near,
@@ -489,4 +491,5 @@ def test_set_based_rules_store_what_the_python_rules_store(
         s.rollback()
     assert by_sql == by_python and created == len(by_python)
     kinds = {row[3] for row in by_sql}  # the seeds reach the rules compared
-    assert {"callback_3d", "callback_3m", "callback_6m", "tier_risk", "churn_spend"} <= kinds
+    assert {"birthday", "callback_3d", "callback_3m", "callback_6m", "tier_risk",
+            "churn_spend"} <= kinds
