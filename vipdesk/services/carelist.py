@@ -62,6 +62,7 @@ from vipdesk.models import (
     SyncState,
     Visit,
 )
+from vipdesk.models.base import utcnow
 from vipdesk.models.lounge import birthday_md
 from vipdesk.resources import resource
 from vipdesk.services import auth
@@ -340,7 +341,7 @@ class CareListService:
         _register_functions(session, self.tz)
         result = session.connection().execute(_BIRTHDAYS_SQL, {
             "days": json.dumps(days), "day": day.isoformat(),
-            "now": _sqlite_stamp(self.clock.now())})
+            "now": _sqlite_stamp(utcnow())})
         return max(cast(Any, result).rowcount, 0)
 
     def anniversaries(self, session: Session, day: date,
@@ -395,7 +396,7 @@ class CareListService:
         _register_functions(session, self.tz)
         created = 0
         params = {"first": first.isoformat(), "last": last.isoformat(),
-                  "day": day.isoformat(), "now": _sqlite_stamp(self.clock.now())}
+                  "day": day.isoformat(), "now": _sqlite_stamp(utcnow())}
         for kind, days, months in self._callback_offsets():
             pad = timedelta(days=3 if months else 0)
             start, end = utc_range(_shift(first, -days, -months) - pad,
@@ -522,7 +523,7 @@ class CareListService:
             .group_by(Purchase.member_id)
             .having(or_(and_(prev >= r.spend_drop_min_previous_yuan * 100,
                              s12 < prev * r.spend_drop_ratio), *lapsing))))
-        stamp = self.clock.now()
+        stamp = utcnow()  # as the model default stamps Python-stored tasks
         created = sum(max(cast(Any, conn.execute(stmt)).rowcount, 0)
                       for stmt in (self._spend_drop_insert(spend, day, stamp),
                                    self._tier_risk_insert(spend, day, stamp)))
