@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import Member, QueueEntry, Staff, Store
+from vipdesk.services import auth
 from vipdesk.services import complaints as complaint_rules
 from vipdesk.services import homevisits as homevisit_rules
 from vipdesk.services import staff as staff_accounts
@@ -36,6 +37,7 @@ from vipdesk.services.complaints import (
 )
 from vipdesk.services.homevisits import HomeVisitDraft, HomeVisitRecord, HomeVisitService
 from vipdesk.services.lookup import LookupOutcome, LookupService
+from vipdesk.services.points import PointsDraft, PointsRecord, PointsService, validate_points
 from vipdesk.services.privacy import open_member_file, reveal_phones
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.queue import QueueError, QueueRow, QueueService
@@ -75,6 +77,7 @@ class Desk:
         self.care_list_service = CareListService(self.tiers, self.clock)
         self.care = CareService(self.factory, self.clock)
         self.reports = ReportService(self.factory, self.tiers, self.clock)
+        self.points = PointsService(self.factory, self.clock)
 
     @cached_property
     def cards(self) -> CardService:
@@ -184,6 +187,34 @@ class Desk:
                              .where(Staff.active, Staff.role.in_(("advisor", "manager")))
                              .order_by(Staff.staff_no)).all()
         return [(row.id, f"{row.staff_no} {row.name}") for row in rows]
+
+    # -- check-out and points from the card (issue 3 left-outs) -----------------------
+
+    def is_checked_in(self, member_id: uuid.UUID) -> bool:
+        """Whether the member has a visit today that is not checked out yet."""
+        since = visit_rules.day_start(self.clock.now(), self.visits.tz)
+        with self.factory() as s:
+            return visit_rules.open_visit(s, member_id, since) is not None
+
+    def check_out(self, member_id: uuid.UUID) -> VisitRecord:
+        return self.visits.check_out(self.actor, member_id)
+
+    def can(self, action: str) -> bool:
+        """Whether the signed-in actor may do `action` (to offer only what is allowed)."""
+        return auth.allowed(self.actor, action)
+
+    def points_balance(self, member_id: uuid.UUID) -> int:
+        return self.points.balance(member_id)
+
+    def validate_points(self, draft: PointsDraft) -> list[FieldError]:
+        return validate_points(draft)
+
+    def change_points(self, member_id: uuid.UUID, draft: PointsDraft) -> PointsRecord:
+        """Earn, redeem or adjust (by `draft.kind`); the service checks rights and balance."""
+        if draft.kind not in ("earn", "redeem", "adjust"):
+            raise ValueError(f"kind: not a desk points action: {draft.kind!r}")
+        change = getattr(self.points, draft.kind)
+        return change(self.actor, member_id, draft.points, draft.reason)  # type: ignore[no-any-return]
 
     # -- the manager's desk (issue 6): queue board, care list, reports ------------------
 

@@ -30,6 +30,7 @@ from vipdesk.ui.history_forms import HistoryForms
 from vipdesk.ui.manager_pages import ManagerPages
 from vipdesk.ui.member_card import MemberCard
 from vipdesk.ui.ops import Ops
+from vipdesk.ui.points_forms import PointsForms
 from vipdesk.ui.results import ResultsModel, ResultsView
 from vipdesk.ui.scanner import ScanDetector
 from vipdesk.ui.session_gate import SessionGate
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         self.gate.sig_signed_in.connect(lambda _a: self.conflicts_action.setEnabled(True))
         self.gate.sig_signed_in.connect(self._signed_in)
         self.history_forms = HistoryForms(self)
+        self.points_forms = PointsForms(self)
 
     # -- search ------------------------------------------------------------------------
 

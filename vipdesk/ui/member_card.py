@@ -61,6 +61,10 @@ class MemberCard(QFrame):
     sig_complaint_requested = Signal()
     sig_home_visit_requested = Signal()
     sig_complaints_requested = Signal()
+    # Check-out and points (vipdesk/ui/points_forms.py opens them)
+    sig_check_out_requested = Signal()
+    sig_points_requested = Signal()
+    sig_profile_shown = Signal(object)  # member_id: whoever shows per-member state refreshes
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,7 +123,14 @@ class MemberCard(QFrame):
         self.complaint_button = QPushButton()
         self.home_visit_button = QPushButton()
         self.complaints_button = QPushButton()
+        self.check_out_button = QPushButton()
+        self.check_out_button.setObjectName("checkOut")
+        self.check_out_button.hide()  # until we know the member is checked in today
+        self.points_button = QPushButton()
+        self.points_button.setObjectName("pointsAction")
         for button, signal in ((self.check_in_button, self.sig_check_in_requested),
+                               (self.check_out_button, self.sig_check_out_requested),
+                               (self.points_button, self.sig_points_requested),
                                (self.complaint_button, self.sig_complaint_requested),
                                (self.home_visit_button, self.sig_home_visit_requested),
                                (self.complaints_button, self.sig_complaints_requested)):
@@ -132,6 +143,12 @@ class MemberCard(QFrame):
         self.profile, self.lang = profile, lang
         self.timeline.reset(profile.timeline, page_size=50)
         self.redraw()
+        self.check_out_button.hide()  # shown again once the desk confirms an open visit
+        self.sig_profile_shown.emit(profile.member_id)
+
+    def set_checked_in(self, here: bool) -> None:
+        """Offer check-out only while the member has an open visit today."""
+        self.check_out_button.setVisible(here)
 
     def redraw(self) -> None:
         p = self.profile
@@ -159,6 +176,8 @@ class MemberCard(QFrame):
         self.check_in_button.setText(t("Check in"))
         self.complaint_button.setText(t("Record complaint"))
         self.home_visit_button.setText(t("Home visit"))
+        self.check_out_button.setText(t("Check out"))
+        self.points_button.setText(t("Points…"))
         open_count = next((int(str(a.params.get("count", 1))) for a in p.alerts
                            if a.code == "open_complaint"), 0)
         self.complaints_button.setText(t("Open complaints (%n)").replace("%n", str(open_count)))
