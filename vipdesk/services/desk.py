@@ -42,6 +42,7 @@ from vipdesk.services.privacy import open_member_file, reveal_phones
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.queue import QueueError, QueueRow, QueueService
 from vipdesk.services.reports import Report, ReportService
+from vipdesk.services.surveys import SurveyDraft, SurveyRecord, SurveyService, validate_survey
 from vipdesk.services.tiers import TierTable, load_tier_table
 from vipdesk.services.timeline import TimelineEntry, timeline
 from vipdesk.services.validation import FieldError
@@ -50,6 +51,15 @@ from vipdesk.services.visits import VisitDraft, VisitRecord, VisitService
 if TYPE_CHECKING:
     from vipdesk.services.cards import CardService
     from vipdesk.sync.conflicts import ConflictView
+
+
+@dataclass(frozen=True)
+class SurveyForm:
+    """One questionnaire as the survey dialog shows it: names in one language."""
+
+    code: str
+    name: str
+    questions: tuple[tuple[str, str], ...]  # (question code, wording)
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class Desk:
         self.care = CareService(self.factory, self.clock)
         self.reports = ReportService(self.factory, self.tiers, self.clock)
         self.points = PointsService(self.factory, self.clock)
+        self.surveys = SurveyService(self.factory, self.clock)
 
     @cached_property
     def cards(self) -> CardService:
@@ -215,6 +226,21 @@ class Desk:
             raise ValueError(f"kind: not a desk points action: {draft.kind!r}")
         change = getattr(self.points, draft.kind)
         return change(self.actor, member_id, draft.points, draft.reason)  # type: ignore[no-any-return]
+
+    # -- satisfaction surveys from the card (SPEC §4, seed 002 第六章) ---------------------
+
+    def survey_forms(self, lang: str) -> list[SurveyForm]:
+        """The questionnaires as the data lists them, worded in `lang` ("zh" or "en")."""
+        zh = lang == "zh"
+        return [SurveyForm(q.code, q.zh if zh else q.en,
+                           tuple((x.code, x.zh if zh else x.en) for x in q.questions))
+                for q in self.surveys.book.questionnaires.values()]
+
+    def validate_survey(self, draft: SurveyDraft) -> list[FieldError]:
+        return validate_survey(draft, self.surveys.book)
+
+    def record_survey(self, member_id: uuid.UUID, draft: SurveyDraft) -> SurveyRecord:
+        return self.surveys.record(self.actor, member_id, draft)
 
     # -- the manager's desk (issue 6): queue board, care list, reports ------------------
 

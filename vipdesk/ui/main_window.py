@@ -34,6 +34,7 @@ from vipdesk.ui.points_forms import PointsForms
 from vipdesk.ui.results import ResultsModel, ResultsView
 from vipdesk.ui.scanner import ScanDetector
 from vipdesk.ui.session_gate import SessionGate
+from vipdesk.ui.survey_form import SurveyForms
 from vipdesk.ui.sync_status import sync_text
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ class MainWindow(QMainWindow):
         self.gate.sig_signed_in.connect(self._signed_in)
         self.history_forms = HistoryForms(self)
         self.points_forms = PointsForms(self)
+        self.survey_forms = SurveyForms(self)
 
     # -- search ------------------------------------------------------------------------
 

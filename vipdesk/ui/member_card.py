@@ -64,6 +64,7 @@ class MemberCard(QFrame):
     # Check-out and points (vipdesk/ui/points_forms.py opens them)
     sig_check_out_requested = Signal()
     sig_points_requested = Signal()
+    sig_survey_requested = Signal()  # vipdesk/ui/survey_form.py opens it
     sig_profile_shown = Signal(object)  # member_id: whoever shows per-member state refreshes
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -128,9 +129,12 @@ class MemberCard(QFrame):
         self.check_out_button.hide()  # until we know the member is checked in today
         self.points_button = QPushButton()
         self.points_button.setObjectName("pointsAction")
+        self.survey_button = QPushButton()
+        self.survey_button.setObjectName("surveyAction")
         for button, signal in ((self.check_in_button, self.sig_check_in_requested),
                                (self.check_out_button, self.sig_check_out_requested),
                                (self.points_button, self.sig_points_requested),
+                               (self.survey_button, self.sig_survey_requested),
                                (self.complaint_button, self.sig_complaint_requested),
                                (self.home_visit_button, self.sig_home_visit_requested),
                                (self.complaints_button, self.sig_complaints_requested)):
@@ -178,6 +182,7 @@ class MemberCard(QFrame):
         self.home_visit_button.setText(t("Home visit"))
         self.check_out_button.setText(t("Check out"))
         self.points_button.setText(t("Points…"))
+        self.survey_button.setText(t("Survey…"))
         open_count = next((int(str(a.params.get("count", 1))) for a in p.alerts
                            if a.code == "open_complaint"), 0)
         self.complaints_button.setText(t("Open complaints (%n)").replace("%n", str(open_count)))
