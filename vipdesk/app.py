@@ -14,6 +14,7 @@ from vipdesk.config import Config
 from vipdesk.services.desk import Desk
 from vipdesk.storage import open_database
 from vipdesk.ui import i18n, theme
+from vipdesk.ui.gc_guard import GuiThreadCollector
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
 
@@ -41,6 +42,8 @@ def qt_application() -> QApplication:
 
 def build(config: Config, *, sign_in: bool | None = None) -> DeskApp:
     qt = qt_application()
+    collector = GuiThreadCollector(qt)  # before any worker thread exists
+    qt.aboutToQuit.connect(collector.stop)
     theme.apply(qt)
     lang = i18n.install(config.language or i18n.system_language())
     engine = open_database(config)

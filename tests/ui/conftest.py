@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -16,6 +17,18 @@ from vipdesk.services.desk import Desk
 from vipdesk.ui import i18n
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread() -> Iterator[None]:
+    """As the app does (vipdesk/ui/gc_guard.py): no automatic collection while a test's
+    workers run — a collection on a worker thread that frees Qt wrappers crashes PySide —
+    and a full collection here, on the GUI thread, before and after."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+    gc.collect()
 
 
 @pytest.fixture

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from vipdesk.models import Member, Survey, SurveyAnswer
 from vipdesk.services.surveys import SCALE
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.survey_form import SurveyDialog
-
-
-@pytest.fixture(autouse=True)
-def _collect_on_the_gui_thread() -> Iterator[None]:
-    """Free the previous window's Qt wrappers here: a garbage collection that happens to
-    run on a worker thread and reaches them crashes PySide."""
-    gc.collect()
-    yield
-    gc.collect()
 
 
 def _open_member(qtbot: Any, win: MainWindow) -> None:
