@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benchmarks.common import median_p99_ms
 from vipdesk.db import open_desk_db
 from vipdesk.models import Member
 from vipdesk.printing.data import CardData
@@ -39,18 +37,6 @@ SAMPLE = CardData(
     greeting="欢迎莅临 · 恭候已久", birthday="生日将至，提前祝您生日快乐",
     offer="今日礼遇 · 机场贵宾厅", advisor="专属顾问  李娜", store="上海恒隆广场店",
     date="2026.11.25", member_no="M0000001")
-
-
-def measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    for _ in range(5):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
 
 
 def raw_reportlab(data: CardData) -> bytes:
@@ -78,9 +64,9 @@ def main() -> None:
     render_card(SAMPLE, templates["black"])  # register fonts, load artwork once
     rows = []
     for name in ("black", "diamond", "senior", "default"):
-        card = measure(lambda t=templates[name]: render_card(SAMPLE, t), args.runs)
+        card = median_p99_ms(lambda t=templates[name]: render_card(SAMPLE, t), args.runs)
         rows.append((name, card))
-    raw = measure(lambda: raw_reportlab(SAMPLE), args.runs)
+    raw = median_p99_ms(lambda: raw_reportlab(SAMPLE), args.runs)
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_desk_db(Path(tmp) / "cards.db")
         build_demo(engine, members=500, seed=7, today=date(2026, 11, 25))
@@ -88,7 +74,7 @@ def main() -> None:
             wang = s.scalars(select(Member.id).where(Member.member_no == "M0000001")).one()
         service = CardService(engine, clock=FixedClock(datetime(2026, 11, 25, 2, tzinfo=UTC)),
                               store_code="SH01")
-        full = measure(lambda: service.render(wang), args.runs)
+        full = median_p99_ms(lambda: service.render(wang), args.runs)
         engine.dispose()
     print(f"welcome card PDF, 90×54 mm, {args.runs} runs each (median / p99, ms)")
     for name, (med, p99) in rows:

@@ -70,6 +70,19 @@ def time_each_with_cpu(fn: Callable[[Any], object], args: Sequence[Any]
     return wall, cpu
 
 
+def median_p99_ms(fn: Callable[[], object], runs: int, warmup: int = 5) -> tuple[float, float]:
+    """Median and p99 (nearest rank) of `runs` calls in ms, after a warm-up."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return percentile(times, 50), percentile(times, 99)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     return (f"{os.cpu_count()} cores {cpu}, Python {platform.python_version()}, "

@@ -14,11 +14,8 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
-import statistics
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from benchmarks.common import median_p99_ms
 from vipdesk.db import open_desk_db
 from vipdesk.models import (
     CareContact,
@@ -102,18 +100,6 @@ def add_history(engine: Any, member_id: uuid.UUID, records: int, seed: int = 1) 
                 conn.execute(insert(MODELS[kind]), rows)
 
 
-def measure(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    for _ in range(5):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    return statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.99))]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=10_000)
@@ -142,8 +128,8 @@ def main() -> None:
             return raw.execute(RAW, {"m": hex_id}).fetchall()
 
         assert len(service()) == len(baseline()) == 50  # type: ignore[arg-type]
-        svc_med, svc_p99 = measure(service, args.runs)
-        raw_med, raw_p99 = measure(baseline, args.runs)
+        svc_med, svc_p99 = median_p99_ms(service, args.runs)
+        raw_med, raw_p99 = median_p99_ms(baseline, args.runs)
         raw.close()
         engine.dispose()
     print(f"timeline first page, member with {args.records:,} records, "
