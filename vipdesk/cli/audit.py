@@ -8,6 +8,7 @@ export never leaves half a file behind.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import socket
 import uuid
@@ -54,10 +55,8 @@ def _member_id(session: Any, query: str | None) -> uuid.UUID | None:
 
     if not query:
         return None
-    try:
+    with contextlib.suppress(ValueError):  # not an id: try it as a member number
         return uuid.UUID(query)
-    except ValueError:
-        pass
     found = session.scalar(select(Member.id).where(Member.member_no == query.strip().upper()))
     if found is None:
         raise LookupError(f"no member {query[:40]!r} (give a member number or id)")

@@ -33,7 +33,7 @@ MAX_FOLLOW_UPS = 20
 
 
 class HomeVisitError(ValueError):
-    pass
+    """A home visit the service refuses; the message is for the advisor."""
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def _first_undecodable_line(path: Path, encoding: str) -> tuple[int, str, bool] 
 
 
 class LineTooLong(Exception):
-    pass
+    """A physical line longer than the import accepts (hostile or broken file)."""
 
 
 class _Lines:
@@ -262,7 +262,7 @@ def map_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
 
 
 class RowError(ValueError):
-    pass
+    """A CSV row that cannot become a member; the message is the report's reason."""
 
 
 def _cell_problem(name: str, value: str) -> str | None:

@@ -34,7 +34,7 @@ class RevealRefused(ValueError):
 
 
 class MemberNotFound(LookupError):
-    pass
+    """No such member, or the member was erased."""
 
 
 def can_see_private(actor: Actor, member_advisor_id: uuid.UUID | None) -> bool:

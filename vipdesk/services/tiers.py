@@ -159,7 +159,7 @@ def recompute_all(session: Session, table: TierTable, as_of: datetime | None = N
 
 
 class TierOverrideError(ValueError):
-    pass
+    """An override the tier table or the rules refuse; the message says why."""
 
 
 def set_override(
