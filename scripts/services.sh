@@ -26,13 +26,19 @@ fi
 if [ -x /usr/sbin/cupsd ]; then
   lpstat -r >/dev/null 2>&1 || /usr/sbin/cupsd
   for _ in $(seq 1 50); do lpstat -r >/dev/null 2>&1 && break; sleep 0.1; done
-  if ! lpstat -p PDF >/dev/null 2>&1; then
-    ppd=$(ls /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd 2>/dev/null || true)
+  # Right after apt installs CUPS its own start-up may still be settling and lpadmin
+  # fails ("Bad file descriptor"): try a few times before giving up.
+  ppd=$(ls /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd 2>/dev/null || true)
+  for _ in 1 2 3 4 5; do
+    lpstat -p PDF >/dev/null 2>&1 && break
+    lpstat -r >/dev/null 2>&1 || /usr/sbin/cupsd
     if [ -n "$ppd" ]; then
-      lpadmin -p PDF -E -v cups-pdf:/ -P "$ppd" && lpadmin -d PDF
+      lpadmin -p PDF -E -v cups-pdf:/ -P "$ppd" && lpadmin -d PDF && break
     else
-      lpadmin -p PDF -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd && lpadmin -d PDF
+      lpadmin -p PDF -E -v cups-pdf:/ -m lsb/usr/cups-pdf/CUPS-PDF_opt.ppd \
+        && lpadmin -d PDF && break
     fi
-  fi
+    sleep 2
+  done
 fi
 exit 0

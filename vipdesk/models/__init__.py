@@ -15,7 +15,14 @@ from vipdesk.models.history import (
     TierChange,
     Visit,
 )
-from vipdesk.models.lounge import CareTask, CareTemplate, QueueEntry
+from vipdesk.models.lounge import (
+    CareDirtyMember,
+    CareSilenceWatch,
+    CareSpendWatch,
+    CareTask,
+    CareTemplate,
+    QueueEntry,
+)
 from vipdesk.models.members import Member, MemberCard, MemberPhone, MemberTerm, Preference
 from vipdesk.models.org import ROLES, Staff, Store
 from vipdesk.models.sync import (
@@ -35,6 +42,9 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CareContact",
+    "CareDirtyMember",
+    "CareSilenceWatch",
+    "CareSpendWatch",
     "CareTask",
     "CareTemplate",
     "Complaint",

@@ -12,7 +12,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, ForeignKey, Index, String, Text, event, text
+from sqlalchemy import BigInteger, Connection, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vipdesk.models.base import Base, CreatedMixin, IdMixin
@@ -77,6 +77,46 @@ class CareTask(CreatedMixin, Base):
     context: Mapped[str | None] = mapped_column(Text)  # JSON: what the message needs
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(16))  # contact / complaint
+
+
+class CareDirtyMember(Base):
+    """A member whose purchases, visits or tier override changed since the last care-list
+    build: the desk's triggers (migration `d81f3b6c2a47`) note them, so the next build
+    re-evaluates only them for the churn and tier rules (`services/care_watch.py`)."""
+
+    __tablename__ = "care_dirty_members"
+    __table_args__ = {"info": {"sync": False}}
+
+    member_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+
+class CareSpendWatch(Base):
+    """A member whose spend matched a churn rule at the last build (falling sharply, or a
+    tier about to lapse), with the three sums the rules compare. Kept current from the
+    day's changes instead of summing two years of purchases every morning."""
+
+    __tablename__ = "care_spend_watch"
+    __table_args__ = {"info": {"sync": False}}
+
+    member_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    s12: Mapped[int] = mapped_column(BigInteger)  # the last 12 months, in cents
+    prev: Mapped[int] = mapped_column(BigInteger)  # the 12 months before
+    keep: Mapped[int] = mapped_column(BigInteger)  # what still counts at the horizon
+
+
+class CareSilenceWatch(Base):
+    """A member with enough visits to have a usual cadence, and the day their silence
+    will first count as a churn warning if they do not come back (`alarm_on`)."""
+
+    __tablename__ = "care_silence_watch"
+    __table_args__ = {"info": {"sync": False}}
+
+    member_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    last_visit_on: Mapped[date]
+    cadence_days: Mapped[int]
+    alarm_on: Mapped[date] = mapped_column(index=True)
 
 
 class CareTemplate(IdMixin, Base):

@@ -24,17 +24,13 @@ import tomllib
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    MetaData,
     String,
     Table,
-    Uuid,
     and_,
     case,
     func,
@@ -67,6 +63,7 @@ from vipdesk.models.lounge import birthday_md
 from vipdesk.resources import resource
 from vipdesk.services import auth
 from vipdesk.services.auth import Actor
+from vipdesk.services.care_dates import add_months, add_years, utc_range
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.festivals import festival_on
 from vipdesk.services.tiers import TierTable
@@ -124,28 +121,6 @@ def seed_templates(session: Session) -> None:
         return
     for (kind, language), text in load_defaults()[1].items():
         session.add(CareTemplate(kind=kind, language=language, text=text))
-
-
-# -- dates -------------------------------------------------------------------------------
-
-def add_months(day: date, months: int) -> date:
-    """Calendar months later, clamped to the month's end (30 Nov + 3 months = 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    next_first = date(year + month // 12, month % 12 + 1, 1)
-    return date(year, month, min(day.day, (next_first - timedelta(days=1)).day))
-
-
-def add_years(day: date, years: int) -> date:
-    return add_months(day, 12 * years)
-
-
-def utc_range(first: date, last: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """[first 00:00, last+1 00:00) local, in UTC."""
-    start = datetime.combine(first, time(0), tz).astimezone(UTC)
-    end = datetime.combine(last + timedelta(days=1), time(0), tz).astimezone(UTC)
-    return start, end
 
 
 # -- what the list shows ---------------------------------------------------------------
@@ -242,17 +217,24 @@ class CareListService:
 
     def discover(self, session: Session, day: date, first: date | None = None) -> int:
         """Run the rules and store the new tasks; returns how many were new. On SQLite
-        (the desk) birthdays, callbacks (one per offset) and spend drop / tier at risk
-        are `INSERT … SELECT … ON CONFLICT DO NOTHING`: their 147k tasks on the 1M demo
-        never become Python objects."""
+        (the desk) birthdays and callbacks (one per offset) are `INSERT … SELECT … ON
+        CONFLICT DO NOTHING`, and the churn rules come from the watches kept current
+        from the day's changes (`care_watch`): a million members' tasks never become
+        Python objects and two years of history are not summed every morning."""
         if session.get_bind().dialect.name != "sqlite":
             return self.store(session, day, self.candidates(session, day, first))
+        from vipdesk.services.care_watch import CareWatch
+
         session.flush()  # pending ORM changes first, so the statements see them
         created = self.insert_birthdays(session, day, first)
         created += self.insert_callbacks(session, day, first)
-        created += self.insert_spend(session, day)
-        skip = {"birthdays", "callbacks", "churn_spend"}
-        return created + self.store(session, day, self.candidates(session, day, first, skip))
+        watched = CareWatch(self).refresh(session, day)
+        created += self.insert_spend(session, day, watched.spend_rows)
+        watched.drop_temporaries(session.connection())
+        skip = {"birthdays", "callbacks", "churn_spend", "churn_silence"}
+        found = self.candidates(session, day, first, skip)
+        found += [self.silence_candidate(day, alarm) for alarm in watched.alarms]
+        return created + self.store(session, day, found)
 
     def candidates(self, session: Session, day: date, first: date | None = None,
                    skip: frozenset[str] | set[str] = frozenset()) -> list[Candidate]:
@@ -473,6 +455,14 @@ class CareListService:
                                 "churn_silence", member_id, day,
                                 context={"days_silent": silent, "cadence_days": round(cadence)})
 
+    def silence_candidate(self, day: date, alarm: Any) -> Candidate:
+        """`churn_silence`'s task for a member whose watched alarm is due (`care_watch`)."""
+        last = alarm.last_visit_on
+        return Candidate(f"churn_silence:{alarm.member_id}:{last.isoformat()}",
+                         "churn_silence", alarm.member_id, day,
+                         context={"days_silent": (day - last).days,
+                                  "cadence_days": alarm.cadence_days})
+
     def churn_spend(self, session: Session, day: date,
                     first: date | None = None) -> Iterator[Candidate]:
         """Spend falling sharply (12 months vs the 12 before) and tiers lapsing within the
@@ -489,7 +479,7 @@ class CareListService:
                         s12 < prev * r.spend_drop_ratio)
         lapsing = [and_(s12 >= t.min_spend_cents, keep < t.min_spend_cents)
                    for t in self.tiers.tiers]
-        suspects = self._spend_suspects(now).subquery()
+        suspects = self.spend_suspects(now).subquery()
         rows = session.execute(
             select(Purchase.member_id, s12, prev, keep)
             .where(Purchase.member_id.in_(select(suspects.c.member_id)),
@@ -497,38 +487,15 @@ class CareListService:
             .group_by(Purchase.member_id).having(or_(dropping, *lapsing)))
         yield from self._spend_candidates(session, day, list(rows))
 
-    def insert_spend(self, session: Session, day: date) -> int:
-        """`churn_spend` as SQL on SQLite: the same aggregate, kept in a temporary table
-        for its two inserts (spend drop, tier at risk)."""
-        r = self.rules
+    def insert_spend(self, session: Session, day: date, spend: Table) -> int:
+        """`churn_spend`'s tasks on SQLite from the rows of the spend watch the build
+        chose (`care_watch`): spend drops and tiers at risk, by SQL."""
         _register_functions(session, self.tz)
-        _, now = utc_range(day, day, self.tz)
-        year_ago, two_years = now - timedelta(days=365), now - timedelta(days=730)
-        horizon = min(year_ago + timedelta(days=r.tier_risk_horizon_days), now)
-        amount = Purchase.amount_cents
-        s12 = func.sum(case((Purchase.occurred_at >= year_ago, amount), else_=0))
-        prev = func.sum(case((Purchase.occurred_at < year_ago, amount), else_=0))
-        keep = func.sum(case((Purchase.occurred_at >= horizon, amount), else_=0))
-        lapsing = [and_(s12 >= t.min_spend_cents, keep < t.min_spend_cents)
-                   for t in self.tiers.tiers]
-        suspects = self._spend_suspects(now).subquery()
-        conn = session.connection()
-        spend = _spend_table()
-        spend.drop(conn, checkfirst=True)
-        spend.create(conn)
-        conn.execute(insert(spend).from_select(["member_id", "s12", "prev", "keep"], select(
-            Purchase.member_id, s12, prev, keep)
-            .where(Purchase.member_id.in_(select(suspects.c.member_id)),
-                   Purchase.occurred_at >= two_years, Purchase.occurred_at < now)
-            .group_by(Purchase.member_id)
-            .having(or_(and_(prev >= r.spend_drop_min_previous_yuan * 100,
-                             s12 < prev * r.spend_drop_ratio), *lapsing))))
         stamp = utcnow()  # as the model default stamps Python-stored tasks
-        created = sum(max(cast(Any, conn.execute(stmt)).rowcount, 0)
-                      for stmt in (self._spend_drop_insert(spend, day, stamp),
-                                   self._tier_risk_insert(spend, day, stamp)))
-        spend.drop(conn)
-        return created
+        conn = session.connection()
+        return sum(max(cast(Any, conn.execute(stmt)).rowcount, 0)
+                   for stmt in (self._spend_drop_insert(spend, day, stamp),
+                                self._tier_risk_insert(spend, day, stamp)))
 
     def _spend_drop_insert(self, spend: Table, day: date, stamp: datetime) -> Any:
         r = self.rules
@@ -561,7 +528,7 @@ class CareListService:
             .where(now_tier.is_not(None), now_tier.is_distinct_from(later),
                    Member.tier_override_code.is_(None)))
 
-    def _spend_suspects(self, now: datetime) -> Any:
+    def spend_suspects(self, now: datetime) -> Any:
         """Members who may match, each found by a range scan of the purchase time index:
         - a drop needs the previous year to reach the floor: its sum over that year alone;
         - a lapse needs spend now (s12 ≥ the tier) that is gone at the horizon (keep <
@@ -877,13 +844,6 @@ def _yuan(cents: Any) -> Any:
     """f"{cents // 100:,}" in SQL (floor division, as Python's, for refunds too)."""
     floored = (cents - ((cents % 100) + 100) % 100) / 100
     return func.printf("%,d", floored)
-
-
-def _spend_table() -> Table:
-    """The spend aggregate of `insert_spend`, per member (a temporary table)."""
-    return Table("care_spend", MetaData(), Column("member_id", Uuid, primary_key=True),
-                 Column("s12", BigInteger), Column("prev", BigInteger),
-                 Column("keep", BigInteger), prefixes=["TEMPORARY"])
 
 
 def _task_constants(kind: str, day: date, stamp: datetime) -> tuple[Any, ...]:
