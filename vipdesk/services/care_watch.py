@@ -44,6 +44,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
 )
@@ -217,10 +218,10 @@ class CareWatch:
     def _refresh_silence(self, conn: Connection, day: date, affected: Table | None) -> None:
         """Recompute each affected member's cadence and alarm day (everyone's, in full)."""
         windows = self.windows(day)
+        at = _unindexed(Visit.checked_in_at)
         stmt = (select(Visit.member_id, func.count(), func.min(Visit.checked_in_at),
                        func.max(Visit.checked_in_at))
-                .where(Visit.checked_in_at >= windows.visits_start,
-                       Visit.checked_in_at < windows.now)
+                .where(at >= windows.visits_start, at < windows.now)
                 .group_by(Visit.member_id)
                 .having(func.count() >= self.rules.churn_min_visits))
         if affected is None:
@@ -280,6 +281,13 @@ def _spend_rows(conn: Connection, affected: Table | None) -> Table:
         chosen = chosen.where(SPEND_WATCH.c.member_id.in_(select(affected.c.member_id)))
     conn.execute(insert(rows).from_select(["member_id", "s12", "prev", "keep"], chosen))
     return rows
+
+
+def _unindexed(column: Any) -> Any:
+    """`column` behind SQLite's unary `+`, so the planner does not pick the column's own
+    index for a range that covers most rows (two years of visits): the aggregate then
+    walks the covering (member, time) index in member order with no sort, ≈ 3× faster."""
+    return literal_column(f"+{column.table.name}.{column.name}", column.type)
 
 
 def _temp_members(conn: Connection, name: str) -> Table:

@@ -29,6 +29,9 @@ from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
     String,
     Table,
     and_,
@@ -207,10 +210,11 @@ class CareListService:
         _remember_build(session, day, inputs)
         self.close_done(session)
         advisor = actor.staff_id if actor.role == "advisor" else None
-        items = self.listing(session, day, advisor, store_id=store_id, limit=limit)
         if limit is None:
-            return CareList(day, items, created)
-        counts, kinds = self.summary(session, day, advisor, store_id=store_id)
+            return CareList(day, self.listing(session, day, advisor, store_id=store_id),
+                            created)
+        items, counts, kinds = self.page(session, day, advisor, store_id=store_id,
+                                         limit=limit)
         return CareList(day, items, created, counts, kinds)
 
     # -- discovering ------------------------------------------------------------------
@@ -616,72 +620,112 @@ class CareListService:
     # -- listing ----------------------------------------------------------------------
 
     def listing(self, session: Session, day: date, advisor_id: uuid.UUID | None = None,
-                *, store_id: uuid.UUID | None = None,
-                limit: int | None = None) -> list[CareItem]:
+                *, store_id: uuid.UUID | None = None) -> list[CareItem]:
         """Open tasks known by `day` (within the carry-over limit) and those done on it,
         most urgent first. One Core query of the columns an item shows (no ORM entities:
         at 150k tasks building them was most of the build); `store_id` keeps the
-        members whose home store it is or whose advisor works there. With `limit` the
-        database sorts (status as a CASE) and returns only the first items, so only
-        those are parsed and rendered."""
+        members whose home store it is or whose advisor works there."""
         day_start, day_end = utc_range(day, day, self.tz)
-        columns = (CareTask.task_key, CareTask.kind, CareTask.due_on, CareTask.due_at,
-                   CareTask.closed_at, CareTask.context, *_MEMBER_COLUMNS)
-        stmt = self._listing_query(day, day_start, day_end, columns, advisor_id, store_id)
+        stmt = (select(*_ITEM_COLUMNS).select_from(CareTask)
+                .join(Member, Member.id == CareTask.member_id)
+                .where(self._in_window(day, day_start, day_end),
+                       *self._in_scope(advisor_id, store_id)))
         make = _ItemMaker(day, day_end, self.clock.now(), _templates(session))
-        if limit is not None:
-            stmt = stmt.order_by(self._status_rank(day, day_end), CareTask.due_on,
-                                 CareTask.kind, Member.member_no,
-                                 CareTask.task_key).limit(max(limit, 0))
-            return [make(row) for row in session.connection().execute(stmt)]
         # Core rows from the connection: no ORM row loading for plain columns.
         items = [make(row) for row in session.connection().execute(stmt)]
         order = {status: rank for rank, status in enumerate(_STATUSES)}
         items.sort(key=lambda i: (order[i.status], i.due_on, i.kind, i.member_no))
         return items
 
-    def summary(self, session: Session, day: date, advisor_id: uuid.UUID | None = None,
-                *, store_id: uuid.UUID | None = None,
-                ) -> tuple[dict[str, int], frozenset[str]]:
-        """Items per status and the kinds present over the whole list `listing` shows."""
+    def page(self, session: Session, day: date, advisor_id: uuid.UUID | None = None,
+             *, store_id: uuid.UUID | None = None, limit: int = CARE_PAGE,
+             ) -> tuple[list[CareItem], dict[str, int], frozenset[str]]:
+        """The desk's view: the `limit` most urgent items of `listing`'s list, with the
+        whole list's items per status and its kinds. The list is first copied to a
+        temporary table in member order with its status computed once; the counts and
+        the sorted page read the copy, and only the page's rows are parsed and rendered
+        (at 150k tasks this is ≈ 2× faster than sorting and counting over the join)."""
         day_start, day_end = utc_range(day, day, self.tz)
-        rank = self._status_rank(day, day_end)
-        stmt = self._listing_query(day, day_start, day_end, (rank, CareTask.kind, func.count()),
-                                   advisor_id, store_id).group_by(rank, CareTask.kind)
+        conn = session.connection()
+        listed = self._copy_list(conn, day, day_start, day_end, advisor_id, store_id)
         counts: dict[str, int] = {}
         kinds: set[str] = set()
-        for status_rank, kind, n in session.connection().execute(stmt):
+        for status_rank, kind, n in conn.execute(
+                select(listed.c.rank, listed.c.kind, func.count())
+                .group_by(listed.c.rank, listed.c.kind)):
             status = _STATUSES[status_rank]
             counts[status] = counts.get(status, 0) + n
             kinds.add(kind)
-        return counts, frozenset(kinds)
+        order = (listed.c.rank, listed.c.due_on, listed.c.kind, listed.c.member_no,
+                 listed.c.task_key)
+        # Cut the page first, then join: SQLite would join every listed row before
+        # sorting.
+        top = select(listed).order_by(*order).limit(max(limit, 0)).subquery()
+        stmt = (select(*_ITEM_COLUMNS).select_from(top)
+                .join(CareTask, CareTask.id == top.c.id)
+                .join(Member, Member.id == CareTask.member_id)
+                .order_by(*[top.c[c.name] for c in order]))
+        make = _ItemMaker(day, day_end, self.clock.now(), _templates(session))
+        items = [make(row) for row in conn.execute(stmt)]
+        for table in (listed, _LISTED_TASKS):
+            table.drop(conn)
+        return items, counts, frozenset(kinds)
 
-    def _status_rank(self, day: date, day_end: datetime) -> Any:
+    def _copy_list(self, conn: Any, day: date, day_start: datetime, day_end: datetime,
+                   advisor_id: uuid.UUID | None, store_id: uuid.UUID | None) -> Table:
+        """The list as a temporary table (task id, status rank, due day, kind, member
+        number, key). Two steps on purpose: the window's tasks are copied in member
+        order first, so the join to members that applies the scope walks the member
+        index in order instead of seeking at random (≈ 3× faster at 150k tasks)."""
+        tasks = _LISTED_TASKS
+        tasks.drop(conn, checkfirst=True)
+        tasks.create(conn)
+        conn.execute(insert(tasks).from_select(
+            [c.name for c in tasks.c],
+            select(*[CARE_TASKS.c[c.name] for c in tasks.c])
+            .where(self._in_window(day, day_start, day_end))
+            .order_by(CareTask.member_id)))
+        listed = _LISTED
+        listed.drop(conn, checkfirst=True)
+        listed.create(conn)
+        t = tasks.c
+        rank = self._status_rank(day, day_end, t.closed_at, t.due_on, t.due_at)
+        conn.execute(insert(listed).from_select(
+            ["id", "rank", "due_on", "kind", "member_no", "task_key"],
+            select(t.id, rank, t.due_on, t.kind, Member.member_no, t.task_key)
+            .select_from(tasks).join(Member, Member.id == t.member_id)
+            .where(*self._in_scope(advisor_id, store_id))))
+        return listed
+
+    def _status_rank(self, day: date, day_end: datetime, closed_at: Any, due_on: Any,
+                     due_at: Any) -> Any:
         """`_ItemMaker.status` in SQL, as its index in `_STATUSES` (the sort order)."""
-        return case((and_(CareTask.closed_at.is_not(None), CareTask.closed_at < day_end), 3),
-                    (or_(CareTask.due_on < day,
-                         and_(CareTask.due_at.is_not(None),
-                              CareTask.due_at < self.clock.now())), 0),
-                    (CareTask.due_on == day, 1), else_=2)
+        return case((and_(closed_at.is_not(None), closed_at < day_end), 3),
+                    (or_(due_on < day,
+                         and_(due_at.is_not(None), due_at < self.clock.now())), 0),
+                    (due_on == day, 1), else_=2)
 
-    def _listing_query(self, day: date, day_start: datetime, day_end: datetime,
-                       columns: tuple[Any, ...], advisor_id: uuid.UUID | None,
-                       store_id: uuid.UUID | None) -> Any:
+    def _in_window(self, day: date, day_start: datetime, day_end: datetime) -> Any:
+        """Tasks known by `day`: open ones within the carry-over limit, and those closed
+        on the day (they show as done)."""
         oldest = day - timedelta(days=self.rules.carry_over_days)
         still_open = or_(CareTask.closed_at.is_(None), CareTask.closed_at >= day_end)
-        stmt = (select(*columns).select_from(CareTask)
-                .join(Member, Member.id == CareTask.member_id)
-                .where(CareTask.generated_on <= day, Member.erased_at.is_(None),
-                       or_(and_(still_open, CareTask.due_on >= oldest),
-                           and_(CareTask.closed_at >= day_start,
-                                CareTask.closed_at < day_end))))
+        return and_(CareTask.generated_on <= day,
+                    or_(and_(still_open, CareTask.due_on >= oldest),
+                        and_(CareTask.closed_at >= day_start, CareTask.closed_at < day_end)))
+
+    def _in_scope(self, advisor_id: uuid.UUID | None,
+                  store_id: uuid.UUID | None) -> list[Any]:
+        """Whose tasks the list shows: members not erased; an advisor's own clients; a
+        lounge's own members and its advisors' clients."""
+        conditions: list[Any] = [Member.erased_at.is_(None)]
         if advisor_id is not None:
-            stmt = stmt.where(Member.advisor_id == advisor_id)
-        if store_id is not None:  # a lounge serves its own members and its advisors' clients
+            conditions.append(Member.advisor_id == advisor_id)
+        if store_id is not None:
             advisors_here = select(Staff.id).where(Staff.store_id == store_id)
-            stmt = stmt.where(or_(Member.home_store_id == store_id,
+            conditions.append(or_(Member.home_store_id == store_id,
                                   Member.advisor_id.in_(advisors_here)))
-        return stmt
+        return conditions
 
 
 _STATUSES = ("overdue", "due", "upcoming", "done")
@@ -694,6 +738,21 @@ _MEMBER_COLUMNS = (Member.id, Member.member_no, Member.name_zh, Member.name_lati
                    Member.gender, Member.language, Member.tier_code,
                    Member.tier_override_code,
                    type_coerce(Member.advisor_id, String).label("advisor"))
+# What `_ItemMaker` reads per row: the task's columns, then the member's.
+_ITEM_COLUMNS = (CareTask.task_key, CareTask.kind, CareTask.due_on, CareTask.due_at,
+                 CareTask.closed_at, CareTask.context, *_MEMBER_COLUMNS)
+
+# `page`'s temporary copies of the list (see `_copy_list`), typed as the task columns
+# so that dates and times compare as they are stored.
+_LISTED_TASKS = Table(
+    "care_listed_tasks", MetaData(),
+    *[Column(name, CARE_TASKS.c[name].type)
+      for name in ("id", "member_id", "due_on", "due_at", "closed_at", "kind", "task_key")],
+    prefixes=["TEMPORARY"])
+_LISTED = Table(
+    "care_listed", MetaData(), Column("id", CARE_TASKS.c.id.type), Column("rank", Integer),
+    *[Column(name, CARE_TASKS.c[name].type) for name in ("due_on", "kind", "task_key")],
+    Column("member_no", String), prefixes=["TEMPORARY"])
 
 
 class _Who(NamedTuple):
