@@ -66,8 +66,8 @@ CATEGORY_NAMES = {"service_attitude": "Service attitude", "wait_time": "Waiting 
 SEVERITY_NAMES = {"minor": "Minor", "severe": "Severe"}
 STATE_NAMES = {"received": "Received", "contacted": "Contacted", "resolved": "Resolved",
                "followed_up": "Followed up", "closed": "Closed", "reopened": "Reopened"}
-SCALE_NAMES = {"very_satisfied": "Very satisfied", "satisfied": "Satisfied",
-               "neutral": "Neutral", "unsatisfied": "Unsatisfied",
+SCALE_NAMES = {"very_satisfied": "Very satisfied", "satisfied": "Fairly satisfied",
+               "neutral": "Neutral", "unsatisfied": "Not very satisfied",
                "very_unsatisfied": "Very unsatisfied", "no_rating": "No rating"}
 # The services' fixed messages, in the desk's language; others are shown as written.
 MESSAGES = {"required": "Required", "is before the visit": "Is before the visit date",
