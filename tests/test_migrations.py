@@ -46,3 +46,36 @@ def test_at_head_only_when_migrated(tmp_path: Path) -> None:
     assert not at_head(engine)
     upgrade(engine)
     assert at_head(engine)
+
+
+def test_care_tasks_keep_their_rows_when_ids_become_integers(tmp_path: Path) -> None:
+    """e4a7c2d95b18 rebuilds care_tasks with integer ids: a desk's open and closed tasks
+    (their keys, due days, closed state) come through; the member's FK still cascades."""
+    from sqlalchemy import text
+
+    engine = make_engine(sqlite_url(tmp_path / "tasks.db"))
+    upgrade(engine, "d81f3b6c2a47")
+    from sqlalchemy.orm import Session
+
+    from vipdesk.services.members import NewMember, add_member
+
+    with Session(engine) as s, s.begin():  # members are as the models say at that revision
+        member = add_member(s, NewMember(member_no="C1", name_zh="李娜")).id.hex
+    with engine.begin() as conn:
+        for n, closed in enumerate((None, "2026-11-24 08:00:00.000000")):
+            conn.execute(text(
+                "INSERT INTO care_tasks (id, task_key, member_id, kind, generated_on, due_on, "
+                "closed_at, created_at) VALUES (:id, :key, :m, 'birthday', '2026-11-20', "
+                "'2026-11-21', :closed, '2026-11-20')"),
+                {"id": f"{n:032x}", "key": f"birthday:{member}:202{n}", "m": member,
+                 "closed": closed})
+    upgrade(engine)
+    with engine.begin() as conn:
+        rows = conn.execute(text("SELECT id, task_key, closed_at FROM care_tasks "
+                                 "ORDER BY id")).all()
+        assert [(r.task_key[-4:], r.closed_at is not None) for r in rows] == [
+            ("2020", False), ("2021", True)]
+        assert all(isinstance(r.id, int) for r in rows)
+        conn.execute(text("PRAGMA foreign_keys = ON"))
+        conn.execute(text("DELETE FROM members WHERE id = :m"), {"m": member})
+        assert conn.execute(text("SELECT count(*) FROM care_tasks")).scalar() == 0

@@ -71,7 +71,6 @@ from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.festivals import festival_on
 from vipdesk.services.tiers import TierTable
 
-TASK_NAMESPACE = uuid.UUID("6f1c2a9e-3b7d-4e52-9a0c-5d8e7f6a1b24")
 CONTACT_PENDING = frozenset({"received"})
 FOLLOWUP_PENDING = frozenset({"resolved"})
 LAST_BUILD_KEY = "care.last_build_day"
@@ -324,7 +323,6 @@ class CareListService:
                          "due": (birthday - ahead).isoformat(),
                          "festival": festival.name_zh if festival else None,
                          "festival_en": festival.name_en if festival else None})
-        _register_functions(session, self.tz)
         result = session.connection().execute(_BIRTHDAYS_SQL, {
             "days": json.dumps(days), "day": day.isoformat(),
             "now": _sqlite_stamp(utcnow())})
@@ -377,7 +375,7 @@ class CareListService:
 
     def insert_callbacks(self, session: Session, day: date, first: date | None = None) -> int:
         """`callbacks` as SQL on SQLite: the same purchases, key, due date and context,
-        with the local day, the month shift and the uuid5 id as SQL functions."""
+        with the local day and the month shift in SQL."""
         first, last = self._window(day, first)
         _register_functions(session, self.tz)
         created = 0
@@ -494,7 +492,6 @@ class CareListService:
     def insert_spend(self, session: Session, day: date, spend: Table) -> int:
         """`churn_spend`'s tasks on SQLite from the rows of the spend watch the build
         chose (`care_watch`): spend drops and tiers at risk, by SQL."""
-        _register_functions(session, self.tz)
         stamp = utcnow()  # as the model default stamps Python-stored tasks
         conn = session.connection()
         return sum(max(cast(Any, conn.execute(stmt)).rowcount, 0)
@@ -511,7 +508,7 @@ class CareListService:
         dropping = and_(spend.c.prev >= r.spend_drop_min_previous_yuan * 100,
                         spend.c.s12 < spend.c.prev * r.spend_drop_ratio)
         return _task_insert(select(
-            func.care_task_id(key), key, spend.c.member_id,
+            key, spend.c.member_id,
             *_task_constants("churn_spend", day, stamp), context).where(dropping))
 
     def _tier_risk_insert(self, spend: Table, day: date, stamp: datetime) -> Any:
@@ -526,7 +523,7 @@ class CareListService:
             "tier", case(names, value=now_tier),
             "tier_after", func.coalesce(case(names, value=later), "普通会员"))
         return _task_insert(select(
-            func.care_task_id(key), key, spend.c.member_id,
+            key, spend.c.member_id,
             *_task_constants("tier_risk", day, stamp), context)
             .join_from(spend, Member, Member.id == spend.c.member_id)
             .where(now_tier.is_not(None), now_tier.is_distinct_from(later),
@@ -580,7 +577,7 @@ class CareListService:
         for i in range(0, len(keys), _BATCH):
             known.update(session.scalars(select(CareTask.task_key)
                                          .where(CareTask.task_key.in_(keys[i:i + _BATCH]))))
-        rows = [{"id": uuid.uuid5(TASK_NAMESPACE, key), "task_key": key,
+        rows = [{"task_key": key,
                  "member_id": c.member_id, "kind": c.kind, "generated_on": day,
                  "due_on": c.due_on, "due_at": c.due_at,
                  "context": json.dumps(c.context, ensure_ascii=False)}
@@ -874,7 +871,7 @@ _MEMBER_TEXT = ("lower(substr({c}, 1, 8) || '-' || substr({c}, 9, 4) || '-' || "
 # date is `_shift` in SQL: date(ref, '+3 months') overflows (30 Nov → 2 Mar), so it is
 # capped by the target month's last day.
 _CALLBACKS_SQL = f"""
-INSERT INTO care_tasks (id, task_key, member_id, kind, generated_on, due_on, due_at,
+INSERT INTO care_tasks (task_key, member_id, kind, generated_on, due_on, due_at,
                         context, closed_at, closed_by, created_at)
 WITH bought AS MATERIALIZED (
     SELECT member_id, description,
@@ -887,7 +884,7 @@ due AS MATERIALIZED (
                date(ref, 'start of month', :plus_next, '-1 day')), :plus_days) AS due_on,
            :kind || ':' || {_MEMBER_TEXT.format(c="member_id")} || ':' || ref AS task_key
     FROM bought)
-SELECT care_task_id(task_key), task_key, member_id, :kind, :day, due_on, NULL,
+SELECT task_key, member_id, :kind, :day, due_on, NULL,
        json_object('purchase', coalesce(description, ''), 'purchase_date', ref),
        NULL, NULL, :now
 FROM due WHERE due_on BETWEEN :first AND :last
@@ -913,16 +910,16 @@ def _task_constants(kind: str, day: date, stamp: datetime) -> tuple[Any, ...]:
 
 
 def _task_insert(rows: Any) -> Any:
-    """New tasks from `rows` (id, key, member, kind, generated, due, created, context);
+    """New tasks from `rows` (key, member, kind, generated, due, created, context);
     keys already stored are left as they are."""
-    columns = ["id", "task_key", "member_id", "kind", "generated_on", "due_on",
+    columns = ["task_key", "member_id", "kind", "generated_on", "due_on",
                "created_at", "context"]
     return (sqlite_insert(CARE_TASKS).from_select(columns, rows)
             .on_conflict_do_nothing(index_elements=["task_key"]))
 
 
 _BIRTHDAYS_SQL = sql_text(f"""
-INSERT INTO care_tasks (id, task_key, member_id, kind, generated_on, due_on, due_at,
+INSERT INTO care_tasks (task_key, member_id, kind, generated_on, due_on, due_at,
                         context, closed_at, closed_by, created_at)
 WITH days AS MATERIALIZED (
     SELECT value ->> 'md' AS md, value ->> 'birthday' AS birthday, value ->> 'due' AS due,
@@ -934,7 +931,7 @@ found AS MATERIALIZED (
                AS task_key
     FROM days d JOIN members m ON m.birthday_md = d.md
     WHERE m.erased_at IS NULL)
-SELECT care_task_id(task_key), task_key, member_id, 'birthday', :day, due, NULL,
+SELECT task_key, member_id, 'birthday', :day, due, NULL,
        json_object('birthday', birthday, 'festival', festival, 'festival_en', festival_en),
        NULL, NULL, :now
 FROM found WHERE true
@@ -955,8 +952,8 @@ def _local_day_sql(column: str, tz: ZoneInfo, start: datetime, end: datetime) ->
 
 
 def _register_functions(session: Session, tz: ZoneInfo) -> None:
-    """The Python pieces the SQL rules call: the desk's local day of a stored UTC time
-    (zones with DST) and the task id derived from its key (as `store` derives it)."""
+    """The Python piece the SQL rules call: the desk's local day of a stored UTC time
+    (zones with DST)."""
     raw = session.connection().connection.driver_connection
     assert raw is not None
 
@@ -966,11 +963,7 @@ def _register_functions(session: Session, tz: ZoneInfo) -> None:
         at = datetime.fromisoformat(stamp).replace(tzinfo=UTC)
         return at.astimezone(tz).date().isoformat()
 
-    def task_id(key: str) -> str:
-        return uuid.uuid5(TASK_NAMESPACE, key).hex
-
     raw.create_function("care_local_day", 1, local_day, deterministic=True)
-    raw.create_function("care_task_id", 1, task_id, deterministic=True)
 
 
 def _sqlite_stamp(at: datetime) -> str:
