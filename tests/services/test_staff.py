@@ -126,9 +126,14 @@ def test_unknown_store_is_refused(desk: sessionmaker[Session]) -> None:
         staff.add_staff(s, _actor(s, "A001"), "S010", "x", "staff", PIN, store_code="ZZ99")
 
 
-def test_people_change_their_own_secret(desk: sessionmaker[Session], clock: FixedClock) -> None:
-    with unit_of_work(desk) as s:
+def test_set_secret_is_the_administrators_even_for_oneself(desk: sessionmaker[Session],
+                                                          clock: FixedClock) -> None:
+    """Changing one's own PIN needs the current one (change_own_secret): set_secret
+    without it would let whoever finds a signed-in desk take the account over."""
+    with pytest.raises(PermissionDenied), unit_of_work(desk) as s:
         staff.set_secret(s, _actor(s, "S005"), "S005", "13572468")
+    with unit_of_work(desk) as s:
+        staff.set_secret(s, _actor(s, "A001"), "S005", "13572468")
     assert staff.sign_in(desk, "S005", "13572468", clock).staff_no == "S005"
     with pytest.raises(SignInFailed):
         staff.sign_in(desk, "S005", PIN, clock)
@@ -260,6 +265,125 @@ def test_demo_pins_only_fill_empty_accounts(desk: sessionmaker[Session],
     staff.sign_in(desk, "S006", staff.DEMO_PIN, clock)
     with pytest.raises(SignInFailed):
         staff.sign_in(desk, "A001", staff.DEMO_PIN, clock)
+
+
+# -- changing one's own PIN ----------------------------------------------------------
+
+NEW_PIN = "13572468"
+
+
+def _change(desk: sessionmaker[Session], staff_no: str, current: str, new: str,
+            clock: FixedClock, policy: LockoutPolicy | None = None) -> None:
+    with desk() as s:
+        who = _actor(s, staff_no)
+    staff.change_own_secret(desk, who, current, new, clock, policy or LockoutPolicy())
+
+
+def _entries(desk: sessionmaker[Session], action: str) -> list[AuditEntry]:
+    with desk() as s:
+        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def test_change_own_pin_with_the_right_current_one(desk: sessionmaker[Session],
+                                                  clock: FixedClock) -> None:
+    _change(desk, "S005", PIN, NEW_PIN, clock)
+    with pytest.raises(SignInFailed):
+        staff.sign_in(desk, "S005", PIN, clock)  # the old PIN no longer signs in
+    assert staff.sign_in(desk, "S005", NEW_PIN, clock).staff_no == "S005"
+    (entry,) = _entries(desk, "staff.change_secret")
+    assert (entry.staff_no, entry.at, entry.detail) == ("S005", T0, "S005")
+    hashed = _row(desk, "S005").password_hash
+    assert hashed is not None and hashed.startswith("$argon2id$")
+
+
+def test_audit_of_a_change_never_holds_a_pin(desk: sessionmaker[Session],
+                                             clock: FixedClock) -> None:
+    with pytest.raises(SignInFailed):
+        _change(desk, "S005", "97531864", NEW_PIN, clock)
+    _change(desk, "S005", PIN, NEW_PIN, clock)
+    with desk() as s:
+        texts = [" ".join(str(v) for v in (e.detail, e.action, e.staff_no, e.staff_name))
+                 for e in s.scalars(select(AuditEntry))]
+    assert any("change_secret_failed" in x for x in texts)
+    assert not [x for x in texts for pin in (PIN, NEW_PIN, "97531864") if pin in x]
+
+
+def test_wrong_current_pin_is_refused_counted_and_audited(desk: sessionmaker[Session],
+                                                         clock: FixedClock) -> None:
+    with pytest.raises(staff.WrongCurrentSecret) as err:
+        _change(desk, "S005", "97531864", NEW_PIN, clock)
+    assert str(err.value) == staff.CURRENT_WRONG and err.value.locked_until is None
+    row = _row(desk, "S005")
+    assert row.failed_attempts == 1 and staff.HASHER.verify(row.password_hash or "", PIN)
+    assert [e.staff_no for e in _entries(desk, "staff.change_secret_failed")] == ["S005"]
+    staff.sign_in(desk, "S005", PIN, clock)  # unchanged
+
+
+@pytest.mark.parametrize(("new", "problem"), [
+    ("123456", "too easy"), ("888888", "too easy"), ("12345", "at least 6"),
+    ("short", "at least 8"), (PIN, "same as the current"),
+])
+def test_unacceptable_new_pins_are_refused_before_anything(desk: sessionmaker[Session],
+                                                           clock: FixedClock, new: str,
+                                                           problem: str) -> None:
+    for current in (PIN, "97531864"):  # the same answer whether or not current is right
+        with pytest.raises(StaffError, match=problem):
+            _change(desk, "S005", current, new if new != PIN else current, clock)
+    row = _row(desk, "S005")
+    assert row.failed_attempts == 0  # nothing verified, nothing counted
+    assert _entries(desk, "staff.change_secret") == []
+    staff.sign_in(desk, "S005", PIN, clock)
+
+
+def test_wrong_current_pins_lock_out_like_sign_in(desk: sessionmaker[Session],
+                                                  clock: FixedClock) -> None:
+    policy = LockoutPolicy()
+    for attempt in range(policy.max_failures):
+        with pytest.raises(staff.WrongCurrentSecret) as err:
+            _change(desk, "S005", f"9753186{attempt}", NEW_PIN, clock)
+        last = attempt == policy.max_failures - 1
+        assert (err.value.locked_until is not None) is last
+        assert ("locked" in str(err.value)) is last
+    until = T0 + timedelta(minutes=policy.lock_minutes)
+    assert _row(desk, "S005").locked_until == until
+    with pytest.raises(staff.WrongCurrentSecret, match="locked until") as err:
+        _change(desk, "S005", PIN, NEW_PIN, clock)  # even the right current PIN
+    assert err.value.locked_until == until
+    with pytest.raises(SignInFailed, match="locked until"):
+        staff.sign_in(desk, "S005", PIN, clock)  # and signing in, the same counter
+    clock.advance(minutes=policy.lock_minutes)
+    _change(desk, "S005", PIN, NEW_PIN, clock)
+    assert staff.sign_in(desk, "S005", NEW_PIN, clock).staff_no == "S005"
+
+
+def test_sign_in_failures_and_change_failures_share_one_counter(
+        desk: sessionmaker[Session], clock: FixedClock) -> None:
+    policy = LockoutPolicy(max_failures=3, lock_minutes=1)
+    for _ in range(2):
+        with pytest.raises(SignInFailed):
+            staff.sign_in(desk, "S005", "nope-nope", clock, policy)
+    with pytest.raises(staff.WrongCurrentSecret, match="locked for 1 minutes"):
+        _change(desk, "S005", "nope-nope", NEW_PIN, clock, policy)
+
+
+@pytest.mark.parametrize("role", ["staff", "manager", "advisor", "admin"])
+def test_every_role_that_signs_in_may_change_their_own(desk: sessionmaker[Session],
+                                                      clock: FixedClock, role: str) -> None:
+    with unit_of_work(desk) as s:
+        staff.add_staff(s, _actor(s, "A001"), "X001", "测试", role, PIN)
+    _change(desk, "X001", PIN, NEW_PIN, clock)
+    assert staff.sign_in(desk, "X001", NEW_PIN, clock).role == role
+
+
+def test_nobody_and_the_system_may_not_change_a_pin(desk: sessionmaker[Session],
+                                                   clock: FixedClock) -> None:
+    from vipdesk.services.auth import NOBODY, SYSTEM
+
+    for who in (NOBODY, SYSTEM):
+        with pytest.raises(PermissionDenied, match="sign in"):
+            staff.change_own_secret(desk, who, PIN, NEW_PIN, clock)
+    assert _entries(desk, "staff.change_secret") == []
+    staff.sign_in(desk, "S005", PIN, clock)
 
 
 # -- idle lock -----------------------------------------------------------------------

@@ -39,6 +39,16 @@ class SignInFailed(ValueError):
     """Sign-in refused; the message is safe to show at the desk."""
 
 
+class WrongCurrentSecret(SignInFailed):
+    """A PIN change refused because the current PIN/password did not match (or the
+    account is locked). It counts as a failed sign-in; `locked_until` is set when the
+    account is locked, so the desk can lock the way sign-in would."""
+
+    def __init__(self, message: str, locked_until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.locked_until = locked_until
+
+
 @dataclass(frozen=True)
 class LockoutPolicy:
     max_failures: int = 5
@@ -114,10 +124,13 @@ def init_admin(session: Session, staff_no: str, name: str, secret: str,
 
 def set_secret(session: Session, actor: Actor, staff_no: str, secret: str,
                clock: Clock | None = None) -> None:
-    """An administrator sets anyone's PIN/password; a person may change their own."""
+    """An administrator sets anyone's PIN/password (a forgotten PIN, a new account).
+
+    People change their own with `change_own_secret`, which asks for the current one:
+    otherwise whoever finds a signed-in desk could take the account over.
+    """
+    auth.require(actor, "staff.manage")
     staff = _get(session, staff_no)
-    if actor.staff_id != staff.id:
-        auth.require(actor, "staff.manage")
     staff.password_hash = hash_secret(secret)
     staff.failed_attempts = 0
     staff.locked_until = None
@@ -263,6 +276,58 @@ def _accepted(session: Session, staff: Staff, secret: str, clock: Clock, desk: s
     actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no, desk)
     audit.record(session, actor, "staff.sign_in", None, "", clock)
     return actor
+
+
+# -- changing one's own secret ----------------------------------------------------------
+
+CURRENT_WRONG = "current PIN/password is wrong"
+SAME_SECRET = "new PIN/password: the same as the current one"
+
+
+def change_own_secret(factory: sessionmaker[Session], actor: Actor, current: str, new: str,
+                      clock: Clock, policy: LockoutPolicy = LockoutPolicy()) -> None:
+    """The signed-in person replaces their own PIN/password, proving the current one.
+
+    The current secret is checked exactly as at sign-in (same Argon2 verification, same
+    lock-out counter and policy), so this is no side door for guessing PINs. Runs its own
+    unit of work: a wrong current secret must be counted and audited although the caller
+    gets an exception. The new secret is checked before anything is verified or written.
+    """
+    if actor.staff_id is None or actor.role not in auth.ALL:
+        raise auth.PermissionDenied(f"{actor.name} ({actor.role or 'not signed in'}) "
+                                    "may not change a PIN: sign in first")
+    problem = secret_problem(new) or (SAME_SECRET if new == current else None)
+    if problem:
+        raise StaffError(problem)
+    with factory() as session, session.begin():
+        staff = session.get(Staff, actor.staff_id)
+        refusal = _refusal(staff, current, clock.now())
+        if refusal is None and staff is not None:
+            _store_new_secret(session, actor, staff, new, clock)
+            return
+        failure = _change_failure(staff, refusal, clock.now(), policy)
+        audit.record(session, actor, "staff.change_secret_failed", None, str(failure), clock)
+    raise failure
+
+
+def _store_new_secret(session: Session, actor: Actor, staff: Staff, new: str,
+                      clock: Clock) -> None:
+    staff.password_hash = hash_secret(new)
+    staff.failed_attempts = 0
+    staff.locked_until = None
+    audit.record(session, actor, "staff.change_secret", None, staff.staff_no, clock)
+
+
+def _change_failure(staff: Staff | None, refusal: str | None, now: datetime,
+                    policy: LockoutPolicy) -> WrongCurrentSecret:
+    if staff is not None and refusal is not None and refusal != WRONG:
+        return WrongCurrentSecret(refusal, staff.locked_until)  # already locked
+    if staff is None:
+        return WrongCurrentSecret(CURRENT_WRONG)
+    counted = _count_failure(staff, now, policy)
+    if staff.locked_until is not None and staff.locked_until > now:
+        return WrongCurrentSecret(counted.replace(WRONG, CURRENT_WRONG), staff.locked_until)
+    return WrongCurrentSecret(CURRENT_WRONG)
 
 
 # -- idle lock -------------------------------------------------------------------------

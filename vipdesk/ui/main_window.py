@@ -26,6 +26,7 @@ from vipdesk.services.desk import Desk, DeskInfo
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.profile import MemberProfile
 from vipdesk.ui import i18n
+from vipdesk.ui.change_pin import open_change_pin
 from vipdesk.ui.history_forms import HistoryForms
 from vipdesk.ui.manager_pages import ManagerPages
 from vipdesk.ui.member_card import MemberCard
@@ -115,6 +116,8 @@ class MainWindow(QMainWindow):
         self.lock_action = QAction(self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
         self.menuBar().addAction(self.lock_action)
+        self.pin_action = QAction(self)
+        self.menuBar().addAction(self.pin_action)
         self.conflicts_action = QAction(self)
         self.menuBar().addAction(self.conflicts_action)
         self.who = QLabel()
@@ -144,6 +147,9 @@ class MainWindow(QMainWindow):
         self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
         self.language_action.triggered.connect(self.toggle_language)
         self.lock_action.triggered.connect(self.gate.lock)
+        self.pin_action.triggered.connect(lambda: open_change_pin(self))
+        self.gate.sig_locked.connect(lambda: self.pin_action.setEnabled(False))
+        self.gate.sig_signed_in.connect(lambda _a: self.pin_action.setEnabled(True))
         self.conflicts_action.triggered.connect(self.open_conflicts)
         self.gate.sig_locked.connect(self.forget_member)
         self.gate.sig_locked.connect(lambda: self.conflicts_action.setEnabled(False))
@@ -279,6 +285,7 @@ class MainWindow(QMainWindow):
                                          "the last 4 digits or a name."))
         self.language_action.setText(self.tr("中文 / English"))
         self.lock_action.setText(self.tr("Lock"))
+        self.pin_action.setText(self.tr("Change PIN…"))
         self.conflicts_action.setText(self.tr("Sync conflicts"))
         self.results_model.set_language(self.lang)
         self.card.lang = self.lang
