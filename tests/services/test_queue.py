@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import open_desk_db, session_factory, unit_of_work
-from vipdesk.models import Staff
+from vipdesk.models import QueueEntry, Staff, Store
 from vipdesk.services import queue as q
 from vipdesk.services.auth import Actor, PermissionDenied
 from vipdesk.services.clock import FixedClock
@@ -177,6 +177,59 @@ def test_bad_input_is_refused_without_writing(
     assert len(board(svc, factory)) == 1
 
 
+def test_board_rows_carry_every_field_and_only_the_store(
+        svc: QueueService, factory: sessionmaker[Session], clock: FixedClock) -> None:
+    """The board maps its rows by hand: every field of a called and two waiting rows."""
+    with unit_of_work(factory) as s:
+        here, there = Store(code="SH01", name="上海"), Store(code="BJ01", name="北京")
+        s.add_all([here, there])
+        s.flush()
+        desk_here = Actor(None, "staff", "前台", store_id=here.id)
+        desk_there = Actor(None, "staff", "前台", store_id=there.id)
+    own = advisor(factory, "A1")
+    senior = member(factory, "senior")
+    diamond = member(factory, "diamond", advisor=own)
+    with unit_of_work(factory) as s:
+        latin = add_member(s, NewMember(member_no="QL0001", name_latin="Ada Lee")).id
+    ids = {}
+    for who, actor, appointment in ((senior, desk_here, False), (diamond, desk_here, True),
+                                    (latin, desk_here, False),
+                                    (member(factory, "black"), desk_there, False)):
+        with unit_of_work(factory) as s:
+            at = clock.now() if appointment else None
+            ids[who] = svc.add(s, actor, who, "advisor", appointment_at=at).id
+        clock.advance(minutes=1)
+    with unit_of_work(factory) as s:  # at T0 + 4: Diamond with a booking is called first
+        called = svc.call_next(s, MANAGER, here.id)
+        assert called is not None and called.id == ids[diamond]
+    clock.advance(minutes=16)  # now T0 + 20
+    with factory() as s:
+        rows = svc.board(s, here.id)
+        everyone = svc.board(s)
+    minute = timedelta(minutes=1)
+    assert rows == [
+        q.QueueRow(ids[diamond], 0, diamond, rows[0].member_no, "张三", "diamond", "钻石会员",
+                   "advisor", T0 + minute, T0 + minute, 3.0, 10, Level.OK, 3.0 + 20 + 5,
+                   "called", own, "顾问A1"),
+        q.QueueRow(ids[senior], 1, senior, rows[1].member_no, "张三", "senior", "高级会员",
+                   "advisor", None, T0, 20.0, 15, Level.AMBER, 20.0 + 10, "waiting", None,
+                   None),
+        q.QueueRow(ids[latin], 2, latin, "QL0001", "Ada Lee", None, "会员", "advisor", None,
+                   T0 + 2 * minute, 18.0, q.UNTIERED_TARGET_MINUTES, Level.OK, 18.0,
+                   "waiting", None, None),
+    ]
+    assert len(everyone) == 4 and everyone[1].tier_code == "black"
+
+
+def test_board_sees_its_unit_of_works_unflushed_changes(
+        svc: QueueService, factory: sessionmaker[Session]) -> None:
+    gone = add(svc, factory, member(factory, "black"))
+    stays = add(svc, factory, member(factory, None))
+    with unit_of_work(factory) as s:
+        s.get_one(QueueEntry, gone).state = "left"  # not flushed: the board must flush it
+        assert [r.entry_id for r in svc.board(s)] == [stays]
+
+
 def test_permissions(svc: QueueService, factory: sessionmaker[Session]) -> None:
     entry = add(svc, factory, member(factory, "senior"))
     with unit_of_work(factory) as s, pytest.raises(PermissionDenied):
@@ -250,8 +303,6 @@ def _finish(svc: QueueService, factory: sessionmaker[Session],
 
 
 def _waits(factory: sessionmaker[Session]) -> list[tuple[int, float, float]]:
-    from vipdesk.models import QueueEntry
-
     with factory() as s:
         out = []
         for e in s.query(QueueEntry).all():

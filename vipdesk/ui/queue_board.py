@@ -57,6 +57,10 @@ STATE_TEXT = {"waiting": "Waiting", "called": "Called", "served": "Served", "lef
 HEADERS = ("No.", "Guest", "Tier", "Purpose", "Arrived", "Waited", "Target", "Advisor",
            "State")
 LOCAL = ZoneInfo(DEFAULT_TZ)
+# Plain ints: Qt hands `data` its role as an int, and int compares fastest with int.
+DISPLAY, TOOLTIP = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ToolTipRole)
+BACKGROUND, FOREGROUND = int(Qt.ItemDataRole.BackgroundRole), int(Qt.ItemDataRole.ForegroundRole)
+ANSWERED = frozenset({DISPLAY, int(RowRole), TOOLTIP, BACKGROUND, FOREGROUND})
 
 
 def local_time(at: datetime) -> str:
@@ -69,19 +73,33 @@ def tr_headers() -> list[str]:
             t("Target"), t("Advisor"), t("State")]
 
 
+def row_texts(row: QueueRow) -> tuple[str, ...]:
+    return tuple(QueueModel.cell(row, column) for column in range(len(HEADERS)))
+
+
 class QueueModel(QAbstractTableModel):
-    """One row per guest on the board, in the service's order."""
+    """One row per guest on the board, in the service's order.
+
+    The columns fit their contents, so on every refresh Qt asks each of the 200 × 8 cells
+    for eight roles to size them: the texts are made once per refresh (and per language),
+    and the roles the board leaves to the style are refused first thing.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.rows: list[QueueRow] = []
+        self.texts: list[tuple[str, ...]] = []  # each row's cells, as `cell` writes them
+        self.brushes = {level: (QBrush(QColor(back)), QBrush(QColor(fore)))
+                        for level, (back, fore) in LEVEL_COLOURS.items()}
 
     def set_rows(self, rows: list[QueueRow]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
+        self.texts = [row_texts(r) for r in self.rows]
         self.endResetModel()
 
     def retranslate(self) -> None:
+        self.texts = [row_texts(r) for r in self.rows]
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(HEADERS) - 1)
         if self.rows:
             self.dataChanged.emit(self.index(0, 0),
@@ -101,22 +119,23 @@ class QueueModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+        if role not in ANSWERED or not index.isValid():
             return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.cell(row, index.column())
+        at = index.row()
+        if not 0 <= at < len(self.rows):
+            return None
+        if role == DISPLAY:
+            return self.texts[at][index.column()]
+        row = self.rows[at]
         if role == RowRole:
             return row
-        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
-            colours = LEVEL_COLOURS.get(row.level)
-            if colours is None:
-                return None
-            pick = colours[0] if role == Qt.ItemDataRole.BackgroundRole else colours[1]
-            return QBrush(QColor(pick))
-        if role == Qt.ItemDataRole.ToolTipRole and row.level is not Level.OK:
-            return t("Waited beyond the tier's target: please speak to the guest.")
-        return None
+        if role == TOOLTIP:
+            return (None if row.level is Level.OK
+                    else t("Waited beyond the tier's target: please speak to the guest."))
+        brushes = self.brushes.get(row.level)
+        if brushes is None:
+            return None
+        return brushes[0] if role == BACKGROUND else brushes[1]
 
     @staticmethod
     def cell(row: QueueRow, column: int) -> str:
