@@ -7,9 +7,10 @@ thread: each opens its own session for one unit of work.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,15 +19,23 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import session_factory, unit_of_work
-from vipdesk.models import Member, QueueEntry, Staff, Store
+from vipdesk.models import CareContact, CareTask, Complaint, Member, QueueEntry, Staff, Store
 from vipdesk.services import auth
+from vipdesk.services import care as care_rules
 from vipdesk.services import complaints as complaint_rules
 from vipdesk.services import homevisits as homevisit_rules
 from vipdesk.services import staff as staff_accounts
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
 from vipdesk.services.care import CareDraft, CareRecord, CareService
-from vipdesk.services.carelist import CARE_PAGE, CareItem, CareList, CareListService
+from vipdesk.services.carelist import (
+    CARE_PAGE,
+    CONTACT_PENDING,
+    FOLLOWUP_PENDING,
+    CareItem,
+    CareList,
+    CareListService,
+)
 from vipdesk.services.clock import Clock, local_date
 from vipdesk.services.complaints import (
     ComplaintDraft,
@@ -60,6 +69,17 @@ class SurveyForm:
     code: str
     name: str
     questions: tuple[tuple[str, str], ...]  # (question code, wording)
+
+
+@dataclass(frozen=True)
+class CareTaskChoice:
+    """A care-list task still open for one member, as the care-contact form offers it."""
+
+    task_key: str
+    kind: str  # the care list's task kind (birthday, callback_3d, churn_silence…)
+    contact_kind: str  # the care contact kind a contact closing it is filed under
+    due_on: date
+    status: str  # overdue / due / upcoming, as the care list would show it
 
 
 @dataclass(frozen=True)
@@ -296,10 +316,49 @@ class Desk:
 
     def log_care_task(self, item: CareItem, channel: str, outcome: str | None) -> CareRecord:
         """Log the contact with the task's key: that is what closes the task."""
-        kind = (CARE_CONTACT_KIND.get(item.kind)
-                or CARE_CONTACT_KIND.get(item.kind.split("_")[0], "other"))
         return self.care.log(self.actor, item.member_id,
-                             CareDraft(kind, channel, outcome, task_key=item.task_key))
+                             CareDraft(care_contact_kind(item.kind), channel, outcome,
+                                       task_key=item.task_key))
+
+    # -- care contacts from the member card (outside the care list) ---------------------
+
+    def may(self, action: str, member_id: uuid.UUID) -> bool:
+        """Whether the actor may do `action` to this member (advisors: their own VIPs),
+        so the card offers only what the service will accept."""
+        with self.factory() as s:
+            advisor_id = s.scalar(select(Member.advisor_id).where(Member.id == member_id))
+        return auth.allowed(self.actor, action, advisor_id)
+
+    def validate_care(self, draft: CareDraft) -> list[FieldError]:
+        return care_rules.validate_care(draft)
+
+    def log_care(self, member_id: uuid.UUID, draft: CareDraft) -> CareRecord:
+        """A contact logged from the card; a `task_key` from `open_care_tasks` closes
+        that task (the next care-list build caches it as done)."""
+        return self.care.log(self.actor, member_id, draft)
+
+    def open_care_tasks(self, member_id: uuid.UUID) -> list[CareTaskChoice]:
+        """The member's care-list tasks still open today, most urgent first — read from
+        the tasks the last build stored (no rebuild), for those who see the care list.
+        Tasks a logged contact or the complaint's progress already finished are left
+        out even before the next build caches that."""
+        if not auth.allowed(self.actor, "care.view"):
+            return []
+        day, now = self.today(), self.clock.now()
+        oldest = day - timedelta(days=self.care_list_service.rules.carry_over_days)
+        logged = select(CareContact.task_key).where(CareContact.member_id == member_id,
+                                                    CareContact.task_key.is_not(None))
+        with self.factory() as s:
+            rows = s.execute(select(CareTask.task_key, CareTask.kind, CareTask.due_on,
+                                    CareTask.due_at, CareTask.context).where(
+                CareTask.member_id == member_id, CareTask.closed_at.is_(None),
+                CareTask.generated_on <= day, CareTask.due_on >= oldest,
+                CareTask.task_key.not_in(logged))).all()
+            rows = [r for r in rows if _complaint_pending(s, r.kind, r.context)]
+        choices = [CareTaskChoice(r.task_key, r.kind, care_contact_kind(r.kind), r.due_on,
+                                  _task_status(day, now, r.due_on, r.due_at)) for r in rows]
+        rank = {"overdue": 0, "due": 1, "upcoming": 2}
+        return sorted(choices, key=lambda c: (rank[c.status], c.due_on, c.kind))
 
     def report(self, name: str, days: int) -> Report:
         return self.reports.build(self.actor, name, self.today(), days)
@@ -322,3 +381,31 @@ CARE_CONTACT_KIND = {
     "welcome": "new_vip", "complaint_contact": "complaint_contact",
     "complaint_followup": "complaint_follow_up", "churn": "churn", "tier": "other",
 }
+
+
+def care_contact_kind(task_kind: str) -> str:
+    """"callback_3d" → "callback": the kind a contact closing such a task is filed under."""
+    return (CARE_CONTACT_KIND.get(task_kind)
+            or CARE_CONTACT_KIND.get(task_kind.split("_")[0], "other"))
+
+
+def _task_status(day: date, now: datetime, due_on: date, due_at: datetime | None) -> str:
+    """The care list's rule (`CareListService._status_rank`) for an open task."""
+    if due_on < day or (due_at is not None and due_at < now):
+        return "overdue"
+    return "due" if due_on == day else "upcoming"
+
+
+def _complaint_pending(session: Session, kind: str, context: str | None) -> bool:
+    """A complaint deadline is finished by the complaint moving on, not only by a
+    contact; the care list notices that at its next build, the form right away."""
+    pending = {"complaint_contact": CONTACT_PENDING,
+               "complaint_followup": FOLLOWUP_PENDING}.get(kind)
+    if pending is None:
+        return True
+    complaint_id = json.loads(context or "{}").get("complaint_id")
+    if complaint_id is None:
+        return True
+    state = session.scalar(select(Complaint.state)
+                           .where(Complaint.id == uuid.UUID(complaint_id)))
+    return state in pending

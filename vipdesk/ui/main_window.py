@@ -26,6 +26,7 @@ from vipdesk.services.desk import Desk, DeskInfo
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.profile import MemberProfile
 from vipdesk.ui import i18n
+from vipdesk.ui.care_contact_form import CareContactForms
 from vipdesk.ui.change_pin import open_change_pin
 from vipdesk.ui.history_forms import HistoryForms
 from vipdesk.ui.manager_pages import ManagerPages
@@ -158,6 +159,7 @@ class MainWindow(QMainWindow):
         self.history_forms = HistoryForms(self)
         self.points_forms = PointsForms(self)
         self.survey_forms = SurveyForms(self)
+        self.care_contact_forms = CareContactForms(self)
 
     # -- search ------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from vipdesk.ui.timeline_view import TimelineModel
 
 PREFERENCE_TAGS = {"drink": "Drink", "size": "Size", "avoid": "Avoid", "interest": "Interest",
                    "address_as": "Address as"}
+CARE_CONTACT_KEYS = "Ctrl+Shift+C"  # opens the care-contact form (care_contact_form.py)
 FILE_FIELDS = {"occupation": "Occupation", "family": "Family", "hobbies": "Hobbies",
                "career": "Career", "lifestyle": "Lifestyle", "referral": "Referral",
                "purchase_intent": "Purchase intent"}
@@ -65,6 +66,7 @@ class MemberCard(QFrame):
     sig_check_out_requested = Signal()
     sig_points_requested = Signal()
     sig_survey_requested = Signal()  # vipdesk/ui/survey_form.py opens it
+    sig_care_contact_requested = Signal()  # vipdesk/ui/care_contact_form.py opens it
     sig_profile_shown = Signal(object)  # member_id: whoever shows per-member state refreshes
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -131,10 +133,14 @@ class MemberCard(QFrame):
         self.points_button.setObjectName("pointsAction")
         self.survey_button = QPushButton()
         self.survey_button.setObjectName("surveyAction")
+        self.care_button = QPushButton()
+        self.care_button.setObjectName("careContact")
+        self.care_button.hide()  # until the desk confirms the actor may log for this member
         for button, signal in ((self.check_in_button, self.sig_check_in_requested),
                                (self.check_out_button, self.sig_check_out_requested),
                                (self.points_button, self.sig_points_requested),
                                (self.survey_button, self.sig_survey_requested),
+                               (self.care_button, self.sig_care_contact_requested),
                                (self.complaint_button, self.sig_complaint_requested),
                                (self.home_visit_button, self.sig_home_visit_requested),
                                (self.complaints_button, self.sig_complaints_requested)):
@@ -148,11 +154,16 @@ class MemberCard(QFrame):
         self.timeline.reset(profile.timeline, page_size=50)
         self.redraw()
         self.check_out_button.hide()  # shown again once the desk confirms an open visit
+        self.care_button.hide()  # likewise, once the desk confirms the permission
         self.sig_profile_shown.emit(profile.member_id)
 
     def set_checked_in(self, here: bool) -> None:
         """Offer check-out only while the member has an open visit today."""
         self.check_out_button.setVisible(here)
+
+    def set_care_allowed(self, allowed: bool) -> None:
+        """Offer the care-contact form only to whoever may log one for this member."""
+        self.care_button.setVisible(allowed)
 
     def redraw(self) -> None:
         p = self.profile
@@ -183,6 +194,9 @@ class MemberCard(QFrame):
         self.check_out_button.setText(t("Check out"))
         self.points_button.setText(t("Points…"))
         self.survey_button.setText(t("Survey…"))
+        self.care_button.setText(t("Care contact…"))
+        self.care_button.setToolTip(t("Log a call, message or greeting (%1)")
+                                    .replace("%1", CARE_CONTACT_KEYS))
         open_count = next((int(str(a.params.get("count", 1))) for a in p.alerts
                            if a.code == "open_complaint"), 0)
         self.complaints_button.setText(t("Open complaints (%n)").replace("%n", str(open_count)))
