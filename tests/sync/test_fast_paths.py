@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vipdesk.models import Base, SyncChangeLog
 from vipdesk.sync import bulk, tables
@@ -19,6 +21,8 @@ TRICKY = [
     '{"a": NaN, "b": -Infinity}',  # the stdlib writes these; orjson refuses them
     '{"big": 123456789012345678901234567890, "neg": -9223372036854775809}',
     '{"f": 1.5e300, "t": true, "n": null, "l": [1, "二", {"k": []}]}',
+    '{"row": {"deep": [[1.25, 18446744073709551616]]}}',  # a float beside a big integer
+    '{"s": "12345678901234567890123"}',  # a long run of digits inside a string
 ]
 
 
@@ -26,6 +30,14 @@ TRICKY = [
 def test_loads_matches_the_stdlib(text: str) -> None:
     fast, plain = loads(text), json.loads(text)
     assert json.dumps(fast, sort_keys=True) == json.dumps(plain, sort_keys=True)
+
+
+@given(st.text())
+def test_stamps_are_quoted_as_json_dumps_quotes_them(text: str) -> None:
+    from vipdesk.sync.merge import _json_string
+
+    assert _json_string(text) == json.dumps(text)
+    assert _json_string("000001764036000000.000001.SH01") == '"000001764036000000.000001.SH01"'
 
 
 def test_loads_still_refuses_malformed_json() -> None:

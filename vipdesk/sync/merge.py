@@ -71,7 +71,7 @@ class Batch:
         (a push moves thousands of these), with the stamp added."""
         text = op.payload_text
         if text and text.startswith('{"row":') and text.endswith("}"):
-            payload = f'{{"hlc":{json.dumps(op.hlc)},"row":{text[7:-1]}}}'
+            payload = f'{{"hlc":{_json_string(op.hlc)},"row":{text[7:-1]}}}'
         else:
             payload = tables.canonical({"row": op.payload["row"], "hlc": op.hlc})
         self.log.append({"kind": INSERT, "table_name": op.table_name,
@@ -79,6 +79,14 @@ class Batch:
 
     def stamp(self, op: Op) -> Stamp:
         return clamp(Stamp.parse(op.hlc), self.now_ms + CLOCK_LEEWAY_MS)
+
+
+def _json_string(text: str) -> str:
+    """`json.dumps(text)`, without the encoder for the usual stamp (ASCII, printable, no
+    quote or backslash: nothing to escape) — a push writes one per applied insert."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json.dumps(text)
 
 
 def dialect_insert(conn: Connection, target: Any) -> Any:

@@ -93,9 +93,22 @@ def loads(text: str) -> Any:
     with the same result for every payload: what orjson refuses but the stdlib writes
     (NaN, Infinity) or would read differently (integers beyond 64 bits) goes to the
     stdlib. Malformed JSON raises `json.JSONDecodeError` either way."""
-    if _LONG_DIGITS.search(text):
-        return json.loads(text)
     try:
-        return orjson.loads(text)
+        value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
+    # Only a float in the result can be an integer orjson could not hold: then look for
+    # the long run of digits (a scan of the text costs ten times the decoding).
+    if _has_float(value) and _LONG_DIGITS.search(text):
+        return json.loads(text)
+    return value
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_float(v) for v in value)
+    return False
