@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -60,6 +60,9 @@ from vipdesk.models import (
 )
 from vipdesk.services.care_dates import utc_range
 
+if TYPE_CHECKING:  # carelist imports this module when it builds
+    from vipdesk.services.carelist import CareListService
+
 WATCH_KEY = "care.watch"  # the migration's triggers test for this key
 # Past this many days since the last build, the slices are most of the history anyway.
 _LONGEST_GAP = 31
@@ -84,7 +87,6 @@ class Refreshed:
 
     spend_rows: Table
     alarms: list[SilenceAlarm]
-    full: bool
     temporaries: tuple[Table, ...]
 
     def drop_temporaries(self, conn: Connection) -> None:
@@ -113,8 +115,8 @@ class CareWatch:
     """Keeps the two watches current; `refresh` is called once per build (in its
     transaction: a build that rolls back leaves the watches as they were)."""
 
-    def __init__(self, service: Any) -> None:
-        # The CareListService whose rules, tiers and time zone the watches follow.
+    def __init__(self, service: CareListService) -> None:
+        # The service whose rules, tiers and time zone the watches follow.
         self.service = service
         self.rules = service.rules
         self.tz: ZoneInfo = service.tz
@@ -129,7 +131,6 @@ class CareWatch:
     def refresh(self, session: Session, day: date) -> Refreshed:
         conn = session.connection()
         since = self._since(session, day)
-        full = since is None
         windows = self.windows(day)
         affected = None if since is None else self._affected(conn, since, windows)
         self._refresh_spend(conn, windows, affected)
@@ -142,7 +143,7 @@ class CareWatch:
             {"day": day.isoformat(), "fingerprint": self.fingerprint()})))
         session.flush()
         temporaries = (rows,) if affected is None else (rows, affected)
-        return Refreshed(rows, alarms, full, temporaries)
+        return Refreshed(rows, alarms, temporaries)
 
     def _since(self, session: Session, day: date) -> date | None:
         """The day the watches were last brought to, if they can be moved to `day` by
