@@ -139,3 +139,16 @@ def test_changes_are_marked_only_once_a_watch_exists_and_a_build_clears_them(
     assert dirty() == 1
     desk.build(D)
     assert dirty() == 0
+
+
+@pytest.mark.parametrize("stored", ["", "not json", '{"fingerprint": "x"}', '{"day": 5}'])
+def test_an_unreadable_watch_state_means_evaluate_everyone(desk: Desk, stored: str) -> None:
+    from vipdesk.models import SyncState
+    from vipdesk.services.care_watch import WATCH_KEY
+
+    Lounge(desk, random.Random(3), D)
+    desk.build(D - timedelta(days=1))
+    with unit_of_work(desk.factory) as s:
+        s.merge(SyncState(key=WATCH_KEY, value=stored))
+    desk.build(D)
+    assert reference_keys(desk, D) <= stored_churn_keys(desk)

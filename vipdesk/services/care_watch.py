@@ -149,10 +149,11 @@ class CareWatch:
         """The day the watches were last brought to, if they can be moved to `day` by
         slices (else None: evaluate everyone)."""
         raw = session.scalar(select(SyncState.value).where(SyncState.key == WATCH_KEY))
-        if not raw:
-            return None
-        state = json.loads(raw)
-        since = date.fromisoformat(state["day"])
+        try:
+            state = json.loads(raw or "null")
+            since = date.fromisoformat(state["day"])
+        except (ValueError, TypeError, KeyError):
+            return None  # none, or unreadable: evaluating everyone is always right
         if state.get("fingerprint") != self.fingerprint():
             return None
         if since > day or (day - since).days > _LONGEST_GAP:
