@@ -76,7 +76,7 @@ class QueueRow:
     advisor_name: str | None
 
 
-# The board's columns, in the order `_Line.of` unpacks them.
+# The board's columns, in the order `_Line` unpacks them.
 _BOARD_COLUMNS = (QueueEntry.id, QueueEntry.member_id, QueueEntry.purpose, QueueEntry.tier_code,
                   QueueEntry.tier_rank, QueueEntry.priority_booking, QueueEntry.appointment_at,
                   QueueEntry.arrived_at, QueueEntry.state, QueueEntry.called_at,
@@ -260,46 +260,37 @@ class _TierLooks:
 
 
 class _Line(NamedTuple):
-    """One board row before it has its position: what the order needs, and the rest."""
+    """One board row before it has its position: what the order needs, and the database
+    row the `QueueRow` is made of once it has one."""
 
-    entry_id: uuid.UUID
-    member_id: uuid.UUID
-    member_no: str
-    name: str
-    tier_code: str | None
-    tier_name: str
-    purpose: str
-    appointment_at: datetime | None
-    arrived_at: datetime
-    waited_minutes: float
-    target_minutes: int
-    priority: float
     state: str
-    advisor_id: uuid.UUID | None
-    advisor_name: str | None
+    priority: float
+    arrived_at: datetime
+    entry_id: uuid.UUID
+    waited_minutes: float
+    tier: tuple[str, int]  # the board's tier name and target wait
+    r: Sequence[Any]
 
     @classmethod
     def of(cls, r: Sequence[Any], now: datetime, looks: _TierLooks) -> _Line:
-        (entry_id, member_id, purpose, tier_code, tier_rank, booking, appointment_at,
-         arrived_at, state, called_at, advisor_id, member_no, name_zh, name_latin,
-         advisor) = r
+        (entry_id, _, _, tier_code, tier_rank, booking, appointment_at, arrived_at, state,
+         called_at, _, _, _, _, _) = r
         end = called_at if state == "called" and called_at else now
         waited = max((end - arrived_at).total_seconds() / 60.0, 0.0)
-        tier_name, target = looks(tier_code)
         appointment = booking and appointment_at is not None
-        return cls(entry_id, member_id, member_no, name_zh or name_latin or member_no,
-                   tier_code, tier_name, purpose, appointment_at, arrived_at, waited, target,
-                   priority(tier_rank, waited, appointment), state, advisor_id, advisor)
+        return cls(state, priority(tier_rank, waited, appointment), arrived_at, entry_id,
+                   waited, looks(tier_code), r)
 
     def row(self, position: int) -> QueueRow:
+        (entry_id, member_id, purpose, tier_code, _, _, appointment_at, arrived_at, state, _,
+         advisor_id, member_no, name_zh, name_latin, advisor) = self.r
+        (tier_name, target), waited = self.tier, self.waited_minutes
         return QueueRow(
-            entry_id=self.entry_id, position=position, member_id=self.member_id,
-            member_no=self.member_no, name=self.name, tier_code=self.tier_code,
-            tier_name=self.tier_name, purpose=self.purpose, appointment_at=self.appointment_at,
-            arrived_at=self.arrived_at, waited_minutes=self.waited_minutes,
-            target_minutes=self.target_minutes,
-            level=level_for(self.waited_minutes, self.target_minutes), priority=self.priority,
-            state=self.state, advisor_id=self.advisor_id, advisor_name=self.advisor_name)
+            entry_id=entry_id, position=position, member_id=member_id, member_no=member_no,
+            name=name_zh or name_latin or member_no, tier_code=tier_code, tier_name=tier_name,
+            purpose=purpose, appointment_at=appointment_at, arrived_at=arrived_at,
+            waited_minutes=waited, target_minutes=target, level=level_for(waited, target),
+            priority=self.priority, state=state, advisor_id=advisor_id, advisor_name=advisor)
 
 
 def waits_minutes(entry: QueueEntry) -> float | None:
