@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import gc
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from vipdesk.db import open_desk_db
 from vipdesk.models import Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.desk import Desk
+from vipdesk.services.staff import set_demo_pins
 from vipdesk.ui import i18n
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
@@ -78,3 +83,30 @@ def win(qtbot, mgr_desk: Desk) -> Iterator[MainWindow]:  # type: ignore[no-untyp
     window.manager.board.stop()
     ops.shutdown()
     i18n.install("en")
+
+
+@pytest.fixture
+def gated(qtbot: Any, demo_db: Path, tmp_path: Path) -> Iterator[MainWindow]:
+    """A window that asks for sign-in, on a writable demo lounge with the demo PINs set."""
+    path = tmp_path / "desk.db"
+    shutil.copy(demo_db, path)
+    engine = open_desk_db(path)
+    with Session(engine) as s, s.begin():
+        set_demo_pins(s)
+    desk = Desk(engine, clock=FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC)))
+    ops = Ops()
+    win = MainWindow(desk, ops, i18n.install("zh"), require_sign_in=True)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    ops.shutdown()
+    engine.dispose()
+    i18n.install("en")
+
+
+def sign_in(qtbot: Any, win: MainWindow, staff_no: str, secret: str) -> None:
+    """Type into the lock screen and press sign in, as staff would."""
+    screen = win.gate.screen
+    screen.staff_no.setText(staff_no)
+    screen.secret.setText(secret)
+    screen.submit()

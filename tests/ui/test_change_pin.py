@@ -3,52 +3,29 @@ a wrong current PIN keeps the dialog open, a lock-out locks the desk."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
-from vipdesk.db import open_desk_db
+from tests.ui.conftest import sign_in
 from vipdesk.models import Staff
 from vipdesk.services import staff
-from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
-from vipdesk.services.staff import DEMO_PIN, SignInFailed, set_demo_pins
+from vipdesk.services.staff import DEMO_PIN, SignInFailed
 from vipdesk.ui import i18n
 from vipdesk.ui.change_pin import ChangePinDialog, say_secret_problem
 from vipdesk.ui.main_window import MainWindow
-from vipdesk.ui.ops import Ops
 
 NEW_PIN = "13572468"
 
 
 @pytest.fixture
-def signed_in(qtbot: Any, demo_db: Path, tmp_path: Path) -> Iterator[MainWindow]:
-    """A gated window on a writable demo lounge, lounge staff S005 (张敏) signed in."""
-    path = tmp_path / "desk.db"
-    shutil.copy(demo_db, path)
-    engine = open_desk_db(path)
-    with Session(engine) as s, s.begin():
-        set_demo_pins(s)
-    desk = Desk(engine, clock=FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC)))
-    ops = Ops()
-    win = MainWindow(desk, ops, i18n.install("zh"), require_sign_in=True)
-    qtbot.addWidget(win)
-    win.show()
-    assert not win.pin_action.isEnabled()  # nobody to change a PIN for behind the lock
-    win.gate.screen.staff_no.setText("S005")
-    win.gate.screen.secret.setText(DEMO_PIN)
-    win.gate.screen.submit()
-    qtbot.waitUntil(lambda: not win.gate.locked, timeout=10000)
-    yield win
-    ops.shutdown()
-    engine.dispose()
-    i18n.install("en")
+def signed_in(qtbot: Any, gated: MainWindow) -> MainWindow:
+    """The gated window with lounge staff S005 (张敏) signed in."""
+    assert not gated.pin_action.isEnabled()  # nobody to change a PIN for behind the lock
+    sign_in(qtbot, gated, "S005", DEMO_PIN)
+    qtbot.waitUntil(lambda: not gated.gate.locked, timeout=10000)
+    return gated
 
 
 def _open(win: MainWindow) -> ChangePinDialog:

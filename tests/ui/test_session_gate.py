@@ -3,47 +3,13 @@ while locked."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.orm import Session
 
-from vipdesk.db import open_desk_db
-from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
-from vipdesk.services.staff import DEMO_PIN, set_demo_pins
-from vipdesk.ui import i18n
+from tests.ui.conftest import sign_in
+from vipdesk.services.staff import DEMO_PIN
 from vipdesk.ui.main_window import MainWindow
-from vipdesk.ui.ops import Ops
-
-
-@pytest.fixture
-def gated(qtbot: Any, demo_db: Path, tmp_path: Path) -> Iterator[MainWindow]:
-    path = tmp_path / "desk.db"
-    shutil.copy(demo_db, path)
-    engine = open_desk_db(path)
-    with Session(engine) as s, s.begin():
-        set_demo_pins(s)
-    desk = Desk(engine, clock=FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC)))
-    ops = Ops()
-    win = MainWindow(desk, ops, i18n.install("zh"), require_sign_in=True)
-    qtbot.addWidget(win)
-    win.show()
-    yield win
-    ops.shutdown()
-    engine.dispose()
-    i18n.install("en")
-
-
-def sign_in(qtbot: Any, win: MainWindow, staff_no: str, secret: str) -> None:
-    screen = win.gate.screen
-    screen.staff_no.setText(staff_no)
-    screen.secret.setText(secret)
-    screen.submit()
 
 
 def test_desk_starts_locked_and_refuses_a_wrong_pin(qtbot: Any, gated: MainWindow) -> None:
