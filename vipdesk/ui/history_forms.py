@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QDate, QObject, QTimer, Signal
 from PySide6.QtGui import QColor
@@ -54,6 +54,7 @@ from vipdesk.ui.i18n import t
 from vipdesk.ui.notify import Notifier
 from vipdesk.ui.ops import Ops
 
+D = TypeVar("D", bound=QDialog)
 OVERDUE_REFRESH_MS = 30_000
 LATE_COLOR = "#b03a2e"
 ERROR_STYLE = f"color:{LATE_COLOR};"
@@ -490,8 +491,10 @@ class ComplaintsDialog(QDialog):
             self.error.setText(t("Not saved: %1").replace("%1", str(error)))
 
 
-class HistoryForms(QObject):
-    """Opens the forms from the member card and keeps the overdue count in the status bar."""
+class CardForms(QObject):
+    """Opens dialogs for the member on the card; the card reloads after each save.
+
+    `dialog` is the last one opened (tests drive it)."""
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -499,6 +502,29 @@ class HistoryForms(QObject):
         self.desk: Desk = window.desk
         self.ops: Ops = window.ops
         self.dialog: QDialog | None = None
+
+    def open_for_member(self, make: Callable[[MemberProfile], D]) -> D | None:
+        """The dialog `make` builds for the card's member; None with no member shown."""
+        profile = self.window.card.profile
+        if profile is None:
+            return None
+        dialog = make(profile)
+        # A form says it saved; the complaints list (not a form) that a step was taken.
+        signal = dialog.sig_saved if isinstance(dialog, FormDialog) else dialog.sig_changed  # type: ignore[attr-defined]
+        signal.connect(self.saved)
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def saved(self, *_: object) -> None:
+        self.window.refresh_member()
+
+
+class HistoryForms(CardForms):
+    """Opens the forms from the member card and keeps the overdue count in the status bar."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
         self.overdue = QLabel()
         self.overdue.setObjectName("overdueComplaints")
         self.overdue.setStyleSheet(ERROR_STYLE + "font-weight:600;")
@@ -517,18 +543,11 @@ class HistoryForms(QObject):
         self.refresh_overdue()
 
     def open(self, kind: Callable[..., QDialog]) -> QDialog | None:
-        profile = self.window.card.profile
-        if profile is None:
-            return None
-        dialog = kind(self.desk, self.ops, profile, self.window)
-        signal = dialog.sig_saved if isinstance(dialog, FormDialog) else dialog.sig_changed  # type: ignore[attr-defined]
-        signal.connect(self.saved)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_for_member(lambda profile: kind(self.desk, self.ops, profile,
+                                                         self.window))
 
     def saved(self, *_: object) -> None:
-        self.window.refresh_member()
+        super().saved()
         self.refresh_overdue()
 
     def refresh_overdue(self) -> None:

@@ -12,14 +12,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QComboBox, QDialog, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox, QWidget
 
 from vipdesk.services.desk import Desk
 from vipdesk.services.points import MAX_ENTRY, InsufficientPoints, PointsDraft
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError
-from vipdesk.ui.history_forms import FormDialog
+from vipdesk.ui.history_forms import CardForms, FormDialog
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
 
@@ -124,29 +123,19 @@ class PointsDialog(FormDialog):
             self.ops.query(lambda: self.desk.points_balance(member_id), refreshed)
 
 
-class PointsForms(QObject):
+class PointsForms(CardForms):
     """Opens check-out and points from the card; keeps the check-out button truthful."""
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
-        self.window = window
-        self.desk: Desk = window.desk
-        self.ops: Ops = window.ops
-        self.dialog: QDialog | None = None
         card = window.card
         card.sig_check_out_requested.connect(lambda: self.open(CheckOutDialog))
         card.sig_points_requested.connect(lambda: self.open(PointsDialog))
         card.sig_profile_shown.connect(self.refresh_check_out)
 
     def open(self, kind: Callable[..., FormDialog]) -> FormDialog | None:
-        profile = self.window.card.profile
-        if profile is None:
-            return None
-        dialog = kind(self.desk, self.ops, profile, self.window)
-        dialog.sig_saved.connect(lambda _result: self.window.refresh_member())
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_for_member(lambda profile: kind(self.desk, self.ops, profile,
+                                                         self.window))
 
     def refresh_check_out(self, member_id: uuid.UUID) -> None:
         card = self.window.card

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from vipdesk.services.desk import Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.surveys import SCALE, SurveyDraft
 from vipdesk.services.validation import FieldError
-from vipdesk.ui.history_forms import ERROR_STYLE, SCALE_NAMES, FormDialog
+from vipdesk.ui.history_forms import ERROR_STYLE, SCALE_NAMES, CardForms, FormDialog
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
 
@@ -116,24 +115,14 @@ class SurveyDialog(FormDialog):
         return lambda: desk.record_survey(member_id, draft)
 
 
-class SurveyForms(QObject):
+class SurveyForms(CardForms):
     """Opens the survey from the card's 满意度 button; the card reloads after a save."""
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
-        self.window = window
-        self.desk: Desk = window.desk
-        self.ops: Ops = window.ops
-        self.dialog: QDialog | None = None
         window.card.sig_survey_requested.connect(self.open)
 
     def open(self) -> SurveyDialog | None:
-        profile = self.window.card.profile
-        if profile is None:
-            return None
-        dialog = SurveyDialog(self.desk, self.ops, profile, self.window.lang, self.window)
-        dialog.sig_saved.connect(lambda _result: self.window.refresh_member())
-        self.dialog = dialog
-        dialog.open()
-        return dialog
+        return self.open_for_member(lambda profile: SurveyDialog(
+            self.desk, self.ops, profile, self.window.lang, self.window))
 
