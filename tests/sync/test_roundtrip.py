@@ -186,3 +186,38 @@ def test_a_poison_op_is_rejected_alone(centre: Centre, make_desk, poison: str) -
     assert outcomes.pop(bad.op_id) == "rejected"
     assert set(outcomes.values()) == {"applied"}
     assert count(centre.engine, Visit) == 1
+
+
+def test_a_push_reads_ahead_in_commit_order_and_resends_what_was_not_acked(make_desk) -> None:
+    """The next batch is read while the centre decides one; if an op came back without
+    an answer, the push goes back to the oldest op instead of skipping past it."""
+    from vipdesk.sync.ops import Ack, Outcome, PushResult
+    from vipdesk.sync.push import push_all
+
+    desk = make_desk("a")
+    for n in range(7):
+        new_member(desk, f"M{n}")
+    with desk.connect() as conn:
+        expected = [op.op_id for _, op in read_batch(conn, 1000)]
+
+    class ForgetfulCentre:
+        """Acks every op but leaves the first batch's last op unanswered once."""
+
+        def __init__(self) -> None:
+            self.sent: list[object] = []
+            self.dropped = False
+
+        def push(self, store: str, ops: list) -> PushResult:  # type: ignore[type-arg]
+            self.sent.extend(op.op_id for op in ops)
+            answered = ops if self.dropped else ops[:-1]
+            self.dropped = True
+            return PushResult([Ack(op.op_id, Outcome.APPLIED, "") for op in answered], 0)
+
+    centre = ForgetfulCentre()
+    push_all(desk, centre, "SH01", batch_size=4)  # type: ignore[arg-type]
+    assert outbox_size(desk) == 0
+    unanswered = expected[3]
+    assert centre.sent.count(unanswered) == 2  # sent again ...
+    assert centre.sent[:4] == expected[:4] and centre.sent[4] == unanswered  # ... first
+    assert [i for i in centre.sent if i != unanswered] == [
+        i for i in expected if i != unanswered]  # everything else once, in order

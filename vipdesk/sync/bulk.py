@@ -79,6 +79,9 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
         return set(conn.scalars(stmt, [tables.decode_row(table.name, r) for r in rows]))
     columns = _columns(table, rows)
     names = ", ".join(f'"{c.name}"' for c in columns)
+    inserted = _copy_all_new(conn, table, columns, rows)
+    if inserted is not None:
+        return inserted
     staging = f'"_incoming_{table.name}"'
     raw = _raw(conn)
     with raw.cursor() as cur:
@@ -93,6 +96,30 @@ def insert_new(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
         cur.execute(f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {staging}'
                     " ON CONFLICT DO NOTHING RETURNING id")
         return {row[0] for row in cur.fetchall()}
+
+
+def _copy_all_new(conn: Connection, table: Table, columns: list[Column[Any]],
+                  rows: Sequence[dict[str, Any]]) -> set[uuid.UUID] | None:
+    """The usual push: every row is new. COPY straight into the table inside a
+    savepoint — one pass on the server, no staging table. A unique clash (a retry, a
+    number taken elsewhere) undoes the savepoint and returns None: the caller then
+    sorts the rows out through the staging table. Other errors propagate as they would
+    from the staging path."""
+    import psycopg
+
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    raw = _raw(conn)
+    with raw.cursor() as cur:
+        cur.execute("SAVEPOINT vipdesk_copy_new")
+        try:
+            with cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+                for values in _tuples(columns, rows):
+                    copy.write_row(values)
+        except psycopg.errors.UniqueViolation:
+            cur.execute("ROLLBACK TO SAVEPOINT vipdesk_copy_new")
+            return None
+        cur.execute("RELEASE SAVEPOINT vipdesk_copy_new")
+    return {uuid.UUID(str(row["id"])) for row in rows}
 
 
 def append(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -128,8 +128,7 @@ class Centre:
 
     def _push(self, store: str, ops: list[Op], careful: bool) -> PushResult:
         with self._begin() as conn:
-            self._lock_store(conn, store)
-            batch = Batch(store, self._now_ms(conn))
+            batch = Batch(store, self._lock_store(conn, store))
             Merger(conn, batch, careful).run(ops)
         acks = [batch.acks[op.op_id] for op in ops]
         counts: dict[str, int] = {}
@@ -180,11 +179,15 @@ class Centre:
                 "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint")))
         return time.time_ns() // 1_000_000
 
-    def _lock_store(self, conn: Connection, store: str) -> None:
+    def _lock_store(self, conn: Connection, store: str) -> int:
+        """Take the store's push lock; returns the centre's clock once it is held (read
+        in the same round trip when the lock is free, as it usually is)."""
         if not self.is_pg:
-            return  # BEGIN IMMEDIATE already made this the only writer
+            return self._now_ms(conn)  # BEGIN IMMEDIATE already made this the only writer
         key = {"key": f"vipdesk-push:{store}"}
-        got = conn.scalar(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), key)
+        got, now_ms = conn.execute(text(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0)),"
+            " (extract(epoch FROM clock_timestamp()) * 1000)::bigint"), key).one()
         if not got:
             # A newer pusher of this store supersedes an old one (a desk that lost its
             # network mid-push); the old session's transaction rolls back as a whole.
@@ -196,6 +199,8 @@ class Centre:
                 " AND l.objid::bigint = hashtextextended(:key, 0) & 4294967295"), key)
             conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), key)
+            now_ms = self._now_ms(conn)
+        return int(now_ms)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
@@ -39,39 +40,52 @@ def pending(conn: Connection) -> int:
     return int(conn.scalar(select(func.count()).select_from(SyncOutbox)) or 0)
 
 
-def read_batch(conn: Connection, limit: int) -> list[tuple[int, Op]]:
-    """The oldest `limit` ops, in commit order (plain sqlite3: a push reads thousands)."""
+def read_batch(conn: Connection, limit: int, after: int = 0) -> list[tuple[int, Op]]:
+    """The oldest `limit` ops after seq `after`, in commit order (plain sqlite3: a push
+    reads thousands)."""
     rows = conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
         "SELECT seq, op_id, kind, table_name, record_id, payload, hlc, protocol"
-        " FROM sync_outbox ORDER BY seq LIMIT ?", (limit,)).fetchall()
+        " FROM sync_outbox WHERE seq > ? ORDER BY seq LIMIT ?", (after, limit)).fetchall()
     return [(seq, Op(uuid.UUID(op_id), kind, table_name, uuid.UUID(record_id),
                      loads(payload), hlc, protocol, payload))
             for seq, op_id, kind, table_name, record_id, payload, hlc, protocol in rows]
 
 
+def _read(desk: Engine, limit: int, after: int = 0) -> list[tuple[int, Op]]:
+    with desk.connect() as conn:
+        return read_batch(conn, limit, after)
+
+
 def push_all(desk: Engine, centre: Centre, store: str, batch_size: int = BATCH,
              on_pushed: Callable[[PushResult], None] | None = None) -> PushReport:
-    """`on_pushed` runs after the centre committed a batch and before the desk forgets
-    it: the window a crash test aims at."""
+    """Send the outbox batch by batch. While the centre decides a batch, the next one is
+    read and decoded on another thread (the desk's reads are committed ops with higher
+    sequence numbers: the order sent is the commit order all the same). `on_pushed` runs
+    after the centre committed a batch and before the desk forgets it: the window a
+    crash test aims at."""
     report = PushReport()
-    while True:
-        with desk.connect() as conn:
-            batch = read_batch(conn, batch_size)
-        if not batch:
-            return report
-        result = centre.push(store, [op for _, op in batch])
-        if on_pushed:
-            on_pushed(result)
-        _forget_acked(desk, store, batch, result)
-        report.add(result)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-read") as reader:
+        batch = _read(desk, batch_size)
+        while batch:
+            upcoming = reader.submit(_read, desk, batch_size, batch[-1][0])
+            result = centre.push(store, [op for _, op in batch])
+            if on_pushed:
+                on_pushed(result)
+            everything_acked = _forget_acked(desk, store, batch, result)
+            report.add(result)
+            batch = upcoming.result()
+            if not everything_acked:  # send the oldest again, never skip past an op
+                batch = _read(desk, batch_size)
+    return report
 
 
 def _forget_acked(desk: Engine, store: str, batch: list[tuple[int, Op]],
-                  result: PushResult) -> None:
+                  result: PushResult) -> bool:
     by_id = {ack.op_id: ack for ack in result.acks}
     with desk.begin() as conn:
-        rejected = [(op, by_id[op.op_id].reason) for _, op in batch
-                    if by_id[op.op_id].outcome is Outcome.REJECTED]
+        answered = [(op, by_id[op.op_id]) for _, op in batch if op.op_id in by_id]
+        rejected = [(op, ack.reason) for op, ack in answered
+                    if ack.outcome is Outcome.REJECTED]
         if rejected:  # kept on the desk too, so its administrator sees what did not travel
             conn.execute(insert(SyncDeadLetter), [
                 {"id": uuid.uuid4(), "op_id": op.op_id, "store": store, "kind": op.kind,
@@ -80,3 +94,4 @@ def _forget_acked(desk: Engine, store: str, batch: list[tuple[int, Op]],
                 for op, reason in rejected])
         acked = [seq for seq, op in batch if op.op_id in by_id]
         conn.execute(delete(SyncOutbox).where(SyncOutbox.seq.in_(acked)))
+    return len(acked) == len(batch)
