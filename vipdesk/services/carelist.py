@@ -4,7 +4,9 @@ churn warnings, built from the rules in `resources/defaults/care_templates.toml`
 How it stays fast and never forgets a task:
 - every rule is a set-based range scan on an indexed date column (birthdays by their
   month-day key, purchases by time, members by join time, open complaints by state);
-  only churn needs an aggregate, over two years of purchases and visits;
+  churn (spend falling, tiers lapsing, silence) is about two years of history, so the
+  desk keeps per-member watches current from each day's changes (`care_watch`) instead
+  of summing that history every morning;
 - each task has a stable `task_key` ("birthday:<member>:2026"); the first build that
   sees it stores it in `care_tasks`, so an undone task carries over (overdue) even after
   the rule stops matching, until a care contact with that key is logged;
@@ -12,7 +14,8 @@ How it stays fast and never forgets a task:
   `catch_up_days`, so a desk closed over a long weekend still gets the birthdays it missed
   (as overdue), never creates a task twice, and a rebuild the same day scans one day —
   or none: when no input changed since the last build (`inputs_mark`) it skips the rules;
-- the desk lists a page sorted by the database (`limit`), with whole-list counts;
+- the desk lists a page sorted by the database (`limit`, see `page`), with whole-list
+  counts;
 - tasks are desk-local (every desk derives them from synced facts; only the care
   contact that finishes one syncs), so new ones are written in bulk.
 """
@@ -198,7 +201,8 @@ class CareListService:
               store_id: uuid.UUID | None = None, limit: int | None = None) -> CareList:
         """Discover the day's tasks, close the done ones, list what is open (one unit of
         work; the caller commits). Advisors see only their own members; `store_id` and
-        `limit` narrow the list shown (see `listing`), never the tasks discovered."""
+        `limit` narrow the list shown (see `listing` and `page`), never the tasks
+        discovered."""
         auth.require(actor, "care.view")
         day = day or self.clock.today(self.tz.key)
         first = self.catch_up_start(session, day)
