@@ -8,28 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -38,8 +25,8 @@ from vipdesk.services.carelist import CareItem, CareList
 from vipdesk.services.desk import Desk
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
+from vipdesk.ui.table_page import Index, RowsModel, TablePage, code_combo, ok_cancel_form
 
-Index = QModelIndex | QPersistentModelIndex
 ItemRole = Qt.ItemDataRole.UserRole + 1
 KIND_TEXT = {
     "birthday": "Birthday greeting", "anniversary": "Membership anniversary",
@@ -66,8 +53,10 @@ def headers() -> list[str]:
     return [t("Status"), t("Task"), t("Member"), t("Due"), t("Message")]
 
 
-class CareModel(QAbstractTableModel):
+class CareModel(RowsModel):
     """The list as the service ordered it (overdue, due, upcoming, done), filterable."""
+
+    columns = COLUMNS
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,18 +74,11 @@ class CareModel(QAbstractTableModel):
         self.kind = kind
         self.set_items(self.all_items)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.items)
+    def row_total(self) -> int:
+        return len(self.items)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else COLUMNS
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < COLUMNS):
-            return headers()[section]
-        return None
+    def headers(self) -> list[str]:
+        return headers()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.items):
@@ -135,22 +117,15 @@ class CareModel(QAbstractTableModel):
         return item.message
 
 
-class CareListPage(QWidget):
-    sig_open_member = Signal(object)  # member_id
-    sig_message = Signal(str)
-
+class CareListPage(TablePage):
     def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.desk, self.ops = desk, ops
+        super().__init__(desk, ops, parent)
         self.model = CareModel(self)
         self.loaded: CareList | None = None
         self._build()
         self.retranslate()
 
     def _build(self) -> None:
-        self.title = QLabel()
-        self.title.setObjectName("sectionTitle")
-        self.summary = QLabel()
         self.kinds = QComboBox()
         self.kinds.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.kinds.currentIndexChanged.connect(
@@ -160,28 +135,12 @@ class CareListPage(QWidget):
         self.log_button.clicked.connect(self.log_selected)
         self.open_button = QPushButton()
         self.open_button.clicked.connect(self._open_selected)
-        bar = QHBoxLayout()
-        bar.addWidget(self.title)
-        bar.addWidget(self.summary, 1)
-        bar.addWidget(self.kinds)
-        bar.addWidget(self.open_button)
-        bar.addWidget(self.log_button)
         self.view = QTableView()
         self.view.setObjectName("careList")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.setWordWrap(True)
-        self.view.verticalHeader().hide()
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(lambda _: self.log_selected())
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
+        self.frame(self.view, (self.kinds, self.open_button, self.log_button), stretch=4)
 
     def load(self) -> None:
         """Build today's list (stores newly found tasks, closes done ones)."""
@@ -237,11 +196,6 @@ class CareListPage(QWidget):
                                                            f"{item.name}"))
         self.load()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.title.setText(t("Care list"))
         self.log_button.setText(t("Log contact"))
@@ -256,24 +210,14 @@ class LogContactDialog(QDialog):
     def __init__(self, item: CareItem, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(t("Log contact"))
-        self.channel = QComboBox()
-        for code in CHANNELS:
-            self.channel.addItem(t(CHANNEL_TEXT.get(code, code)), code)
+        self.channel = code_combo(CHANNELS, CHANNEL_TEXT)
         self.outcome = QPlainTextEdit()
         self.outcome.setPlaceholderText(t("What came of it (optional)"))
         self.outcome.setMaximumHeight(90)
         message = QLabel(item.message)
         message.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow(QLabel(f"{kind_text(item.kind)} · {item.name}"))
-        form.addRow(message)
-        form.addRow(t("Channel"), self.channel)
-        form.addRow(t("Outcome"), self.outcome)
-        form.addRow(buttons)
+        ok_cancel_form(self, (QLabel(f"{kind_text(item.kind)} · {item.name}"), message,
+                              (t("Channel"), self.channel), (t("Outcome"), self.outcome)))
         self.resize(460, 260)
 
     def contact(self) -> tuple[str, str | None]:

@@ -13,29 +13,15 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QEvent,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -44,8 +30,8 @@ from vipdesk.services.desk import Desk
 from vipdesk.services.queue import Level, QueueRow
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
+from vipdesk.ui.table_page import Index, RowsModel, TablePage, code_combo, ok_cancel_form
 
-Index = QModelIndex | QPersistentModelIndex
 RowRole = Qt.ItemDataRole.UserRole + 1
 REFRESH_MS = 15_000
 NORMAL_POINTS, LARGE_POINTS = 11, 24
@@ -77,13 +63,15 @@ def row_texts(row: QueueRow) -> tuple[str, ...]:
     return tuple(QueueModel.cell(row, column) for column in range(len(HEADERS)))
 
 
-class QueueModel(QAbstractTableModel):
+class QueueModel(RowsModel):
     """One row per guest on the board, in the service's order.
 
     The columns fit their contents, so on every refresh Qt asks each of the 200 × 8 cells
     for eight roles to size them: the texts are made once per refresh (and per language),
     and the roles the board leaves to the style are refused first thing.
     """
+
+    columns = len(HEADERS)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,18 +93,11 @@ class QueueModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self.rows) - 1, len(HEADERS) - 1))
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
+    def row_total(self) -> int:
+        return len(self.rows)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(HEADERS)):
-            return tr_headers()[section]
-        return None
+    def headers(self) -> list[str]:
+        return tr_headers()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in ANSWERED or not index.isValid():
@@ -171,15 +152,11 @@ class QueueTable(QTableView):
         super().keyPressEvent(event)
 
 
-class QueueBoard(QWidget):
+class QueueBoard(TablePage):
     """The board page: refreshes every 15 s and after each change."""
 
-    sig_open_member = Signal(object)  # member_id
-    sig_message = Signal(str)
-
     def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.desk, self.ops = desk, ops
+        super().__init__(desk, ops, parent)
         self.large = False
         self.seq = 0
         self.model = QueueModel(self)
@@ -189,35 +166,17 @@ class QueueBoard(QWidget):
         self.set_large(False)
 
     def _build(self) -> None:
-        self.title = QLabel()
-        self.title.setObjectName("sectionTitle")
-        self.summary = QLabel()
         self.call_button, self.assign_button = QPushButton(), QPushButton()
         self.served_button, self.left_button = QPushButton(), QPushButton()
         self.large_button = QPushButton()
         self.large_button.setCheckable(True)
         self.call_button.setObjectName("primary")
-        bar = QHBoxLayout()
-        bar.addWidget(self.title)
-        bar.addWidget(self.summary, 1)
-        for button in (self.call_button, self.assign_button, self.served_button,
-                       self.left_button, self.large_button):
-            bar.addWidget(button)
         self.view = QueueTable()
         self.view.setObjectName("queueBoard")
         self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
         # Columns fit their text (also in large type); the guest's name takes the rest.
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 0)
-        layout.addLayout(bar)
-        layout.addWidget(self.view, 1)
+        self.frame(self.view, (self.call_button, self.assign_button, self.served_button,
+                               self.left_button, self.large_button), stretch=1)
 
     def _wire(self) -> None:
         self.timer = QTimer(self, interval=REFRESH_MS)
@@ -335,11 +294,6 @@ class QueueBoard(QWidget):
         self._mutate(lambda: desk.queue_assign(entry_id, advisor_id),
                      t("Advisor assigned to %1.").replace("%1", row.name))
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
-
     def retranslate(self) -> None:
         self.title.setText(t("Queue"))
         self.call_button.setText(t("Call next (N)"))
@@ -362,14 +316,7 @@ class AdvisorDialog(QDialog):
             self.advisors.addItem(label + (f"  ({t('busy')})" if busy else ""), advisor_id)
         found = self.advisors.findData(preferred)
         self.advisors.setCurrentIndex(max(found, 0))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow(QLabel(guest))
-        form.addRow(t("Advisor"), self.advisors)
-        form.addRow(buttons)
+        ok_cancel_form(self, (QLabel(guest), (t("Advisor"), self.advisors)))
 
     def advisor(self) -> uuid.UUID | None:
         value: uuid.UUID | None = self.advisors.currentData()
@@ -382,19 +329,10 @@ class QueueAddDialog(QDialog):
     def __init__(self, guest: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(t("Add to queue"))
-        self.purpose = QComboBox()
-        for code in PURPOSES:
-            self.purpose.addItem(t(PURPOSE_TEXT[code]), code)
+        self.purpose = code_combo(PURPOSES, PURPOSE_TEXT)
         self.appointment = QCheckBox(t("Has an appointment"))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        form = QFormLayout(self)
-        form.addRow(QLabel(guest))
-        form.addRow(t("Purpose"), self.purpose)
-        form.addRow("", self.appointment)
-        form.addRow(buttons)
+        ok_cancel_form(self, (QLabel(guest), (t("Purpose"), self.purpose),
+                              ("", self.appointment)))
 
     def choice(self) -> tuple[str, bool]:
         return str(self.purpose.currentData()), self.appointment.isChecked()
