@@ -65,6 +65,9 @@ def main() -> None:
         wait(app, lambda: pages.care.loaded is not None, TIMEOUT)
         grab(app, window, "care-zh.png")
         pages.show_mode("reports")
+        # The page loads its first report on showing: let that land before asking for
+        # another, or it may land last and be the one shown.
+        wait(app, lambda: pages.reports.report is not None, TIMEOUT)
         pages.reports.names.setCurrentIndex(pages.reports.names.findData("tiers"))
         wait(app, lambda: pages.reports.report is not None
              and pages.reports.report.name == "tiers", TIMEOUT)
