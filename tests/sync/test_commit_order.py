@@ -17,7 +17,7 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from tests.sync.helpers import count
+from tests.sync.helpers import count, wait_for_watermark
 from vipdesk.models import Store
 from vipdesk.sync.central import Centre
 from vipdesk.sync.pull import pull_all
@@ -64,6 +64,7 @@ def test_out_of_order_commit_is_not_skipped(centre: Centre, make_desk) -> None:
         _log_store_insert(late, "S3")
         late.commit()
 
+        wait_for_watermark(centre)  # another program's open transaction holds rows back
         pull_all(desk, centre)
         assert _naive_pull(naive, max(naive_seen)) == [3]  # seq 1 is lost for ever
     with desk.connect() as conn:
@@ -107,6 +108,7 @@ def test_soak_concurrent_writers_with_rollbacks(centre: Centre, make_desk) -> No
         t.join()
     stop.set()
     pulling.join()
+    wait_for_watermark(centre)
     pull_all(desk, centre)
     with desk.connect() as conn:
         codes = list(conn.scalars(select(Store.code)))

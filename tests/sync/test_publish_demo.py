@@ -7,7 +7,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.sync.helpers import wait_for_watermark
 from vipdesk.cli.main import main
+from vipdesk.sync.central import CentreSettings, connect
+
+
+def _settled(url: str) -> None:
+    """Wait until everything logged is pullable (see `wait_for_watermark`)."""
+    centre = connect(CentreSettings(url))
+    try:
+        wait_for_watermark(centre)
+    finally:
+        centre.dispose()
 
 
 def test_published_demo_seeds_an_empty_desk(fresh_pg_url: str, tmp_path: Path,
@@ -16,6 +27,7 @@ def test_published_demo_seeds_an_empty_desk(fresh_pg_url: str, tmp_path: Path,
     url = fresh_pg_url
     assert main(["demo", "--db", sh, "--members", "40", "--store", "SH01", "--publish"]) == 0
     assert main(["sync", "--once", "--db", sh, "--store", "SH01", "--central", url]) == 0
+    _settled(url)
     assert main(["sync", "--once", "--db", bj, "--store", "BJ01", "--central", url]) == 0
     capsys.readouterr()
     assert main(["lookup", "--db", bj, "138 0013 8000"]) == 0
@@ -23,6 +35,7 @@ def test_published_demo_seeds_an_empty_desk(fresh_pg_url: str, tmp_path: Path,
     assert main(["visit", "checkin", "13800138000", "--db", bj, "--store", "BJ01",
                  "--staff", "S005"]) == 0
     assert main(["sync", "--once", "--db", bj, "--store", "BJ01", "--central", url]) == 0
+    _settled(url)
     assert main(["sync", "--once", "--db", sh, "--store", "SH01", "--central", url]) == 0
     capsys.readouterr()
     assert main(["visit", "here", "--db", sh, "--store", "BJ01", "--json"]) == 0
