@@ -36,6 +36,7 @@ class Ops(QObject):
         self._reads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="desk-read")
         self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-write")
         self._pending = 0
+        self._closed = False
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
 
     def query(self, fn: Callable[[], Any], on_done: Done, on_error: Failed | None = None) -> None:
@@ -46,11 +47,18 @@ class Ops(QObject):
         self._submit(self._writes, fn, on_done, on_error, changes)
 
     def shutdown(self) -> None:
+        self._closed = True
         self._reads.shutdown(wait=True, cancel_futures=True)
         self._writes.shutdown(wait=True)
 
     def _submit(self, pool: ThreadPoolExecutor, fn: Callable[[], Any], on_done: Done,
                 on_error: Failed | None, changes: frozenset[str]) -> None:
+        if self._closed:
+            # The desk is closing: a timer or a late signal of a page still asks for work.
+            # Nothing would receive the answer; a write is logged so it is never silent.
+            if pool is self._writes:
+                log.warning("desk closing: a write was not started (%r)", fn)
+            return
         self._set_pending(+1)
         future = pool.submit(fn)
         future.add_done_callback(lambda f: self._finished(f, on_done, on_error, changes))
