@@ -83,3 +83,17 @@ def test_chart_points_skip_cells_that_are_not_numbers() -> None:
                   chart=(0, 1))
     assert chart_points(table) == [("甲", 3.0), ("丙", 1.5)]
     assert chart_points(Table("t", ("a",), [("x",)])) == []
+
+
+def test_only_the_latest_request_is_shown(qtbot: Any, win: MainWindow) -> None:
+    """Reports build on a pool of readers: an earlier choice that finishes last must not
+    replace the report the manager chose after it."""
+    page = show_report(qtbot, win, "lounge")
+    lounge = page.report
+    assert lounge is not None
+    page.names.setCurrentIndex(page.names.findData("tiers"))  # asks again
+    qtbot.waitUntil(lambda: page.report is not None and page.report.name == "tiers")
+    tiers = page.report
+    page._answered((page._asked - 1, lounge))  # the earlier answer arrives late
+    assert page.report is tiers
+    assert page.heading.text().startswith(tiers.title)

@@ -140,6 +140,7 @@ class ReportsPage(QWidget):
         super().__init__(parent)
         self.desk, self.ops = desk, ops
         self.report: Report | None = None
+        self._asked = 0  # requests made; each answer carries its number
         self.table_views: list[QTableView] = []
         self._build()
         self.retranslate()
@@ -189,7 +190,16 @@ class ReportsPage(QWidget):
     def load(self) -> None:
         name, days = str(self.names.currentData()), int(self.periods.currentData())
         desk = self.desk
-        self.ops.query(lambda: desk.report(name, days), self.show_report)
+        # Reports build on a pool of readers: a quick second choice can finish first,
+        # so only the answer to the latest request is shown.
+        self._asked += 1
+        asked = self._asked
+        self.ops.query(lambda: (asked, desk.report(name, days)), self._answered)
+
+    def _answered(self, answer: tuple[int, Report]) -> None:
+        asked, report = answer
+        if asked == self._asked:
+            self.show_report(report)
 
     def show_report(self, report: Report) -> None:
         self.report = report
