@@ -23,6 +23,7 @@ EXPECTED: dict[str, set[str]] = {
     "member.reveal": {"staff", "manager", "advisor", "admin"},
     "member.erase": {"manager", "admin"},
     "sync.settle": {"manager", "admin"},
+    "sync.dead_letters": {"manager", "admin"},
     "member.private.own": {"manager", OWN, "admin"},
     "tier.override": {"manager"},
     "queue.view": {"staff", "manager", "advisor", "admin"},

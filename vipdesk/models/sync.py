@@ -117,10 +117,15 @@ class SyncTombstone(Base):
 
 
 class SyncDeadLetter(IdMixin, Base):
-    """An op that cannot be applied, with the reason; kept for a person, never retried."""
+    """An op that cannot be applied, with the reason; kept for a person, never retried
+    automatically. On a desk a manager handles it (vipdesk.sync.dead_letters): sends the
+    record again or decides it needs nothing more; the row stays, marked handled."""
 
     __tablename__ = "sync_dead_letters"
-    __table_args__ = {"info": SYNC_BOOKKEEPING}
+    __table_args__ = (
+        Index("ix_sync_dead_letters_open", "handled_at", "at"),
+        {"info": SYNC_BOOKKEEPING},
+    )
 
     op_id: Mapped[uuid.UUID] = mapped_column(index=True)
     store: Mapped[str] = mapped_column(String(32))
@@ -130,6 +135,10 @@ class SyncDeadLetter(IdMixin, Base):
     payload: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]
+    handled_by: Mapped[str | None] = mapped_column(String(200))
+    handling: Mapped[str | None] = mapped_column(String(16))  # retried / dismissed
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class SyncConflict(IdMixin, Base):

@@ -42,6 +42,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tier.override": frozenset({"manager"}),
     "member.erase": frozenset({"manager", "admin"}),  # SPEC §10 erasure request
     "sync.settle": frozenset({"manager", "admin"}),  # review concurrent edits (SPEC §1)
+    # changes the sync refused (dead letters): read them, send again or close with a note
+    "sync.dead_letters": frozenset({"manager", "admin"}),
     # The manager's desk (SPEC §6, §7, §11): anyone at the desk queues an arriving VIP;
     # staff and managers run the board; the care list is for managers and advisors (an
     # advisor sees their own members); reports are the managers'.

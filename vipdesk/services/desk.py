@@ -24,6 +24,7 @@ from vipdesk.services import auth
 from vipdesk.services import care as care_rules
 from vipdesk.services import complaints as complaint_rules
 from vipdesk.services import homevisits as homevisit_rules
+from vipdesk.services import members as member_records
 from vipdesk.services import staff as staff_accounts
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
@@ -60,6 +61,7 @@ from vipdesk.services.visits import VisitDraft, VisitRecord, VisitService
 if TYPE_CHECKING:
     from vipdesk.services.cards import CardService
     from vipdesk.sync.conflicts import ConflictView
+    from vipdesk.sync.dead_letters import DeadLetterView, Handled
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,41 @@ class Desk:
 
         with unit_of_work(self.factory) as s:
             settle_conflict(s, conflict_id, choice, self.actor, self.clock)
+
+    def dead_letters(self) -> list[DeadLetterView]:
+        """Changes the sync refused that nobody has handled, newest first (managers and
+        administrators: the records carry members' files)."""
+        from vipdesk.sync.dead_letters import PERMISSION, list_dead_letters
+
+        auth.require(self.actor, PERMISSION)
+        with self.factory() as s:
+            return list_dead_letters(s)
+
+    def open_dead_letters(self) -> int:
+        """How many refused changes wait for a manager (a count for the status bar)."""
+        from vipdesk.sync.dead_letters import open_count
+
+        with self.factory() as s:
+            return open_count(s)
+
+    def retry_dead_letter(self, dead_letter_id: uuid.UUID) -> Handled:
+        """Send the record again as it is now (or apply the centre's change here again)."""
+        from vipdesk.sync.dead_letters import retry
+
+        with unit_of_work(self.factory) as s:
+            return retry(s, self.actor, dead_letter_id, self.clock)
+
+    def dismiss_dead_letter(self, dead_letter_id: uuid.UUID, note: str) -> Handled:
+        from vipdesk.sync.dead_letters import dismiss
+
+        with unit_of_work(self.factory) as s:
+            return dismiss(s, self.actor, dead_letter_id, note, self.clock)
+
+    def change_member_no(self, member_id: uuid.UUID, member_no: str) -> str:
+        """Renumber a member (an ordinary, synced edit); returns the old number."""
+        with unit_of_work(self.factory) as s:
+            return member_records.change_member_no(s, self.actor, member_id, member_no,
+                                                   self.clock)
 
     def reveal_phones(self, member_id: uuid.UUID, reason: str) -> list[str]:
         with unit_of_work(self.factory) as s:

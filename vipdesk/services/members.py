@@ -12,7 +12,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member, MemberCard, MemberPhone, MemberTerm, Preference
-from vipdesk.services import phones
+from vipdesk.services import audit, auth, phones
+from vipdesk.services.auth import Actor
+from vipdesk.services.clock import Clock
 from vipdesk.services.names import name_terms
 
 MAX_NAME = 100
@@ -134,3 +136,27 @@ def add_terms(session: Session, member: Member) -> None:
 
 def find_by_member_no(session: Session, member_no: str) -> Member | None:
     return session.scalar(select(Member).where(Member.member_no == member_no))
+
+
+def change_member_no(session: Session, actor: Actor, member_id: uuid.UUID, member_no: str,
+                     clock: Clock | None = None) -> str:
+    """Give a member another number (one taken by another store while this desk was
+    offline, say): an ordinary edit, so it syncs; audited. Returns the old number."""
+    member = session.get(Member, member_id)
+    if member is None or member.erased_at is not None:
+        raise MemberDataError("member: not found (or erased)")
+    auth.require(actor, "member.edit.own", member.advisor_id)
+    new = member_no.strip()
+    problems = [p for p in validate(NewMember(member_no=new, name_zh="-"))
+                if p.startswith("member_no")]
+    if problems:
+        raise MemberDataError("; ".join(problems))
+    if new == member.member_no:
+        raise MemberDataError("member_no: that is already this member's number")
+    holder = find_by_member_no(session, new)
+    if holder is not None:
+        raise MemberDataError(f"member_no: {new} is already used by {holder.display_name}")
+    old, member.member_no = member.member_no, new
+    session.flush()
+    audit.member_changed(session, actor, member.id, f"member_no {old} → {new}", clock)
+    return old

@@ -9,6 +9,7 @@ made meanwhile is never overwritten unseen. A pulled change never enters the out
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,10 @@ from vipdesk.sync.push import pending
 
 BATCH = 2000
 NAME_FIELDS = frozenset({"name_zh", "name_latin"})
+# Pulled rows go in through plain sqlite3 (bulk.py), whose errors SQLAlchemy does not wrap:
+# a child of a record refused here (its member clashed) fails with sqlite3's own error.
+INTEGRITY_ERRORS = (exc.IntegrityError, sqlite3.IntegrityError)
+DATABASE_ERRORS = (exc.DBAPIError, sqlite3.Error)
 
 
 @dataclass
@@ -64,7 +69,7 @@ def apply_changes(desk: Engine, changes: list[Change]) -> int | None:
     Returns how many changes could not be applied here (kept as dead letters)."""
     try:
         return _apply(desk, changes, careful=False)
-    except exc.IntegrityError:
+    except INTEGRITY_ERRORS:
         return _apply(desk, changes, careful=True)
 
 
@@ -105,10 +110,10 @@ class Applier:
         try:
             self._apply([change])
             savepoint.commit()
-        except exc.DBAPIError as error:
+        except DATABASE_ERRORS as error:
             savepoint.rollback()
-            self._dead_letter(change, f"pulled change could not be applied here: "
-                                      f"{str(error.orig).splitlines()[0][:300]}")
+            cause = str(getattr(error, "orig", None) or error).splitlines()[0][:300]
+            self._dead_letter(change, f"pulled change could not be applied here: {cause}")
 
     def _apply(self, group: list[Change]) -> None:
         kind = group[0].kind

@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
         self.search_seq = 0
         self.open_after_search = False
         self.current: uuid.UUID | None = None
+        self.sync_status: SyncStatus | None = None
+        self.refused = 0  # refused changes nobody has handled (shown with the sync status)
         self._build()
         self.gate = SessionGate(self.root, self.desk_page, desk, ops, idle_lock_minutes)
         self._wire()
@@ -121,6 +123,8 @@ class MainWindow(QMainWindow):
         self.menuBar().addAction(self.pin_action)
         self.conflicts_action = QAction(self)
         self.menuBar().addAction(self.conflicts_action)
+        self.dead_letters_action = QAction(self)
+        self.menuBar().addAction(self.dead_letters_action)
         self.who = QLabel()
         self.statusBar().addPermanentWidget(self.who)
         self.sync_label = QLabel()
@@ -155,6 +159,10 @@ class MainWindow(QMainWindow):
         self.gate.sig_locked.connect(self.forget_member)
         self.gate.sig_locked.connect(lambda: self.conflicts_action.setEnabled(False))
         self.gate.sig_signed_in.connect(lambda _a: self.conflicts_action.setEnabled(True))
+        self.dead_letters_action.triggered.connect(self.open_dead_letters)
+        self.gate.sig_locked.connect(lambda: self.dead_letters_action.setEnabled(False))
+        self.gate.sig_signed_in.connect(lambda _a: self.dead_letters_action.setEnabled(
+            self.desk.can("sync.dead_letters")))
         self.gate.sig_signed_in.connect(self._signed_in)
         self.history_forms = HistoryForms(self)
         self.points_forms = PointsForms(self)
@@ -245,6 +253,13 @@ class MainWindow(QMainWindow):
 
         ConflictsDialog(self.desk, self.ops, parent=self).show()
 
+    def open_dead_letters(self) -> None:
+        from vipdesk.ui.dead_letters import DeadLettersDialog
+
+        dialog = DeadLettersDialog(self.desk, self.ops, parent=self)
+        dialog.sig_handled.connect(self.refresh_refused)
+        dialog.show()
+
     def reload_member(self, member_id: uuid.UUID) -> None:
         """Fetch the card again after a change (new visit, complaint step, printed card)."""
         if member_id == self.current:
@@ -289,13 +304,29 @@ class MainWindow(QMainWindow):
         self.lock_action.setText(self.tr("Lock"))
         self.pin_action.setText(self.tr("Change PIN…"))
         self.conflicts_action.setText(self.tr("Sync conflicts"))
+        self.dead_letters_action.setText(self.tr("Refused changes"))
         self.results_model.set_language(self.lang)
         self.card.lang = self.lang
         self.card.redraw()
 
     def show_sync_status(self, status: SyncStatus | None) -> None:
-        """Online/offline, pending changes, last successful sync, the error in words."""
-        self.sync_label.setText(sync_text(status))
+        """Online/offline, pending changes, last successful sync, the error in words;
+        after each round, how many refused changes wait for a manager."""
+        self.sync_status = status
+        self._show_sync()
+        if status is None or not status.syncing:
+            self.refresh_refused()
+
+    def refresh_refused(self) -> None:
+        self.ops.query(self.desk.open_dead_letters, self._show_refused)
+
+    def _show_refused(self, count: int) -> None:
+        self.refused = count
+        self._show_sync()
+
+    def _show_sync(self) -> None:
+        status = self.sync_status
+        self.sync_label.setText(sync_text(status, self.refused))
         self.sync_label.setToolTip(status.describe() if status else "")
 
     def forget_member(self) -> None:

@@ -14,9 +14,12 @@ __all__ = ["sync_text"]
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
-def sync_text(status: SyncStatus | None) -> str:
+def sync_text(status: SyncStatus | None, refused: int = 0) -> str:
+    """`refused`: changes the sync refused that no manager has handled yet."""
+    warning = ("  ·  ⚠ " + t("%n refused (see Refused changes)").replace("%n", str(refused))
+               if refused > 0 else "")
     if status is None:
-        return t("Standalone (no central database configured)")
+        return t("Standalone (no central database configured)") + warning
     if status.syncing:
         state = t("Syncing…")
     elif status.online is None:
@@ -31,4 +34,4 @@ def sync_text(status: SyncStatus | None) -> str:
         parts.append(status.last_error[:80])
     if status.warning:
         parts.append("⚠ " + status.warning[:80])
-    return "  ·  ".join(parts)
+    return "  ·  ".join(parts) + warning
