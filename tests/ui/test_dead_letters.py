@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
@@ -31,16 +30,6 @@ from vipdesk.ui.sync_status import sync_text
 
 REFUSED_AT = datetime(2026, 11, 25, 6, 30, tzinfo=UTC)
 
-
-@pytest.fixture(autouse=True)
-def _windows_go_quiet() -> Iterator[None]:
-    """Test windows are never freed (their signal lambdas keep them alive), and their
-    30-s overdue-complaint timer would later ask an Ops that was shut down — an error
-    in whatever test runs then. Stop those timers once a test here is done."""
-    yield
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, MainWindow):
-            widget.history_forms.timer.stop()
 
 
 def letter(s: Session, table: str, record_id: uuid.UUID, payload: dict[str, Any], reason: str,
