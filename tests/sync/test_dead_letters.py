@@ -348,3 +348,29 @@ def test_refused_member_renumbered_and_sent_again_reaches_the_other_desk(
     assert json.loads(next(p for t, p in refused if t == "members"))["row"]["member_no"] == "M1"
     with story.b.connect() as conn:
         assert conn.scalar(select(SyncOutbox.seq)) is None
+
+
+# -- erasure ------------------------------------------------------------------------------
+
+
+def test_erasing_a_member_scrubs_and_closes_their_refused_changes(clash: Clash) -> None:
+    """A refused change keeps its payload for a manager to read (name, phone, card): an
+    erasure request must take that too (a trigger, so it holds wherever the erasure lands:
+    on this desk, pulled from another, applied at the centre)."""
+    from vipdesk.services.erasure import erase_member
+
+    admin = Actor(uuid.uuid4(), "admin", "管理员", None, "S009")
+    with unit_of_work(session_factory(clash.b)) as s:
+        erase_member(s, clash.li, admin, FixedClock(NOW))
+    with session_factory(clash.b)() as s:
+        letters = list(s.scalars(select(SyncDeadLetter)))
+    about_li = [x for x in letters if not x.reason.startswith(dead_letters.PULLED)]
+    about_wang = [x for x in letters if x.reason.startswith(dead_letters.PULLED)]
+    assert len(about_li) == 3 and len(about_wang) == 3
+    for letter in about_li:
+        assert letter.payload == '{"erased": true}' and "李娜" not in letter.reason
+        assert letter.handled_at is not None and letter.handling == "dismissed"
+    assert all("13800138000" in x.payload or "王芳" in x.payload or "CA1" in x.payload
+               for x in about_wang)  # another member's letters are left as they were
+    assert all(v.table_name for v in clash.letters())  # still listed: Wang's, open
+    assert {v.pulled for v in clash.letters()} == {True}
