@@ -1,4 +1,5 @@
-"""`vipdesk visit checkin|checkout|here`: the lounge's arrivals and departures from a script."""
+"""`vipdesk visit checkin|checkout|here|void`: the lounge's arrivals and departures from a
+script, and taking back a wrong check-in."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     here.add_argument("--all-stores", action="store_true", help="every store in this database")
     add_staff_option(here)
     here.set_defaults(run=guarded(run_here))
+    void = actions.add_parser("void", parents=[parent],
+                              help="take back a wrong check-in (撤销来访登记; audited)")
+    void.add_argument("visit_id", metavar="VISIT_ID", help="as `visit checkin` printed it")
+    void.add_argument("--reason", required=True, help="why (required, up to 200 characters)")
+    add_staff_option(void)
+    void.set_defaults(run=guarded(run_void))
 
 
 def _services(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -73,4 +80,19 @@ def run_here(args: argparse.Namespace) -> int:
         for g in guests:
             print(f"{when(g.checked_in_at)}\t{g.member_no}\t{g.name}\t{g.tier_code or '-'}"
                   f"\t{g.purpose or ''}\t{g.offered or ''}")
+    return 0
+
+
+def run_void(args: argparse.Namespace) -> int:
+    from vipdesk.cli.history_common import CliError, parse_uuid, when
+    from vipdesk.services.visits import VisitNotFound
+
+    _, visits, actor = _services(args)
+    visit_id = parse_uuid(args.visit_id, "VISIT_ID")
+    try:
+        voided = visits.void_check_in(actor, visit_id, args.reason)
+    except VisitNotFound as exc:
+        raise CliError(str(exc), 1) from None
+    print(f"{voided.member_no}\tcheck-in of {when(voided.checked_in_at)} voided by {actor.name}"
+          f"\tpurpose: {voided.purpose or '-'}\treason: {voided.reason}")
     return 0

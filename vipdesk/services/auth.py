@@ -64,6 +64,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "staff.manage": frozenset({"admin"}),
     # Service history (visits, complaints, home visits, care contacts, surveys, points).
     "visit.log": DESK,
+    # take back a wrong check-in (today's at this store; managers: the last 7 days)
+    "visit.void": frozenset({"staff", "manager"}),
     "complaint.open": DESK,
     "complaint.advance": frozenset({"manager"}),
     "complaint.compensate": frozenset({"manager"}),

@@ -56,7 +56,7 @@ from vipdesk.services.surveys import SurveyDraft, SurveyRecord, SurveyService, v
 from vipdesk.services.tiers import TierTable, load_tier_table
 from vipdesk.services.timeline import TimelineEntry, timeline
 from vipdesk.services.validation import FieldError
-from vipdesk.services.visits import VisitDraft, VisitRecord, VisitService
+from vipdesk.services.visits import VisitDraft, VisitRecord, VisitService, VoidedVisit
 
 if TYPE_CHECKING:
     from vipdesk.services.cards import CardService
@@ -266,6 +266,19 @@ class Desk:
 
     def check_out(self, member_id: uuid.UUID) -> VisitRecord:
         return self.visits.check_out(self.actor, member_id)
+
+    # -- taking back a wrong check-in (撤销来访登记) ----------------------------------
+
+    def voidable_visits(self, member_id: uuid.UUID) -> list[VisitRecord]:
+        """The member's visits the signed-in person may void, newest first: the card
+        offers 撤销登记… only for these (the service checks again when voiding)."""
+        return self.visits.voidable(self.actor, member_id)
+
+    def validate_void(self, reason: str | None) -> list[FieldError]:
+        return visit_rules.validate_void(reason)
+
+    def void_check_in(self, visit_id: uuid.UUID, reason: str) -> VoidedVisit:
+        return self.visits.void_check_in(self.actor, visit_id, reason)
 
     def can(self, action: str) -> bool:
         """Whether the signed-in actor may do `action` (to offer only what is allowed)."""

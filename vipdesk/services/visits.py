@@ -1,23 +1,30 @@
-"""Lounge visits (到店): check-in, check-out, who is here now, the purchase it led to.
+"""Lounge visits (到店): check-in, check-out, who is here now, the purchase it led to,
+and voiding a wrong check-in (撤销来访登记).
 
 A member has at most one open visit *today*. A visit left open on an earlier day (the
 guest left while the desk was busy) is stale: it neither blocks a new check-in nor shows
 as "here"; it stays as recorded, without an invented check-out time.
+
+A check-in of the wrong member (the wrong search hit, at a busy desk) did not happen, so
+voiding it deletes the row rather than adding a correcting record: otherwise it would
+stay in the member's history, the care list's silence rule and the reports for ever.
+The delete travels like any other (the outbox, then a tombstone at the centre that makes
+a late edit from another desk obsolete); the audit log keeps who voided what and why.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import MetaData, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
-from vipdesk.models import Member, Preference, Purchase, Staff, Store, Visit
-from vipdesk.services import auth, validation
+from vipdesk.models import Base, Member, Preference, Purchase, Staff, Store, Visit
+from vipdesk.services import audit, auth, validation
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.records import member_for, not_before
@@ -26,10 +33,22 @@ from vipdesk.services.validation import FieldError
 
 MAX_PURPOSE = 200
 MAX_OFFERED = 200
+MAX_VOID_REASON = 200
+VOID_DAYS = 7  # how far back a manager may void a check-in
+
+# Why a void is refused; fixed words, so the window can say them in the desk's language.
+VOID_PURCHASE = "this visit is linked to a purchase, so it really happened: it cannot be voided"
+VOID_NOT_TODAY = "staff can void only today's check-ins; ask a manager"
+VOID_OTHER_STORE = "this visit was checked in at another store; ask a manager"
+VOID_TOO_OLD = f"only check-ins of the last {VOID_DAYS} days can be voided"
 
 
 class VisitError(ValueError):
     """A visit action that does not fit what is recorded (already here, not here…)."""
+
+
+class VisitNotFound(VisitError):
+    """No visit with that id (never recorded here, or already voided)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,18 @@ class VisitRecord:
 
 
 @dataclass(frozen=True)
+class VoidedVisit:
+    """What a void removed, as the audit entry describes it."""
+
+    visit_id: uuid.UUID
+    member_id: uuid.UUID
+    member_no: str
+    checked_in_at: datetime
+    purpose: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
 class GuestHere:
     """One row of the lounge's "who is here" board."""
 
@@ -69,6 +100,52 @@ class GuestHere:
 def validate_visit(draft: VisitDraft) -> list[FieldError]:
     return (validation.text("purpose", draft.purpose, limit=MAX_PURPOSE)
             + validation.text("offered", draft.offered, limit=MAX_OFFERED))
+
+
+def validate_void(reason: str | None) -> list[FieldError]:
+    return validation.text("reason", reason, limit=MAX_VOID_REASON, required=True)
+
+
+def void_refusal(actor: Actor, visit: VisitRecord, now: datetime, tz: str,
+                 store_id: uuid.UUID | None = None) -> str | None:
+    """Why `actor` may not void `visit` (None: they may), once they hold `visit.void`.
+
+    Anyone at the desk may take back a check-in made today at this store; a manager also
+    any of the last 7 days. A visit that led to a purchase is never voided: the member
+    was there, whoever was checked in.
+    """
+    if visit.purchase_id is not None:
+        return VOID_PURCHASE
+    here = store_id or actor.store_id
+    if visit.checked_in_at >= day_start(now, tz) and visit.store_id == here:
+        return None
+    if actor.role == "manager":
+        return None if visit.checked_in_at >= now - timedelta(days=VOID_DAYS) else VOID_TOO_OLD
+    return VOID_OTHER_STORE if visit.store_id != here else VOID_NOT_TODAY
+
+
+def visit_references(session: Session, visit_id: uuid.UUID,
+                     metadata: MetaData = Base.metadata) -> list[str]:
+    """Rows of other tables that point at the visit ("queue_entries ×2"). None today;
+    read from the schema, so a table that gains a foreign key to visits is covered."""
+    found = []
+    for table in metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name != Visit.__tablename__:
+                continue
+            n = session.scalar(select(func.count()).select_from(table)
+                               .where(fk.parent == visit_id)) or 0
+            if n:
+                found.append(f"{table.name} ×{n}")
+    return found
+
+
+def _void_detail(session: Session, visit: Visit, member_no: str, tz: str, reason: str) -> str:
+    """The audit entry: which visit it was (no personal data beyond the member number)."""
+    store = session.get(Store, visit.store_id) if visit.store_id else None
+    local = visit.checked_in_at.astimezone(ZoneInfo(tz))
+    return (f"visit {visit.id}: {member_no} checked in {local:%Y-%m-%d %H:%M} at "
+            f"{store.code if store else '-'}, purpose {visit.purpose or '-'}; reason: {reason}")
 
 
 def _record(v: Visit) -> VisitRecord:
@@ -158,6 +235,50 @@ class VisitService:
                 raise VisitError("purchase: this visit already has another purchase linked")
             visit.purchase_id = purchase_id
             return _record(visit)
+
+    def void_check_in(self, actor: Actor, visit_id: uuid.UUID, reason: str,
+                      *, store_id: uuid.UUID | None = None) -> VoidedVisit:
+        """Take back a wrong check-in: the visit row is deleted (and the delete syncs),
+        the audit log records who, when, why and what the visit was."""
+        validation.raise_if(validate_void(reason))
+        why = validation.clean(reason) or ""
+        now = self.clock.now()
+        with unit_of_work(self.factory) as session:
+            visit = session.get(Visit, visit_id)
+            if visit is None:
+                raise VisitNotFound(f"no visit with id {visit_id} (already voided?)")
+            member = member_for(session, actor, "visit.void", visit.member_id)
+            refusal = void_refusal(actor, _record(visit), now, self.tz, store_id)
+            if refusal is not None:
+                raise VisitError(refusal)
+            linked = visit_references(session, visit.id)
+            if linked:
+                raise VisitError(f"this visit is still referenced ({', '.join(linked)}); "
+                                 "it cannot be voided")
+            voided = VoidedVisit(visit.id, visit.member_id, member.member_no,
+                                 visit.checked_in_at, visit.purpose, why)
+            audit.record(session, actor, "visit.void", visit.member_id,
+                         _void_detail(session, visit, member.member_no, self.tz, why),
+                         self.clock)
+            session.delete(visit)  # through the session: the outbox captures the delete
+            return voided
+
+    def voidable(self, actor: Actor, member_id: uuid.UUID,
+                 store_id: uuid.UUID | None = None) -> list[VisitRecord]:
+        """The member's visits `actor` may void, newest first (the card offers these)."""
+        if not auth.allowed(actor, "visit.void"):
+            return []
+        now = self.clock.now()
+        since = now - timedelta(days=VOID_DAYS) if actor.role == "manager" else \
+            day_start(now, self.tz)
+        with self.factory() as session:
+            rows = session.scalars(
+                select(Visit).where(Visit.member_id == member_id, Visit.checked_in_at >= since,
+                                    Visit.purchase_id.is_(None))
+                .order_by(Visit.checked_in_at.desc())).all()
+            return [_record(v) for v in rows
+                    if void_refusal(actor, _record(v), now, self.tz, store_id) is None
+                    and not visit_references(session, v.id)]
 
     def who_is_here(self, store_id: uuid.UUID | None) -> list[GuestHere]:
         """Open visits checked in today at the store (all stores when None), oldest first."""

@@ -38,6 +38,7 @@ from vipdesk.ui.scanner import ScanDetector
 from vipdesk.ui.session_gate import SessionGate
 from vipdesk.ui.survey_form import SurveyForms
 from vipdesk.ui.sync_status import sync_text
+from vipdesk.ui.void_visit_form import VoidVisitForms
 
 if TYPE_CHECKING:
     from vipdesk.sync.runner import SyncStatus
@@ -168,6 +169,7 @@ class MainWindow(QMainWindow):
         self.points_forms = PointsForms(self)
         self.survey_forms = SurveyForms(self)
         self.care_contact_forms = CareContactForms(self)
+        self.void_visit_forms = VoidVisitForms(self)
 
     # -- search ------------------------------------------------------------------------
 

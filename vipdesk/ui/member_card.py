@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import uuid
+
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -67,6 +70,7 @@ class MemberCard(QFrame):
     sig_points_requested = Signal()
     sig_survey_requested = Signal()  # vipdesk/ui/survey_form.py opens it
     sig_care_contact_requested = Signal()  # vipdesk/ui/care_contact_form.py opens it
+    sig_void_visit_requested = Signal(object)  # visit_id; vipdesk/ui/void_visit_form.py
     sig_profile_shown = Signal(object)  # member_id: whoever shows per-member state refreshes
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -75,6 +79,10 @@ class MemberCard(QFrame):
         self.profile: MemberProfile | None = None
         self.lang = "zh"
         self.timeline = TimelineModel(self)
+        # Visits the signed-in person may void (the desk says which), and the one the
+        # 撤销登记… button takes back: today's latest.
+        self.voidable: frozenset[uuid.UUID] = frozenset()
+        self.void_target: uuid.UUID | None = None
         self._build()
 
     def _build(self) -> None:
@@ -98,6 +106,9 @@ class MemberCard(QFrame):
         self.history.setObjectName("timeline")
         self.history.setModel(self.timeline)
         self.history.setWordWrap(True)
+        self.history.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.history.customContextMenuRequested.connect(self._timeline_menu)
+        self.timeline_menu = QMenu(self)  # filled for the row right-clicked
         self.print_button = QPushButton()
         self.print_button.setObjectName("primary")
         self.print_button.clicked.connect(self._print)
@@ -129,6 +140,10 @@ class MemberCard(QFrame):
         self.check_out_button = QPushButton()
         self.check_out_button.setObjectName("checkOut")
         self.check_out_button.hide()  # until we know the member is checked in today
+        self.void_button = QPushButton()
+        self.void_button.setObjectName("voidVisit")
+        self.void_button.hide()  # until the desk confirms a check-in this person may void
+        self.void_button.clicked.connect(self._void_today)
         self.points_button = QPushButton()
         self.points_button.setObjectName("pointsAction")
         self.survey_button = QPushButton()
@@ -146,6 +161,7 @@ class MemberCard(QFrame):
                                (self.complaints_button, self.sig_complaints_requested)):
             button.clicked.connect(signal.emit)
             row.addWidget(button)
+        row.insertWidget(row.indexOf(self.check_out_button) + 1, self.void_button)
         row.addStretch(1)
         return row
 
@@ -155,6 +171,7 @@ class MemberCard(QFrame):
         self.redraw()
         self.check_out_button.hide()  # shown again once the desk confirms an open visit
         self.care_button.hide()  # likewise, once the desk confirms the permission
+        self.set_voidable(frozenset(), None)  # likewise, once the desk says which
         self.sig_profile_shown.emit(profile.member_id)
 
     def set_checked_in(self, here: bool) -> None:
@@ -164,6 +181,28 @@ class MemberCard(QFrame):
     def set_care_allowed(self, allowed: bool) -> None:
         """Offer the care-contact form only to whoever may log one for this member."""
         self.care_button.setVisible(allowed)
+
+    def set_voidable(self, visits: frozenset[uuid.UUID], today: uuid.UUID | None) -> None:
+        """Offer 撤销登记… for these visits (timeline menu) and today's (the button)."""
+        self.voidable, self.void_target = visits, today
+        self.void_button.setVisible(today is not None)
+
+    def _void_today(self) -> None:
+        if self.void_target is not None:
+            self.sig_void_visit_requested.emit(self.void_target)
+
+    def _timeline_menu(self, pos: QPoint) -> None:
+        """Right-click on a visit the desk said may be voided: 撤销登记…."""
+        row = self.history.indexAt(pos).row()
+        if not 0 <= row < len(self.timeline.entries):
+            return
+        entry = self.timeline.entries[row]
+        if entry.kind != "visit" or entry.record_id not in self.voidable:
+            return
+        self.timeline_menu.clear()
+        action = self.timeline_menu.addAction(t("Void check-in…"))
+        action.triggered.connect(lambda: self.sig_void_visit_requested.emit(entry.record_id))
+        self.timeline_menu.popup(self.history.viewport().mapToGlobal(pos))
 
     def redraw(self) -> None:
         p = self.profile
@@ -192,6 +231,8 @@ class MemberCard(QFrame):
         self.complaint_button.setText(t("Record complaint"))
         self.home_visit_button.setText(t("Home visit"))
         self.check_out_button.setText(t("Check out"))
+        self.void_button.setText(t("Void check-in…"))
+        self.void_button.setToolTip(t("Checked in the wrong member? Take today's check-in back"))
         self.points_button.setText(t("Points…"))
         self.survey_button.setText(t("Survey…"))
         self.care_button.setText(t("Care contact…"))
