@@ -1,8 +1,8 @@
 """Render 撤销登记 offscreen for the docs: `python scripts/void_visit_screenshot.py`.
 
-Builds a small demo lounge in a temporary directory (never a real database); lounge staff
-S005 checks a guest in, then takes it back from the card's 撤销登记… button with a reason
-typed. Saves docs/img/void-visit.png (the dialog); with `--card PATH` also the card with
+Builds a small demo lounge in a temporary directory (never a real database); the
+manager S001 checks a guest in, then takes it back from the card's 撤销登记… button with
+a reason typed. Saves docs/img/void-visit.png (the dialog); with `--card PATH` also the card with
 the button, for a look (not kept in the docs).
 """
 
@@ -35,7 +35,7 @@ def guest_no(desk: Desk) -> str:
 def prepare(db: Path) -> Desk:
     engine, _manager = demo_lounge(db, members=300)
     with Session(engine) as s:
-        staff = s.scalars(select(Staff).where(Staff.staff_no == "S005")).one()
+        staff = s.scalars(select(Staff).where(Staff.staff_no == "S001")).one()
         actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
     desk = Desk(engine, clock=FixedClock(NOW), actor=actor)
     desk.check_in(desk.search(guest_no(desk)).hits[0].member_id, "取货", None)

@@ -37,7 +37,7 @@ EXPECTED: dict[str, set[str]] = {
     "audit.export": {"manager", "admin"},
     "staff.manage": {"admin"},
     "visit.log": {"staff", "manager", "advisor"},
-    "visit.void": {"staff", "manager"},
+    "visit.void": {"manager"},
     "complaint.open": {"staff", "manager", "advisor"},
     "complaint.advance": {"manager"},
     "complaint.compensate": {"manager"},

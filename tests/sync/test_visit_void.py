@@ -14,6 +14,7 @@ from vipdesk.sync.central import Centre
 from vipdesk.sync.engine import sync_once
 
 STAFF = Actor(None, "staff", "Staff Li", staff_no="S005")
+MANAGER = Actor(None, "manager", "Manager Zhou", staff_no="S001")
 
 
 def test_a_voided_visit_disappears_on_the_other_desk(centre: Centre, make_desk) -> None:
@@ -26,7 +27,7 @@ def test_a_voided_visit_disappears_on_the_other_desk(centre: Centre, make_desk) 
     sync_once(b, centre, "BJ01")
     assert count(b, Visit) == 1
 
-    visits_a.void_check_in(STAFF, visit.visit_id, "选错了会员")
+    visits_a.void_check_in(MANAGER, visit.visit_id, "选错了会员")
     VisitService(session_factory(b)).check_out(STAFF, member_id)  # B, offline, meanwhile
     pushed = sync_once(a, centre, "SH01")
     assert pushed.outcomes == {"applied": 2}  # the delete and its audit entry

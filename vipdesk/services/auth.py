@@ -65,7 +65,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Service history (visits, complaints, home visits, care contacts, surveys, points).
     "visit.log": DESK,
     # take back a wrong check-in (today's at this store; managers: the last 7 days)
-    "visit.void": frozenset({"staff", "manager"}),
+    "visit.void": frozenset({"manager"}),  # staff delete nothing (SPEC §1)
     "complaint.open": DESK,
     "complaint.advance": frozenset({"manager"}),
     "complaint.compensate": frozenset({"manager"}),

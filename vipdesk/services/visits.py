@@ -38,8 +38,6 @@ VOID_DAYS = 7  # how far back a manager may void a check-in
 
 # Why a void is refused; fixed words, so the window can say them in the desk's language.
 VOID_PURCHASE = "this visit is linked to a purchase, so it really happened: it cannot be voided"
-VOID_NOT_TODAY = "staff can void only today's check-ins; ask a manager"
-VOID_OTHER_STORE = "this visit was checked in at another store; ask a manager"
 VOID_TOO_OLD = f"only check-ins of the last {VOID_DAYS} days can be voided"
 
 
@@ -106,22 +104,16 @@ def validate_void(reason: str | None) -> list[FieldError]:
     return validation.text("reason", reason, limit=MAX_VOID_REASON, required=True)
 
 
-def void_refusal(actor: Actor, visit: VisitRecord, now: datetime, tz: str,
-                 store_id: uuid.UUID | None = None) -> str | None:
-    """Why `actor` may not void `visit` (None: they may), once they hold `visit.void`.
+def void_refusal(visit: VisitRecord, now: datetime) -> str | None:
+    """Why `visit` may not be voided (None: it may), by someone who holds `visit.void`.
 
-    Anyone at the desk may take back a check-in made today at this store; a manager also
-    any of the last 7 days. A visit that led to a purchase is never voided: the member
-    was there, whoever was checked in.
+    Only managers hold it: lounge staff delete nothing (SPEC §1) and ask the manager,
+    who is on the floor. A manager may take back any check-in of the last 7 days. A visit
+    that led to a purchase is never voided: the member was there, whoever was checked in.
     """
     if visit.purchase_id is not None:
         return VOID_PURCHASE
-    here = store_id or actor.store_id
-    if visit.checked_in_at >= day_start(now, tz) and visit.store_id == here:
-        return None
-    if actor.role == "manager":
-        return None if visit.checked_in_at >= now - timedelta(days=VOID_DAYS) else VOID_TOO_OLD
-    return VOID_OTHER_STORE if visit.store_id != here else VOID_NOT_TODAY
+    return None if visit.checked_in_at >= now - timedelta(days=VOID_DAYS) else VOID_TOO_OLD
 
 
 def visit_references(session: Session, visit_id: uuid.UUID,
@@ -236,8 +228,7 @@ class VisitService:
             visit.purchase_id = purchase_id
             return _record(visit)
 
-    def void_check_in(self, actor: Actor, visit_id: uuid.UUID, reason: str,
-                      *, store_id: uuid.UUID | None = None) -> VoidedVisit:
+    def void_check_in(self, actor: Actor, visit_id: uuid.UUID, reason: str) -> VoidedVisit:
         """Take back a wrong check-in: the visit row is deleted (and the delete syncs),
         the audit log records who, when, why and what the visit was."""
         validation.raise_if(validate_void(reason))
@@ -248,7 +239,7 @@ class VisitService:
             if visit is None:
                 raise VisitNotFound(f"no visit with id {visit_id} (already voided?)")
             member = member_for(session, actor, "visit.void", visit.member_id)
-            refusal = void_refusal(actor, _record(visit), now, self.tz, store_id)
+            refusal = void_refusal(_record(visit), now)
             if refusal is not None:
                 raise VisitError(refusal)
             linked = visit_references(session, visit.id)
@@ -263,21 +254,19 @@ class VisitService:
             session.delete(visit)  # through the session: the outbox captures the delete
             return voided
 
-    def voidable(self, actor: Actor, member_id: uuid.UUID,
-                 store_id: uuid.UUID | None = None) -> list[VisitRecord]:
+    def voidable(self, actor: Actor, member_id: uuid.UUID) -> list[VisitRecord]:
         """The member's visits `actor` may void, newest first (the card offers these)."""
         if not auth.allowed(actor, "visit.void"):
             return []
         now = self.clock.now()
-        since = now - timedelta(days=VOID_DAYS) if actor.role == "manager" else \
-            day_start(now, self.tz)
+        since = now - timedelta(days=VOID_DAYS)
         with self.factory() as session:
             rows = session.scalars(
                 select(Visit).where(Visit.member_id == member_id, Visit.checked_in_at >= since,
                                     Visit.purchase_id.is_(None))
                 .order_by(Visit.checked_in_at.desc())).all()
             return [_record(v) for v in rows
-                    if void_refusal(actor, _record(v), now, self.tz, store_id) is None
+                    if void_refusal(_record(v), now) is None
                     and not visit_references(session, v.id)]
 
     def who_is_here(self, store_id: uuid.UUID | None) -> list[GuestHere]:

@@ -32,8 +32,6 @@ from vipdesk.ui.ops import Ops
 REFUSALS = {
     visit_rules.VOID_PURCHASE: "This visit led to a purchase, so it really happened: "
                                "it cannot be voided",
-    visit_rules.VOID_NOT_TODAY: "Staff can void only today's check-ins; ask a manager",
-    visit_rules.VOID_OTHER_STORE: "This visit was checked in at another store; ask a manager",
     visit_rules.VOID_TOO_OLD: "Only check-ins of the last 7 days can be voided",
 }
 
