@@ -12,15 +12,14 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
+from screenshot_common import wait
 from sqlalchemy import Engine
 
 from vipdesk.db import open_desk_db, session_factory, unit_of_work
@@ -37,16 +36,6 @@ from vipdesk.ui.ops import Ops
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "img" / "dead-letters.png"
 NOW = datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
-
-
-def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not condition():
-        app.processEvents()
-        time.sleep(0.01)
-    end = time.monotonic() + 0.3  # let layouts settle
-    while time.monotonic() < end:
-        app.processEvents()
 
 
 def add(desk: Engine, member_no: str, name: str, phone: str, card: str) -> None:
@@ -81,7 +70,7 @@ def main() -> int:
         dialog = DeadLettersDialog(Desk(bj, "BJ01", FixedClock(NOW), manager), ops)
         dialog.resize(1180, 560)
         dialog.show()
-        wait(app, lambda: dialog.table.rowCount() > 0)
+        wait(app, lambda: dialog.table.rowCount() > 0, timeout=20.0)
         row = next(i for i, v in enumerate(dialog.rows)
                    if v.table_name == "members" and not v.pulled)
         dialog.table.selectRow(row)

@@ -14,26 +14,13 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from screenshot_common import NOW, demo_lounge, desk_window, grab, wait
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from screenshot_common import NOW, demo_lounge, desk_window, grab, guest_no, wait
 
-from vipdesk.models import Member, Preference
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.complaints import ComplaintDraft, StepDraft
 from vipdesk.services.desk import Desk
 from vipdesk.services.homevisits import FollowUpDraft, HomeVisitDraft
 from vipdesk.ui.history_forms import ComplaintDialog, ComplaintsDialog
-
-
-def guest_no(engine: Engine) -> str:
-    """The guest the records are for: the first member with a drink preference."""
-    with Session(engine) as s:
-        member_no = s.scalars(select(Member.member_no).join(
-            Preference, Preference.member_id == Member.id).where(Preference.tag == "drink")
-            .order_by(Member.member_no)).first()
-    assert member_no is not None
-    return member_no
 
 
 def prepare(db: Path) -> Desk:

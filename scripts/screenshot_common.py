@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import open_desk_db
-from vipdesk.models import Staff
+from vipdesk.models import Member, Preference, Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.demo import build_demo
 from vipdesk.services.desk import Desk
@@ -39,6 +39,16 @@ def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 10.0
     end = time.monotonic() + 0.3  # let layouts settle
     while time.monotonic() < end:
         app.processEvents()
+
+
+def guest_no(engine: Engine) -> str:
+    """The guest the records are for: the first member with a drink preference."""
+    with Session(engine) as s:
+        member_no = s.scalars(select(Member.member_no).join(
+            Preference, Preference.member_id == Member.id).where(Preference.tag == "drink")
+            .order_by(Member.member_no)).first()
+    assert member_no is not None
+    return member_no
 
 
 def demo_lounge(db: Path, members: int) -> tuple[Engine, Actor]:

@@ -11,25 +11,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from screenshot_common import NOW, demo_lounge, desk_window, grab, wait
+from screenshot_common import NOW, demo_lounge, desk_window, grab, guest_no, wait
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vipdesk.models import Member, Preference, Staff
+from vipdesk.models import Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.desk import Desk
 from vipdesk.ui.void_visit_form import VoidVisitDialog
-
-
-def guest_no(desk: Desk) -> str:
-    """The first member with a drink preference (the check-in offers it)."""
-    with Session(desk.engine) as s:
-        member_no = s.scalars(select(Member.member_no).join(
-            Preference, Preference.member_id == Member.id).where(Preference.tag == "drink")
-            .order_by(Member.member_no)).first()
-    assert member_no is not None
-    return member_no
 
 
 def prepare(db: Path) -> Desk:
@@ -38,14 +28,14 @@ def prepare(db: Path) -> Desk:
         staff = s.scalars(select(Staff).where(Staff.staff_no == "S001")).one()
         actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
     desk = Desk(engine, clock=FixedClock(NOW), actor=actor)
-    desk.check_in(desk.search(guest_no(desk)).hits[0].member_id, "取货", None)
+    desk.check_in(desk.search(guest_no(desk.engine)).hits[0].member_id, "取货", None)
     return desk
 
 
 def main() -> None:
     card_path = Path(sys.argv[sys.argv.index("--card") + 1]) if "--card" in sys.argv else None
     with desk_window(prepare) as (app, window):
-        window.scan(guest_no(window.desk))
+        window.scan(guest_no(window.desk.engine))
         card = window.card
         wait(app, lambda: card.void_button.isVisible())
         if card_path is not None:
