@@ -58,12 +58,14 @@ def test_check_in_then_out_shows_then_hides_the_button(qtbot: Any, win: MainWind
     assert isinstance(check_in, CheckInDialog)
     check_in.ok.click()
     qtbot.waitUntil(lambda: card.check_out_button.isVisibleTo(card), timeout=5000)
+    assert not card.check_in_button.isVisibleTo(card)  # one open visit at a time
     card.check_out_button.click()
     dialog = win.points_forms.dialog
     assert isinstance(dialog, CheckOutDialog)
     qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Enter confirms
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: not card.check_out_button.isVisibleTo(card), timeout=5000)
+    assert card.check_in_button.isVisibleTo(card)
     with win.desk.factory() as s:
         visit = s.scalars(select(Visit).where(Visit.member_id == member_id)
                           .order_by(Visit.checked_in_at.desc())).first()

@@ -170,13 +170,16 @@ class MemberCard(QFrame):
         self.timeline.reset(profile.timeline, page_size=50)
         self.redraw()
         self.check_out_button.hide()  # shown again once the desk confirms an open visit
+        self.check_in_button.show()
         self.care_button.hide()  # likewise, once the desk confirms the permission
         self.set_voidable(frozenset(), None)  # likewise, once the desk says which
         self.sig_profile_shown.emit(profile.member_id)
 
     def set_checked_in(self, here: bool) -> None:
-        """Offer check-out only while the member has an open visit today."""
+        """Offer check-out while the member has an open visit today, check-in otherwise
+        (the service refuses a second open visit anyway)."""
         self.check_out_button.setVisible(here)
+        self.check_in_button.setVisible(not here)
 
     def set_care_allowed(self, allowed: bool) -> None:
         """Offer the care-contact form only to whoever may log one for this member."""
