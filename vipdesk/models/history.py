@@ -21,7 +21,10 @@ def _member_fk() -> Mapped[uuid.UUID]:
 
 class Purchase(IdMixin, CreatedMixin, Base):
     __tablename__ = "purchases"
-    __table_args__ = (Index("ix_purchases_member_time", "member_id", "occurred_at"),)
+    # With the amount, so spend sums per member (tiers, the care list's spend watch) read
+    # the index alone.
+    __table_args__ = (Index("ix_purchases_member_time", "member_id", "occurred_at",
+                            "amount_cents"),)
 
     member_id: Mapped[uuid.UUID] = _member_fk()
     store_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stores.id"))

@@ -133,7 +133,9 @@ class CareTemplate(IdMixin, Base):
 
 
 # -- indexes on shared tables that the care list and reports scan by date ---------------
-Index("ix_purchases_occurred_at", Purchase.occurred_at)
+# Member and amount too: the spend rules sum a year of purchases by member from it.
+Index("ix_purchases_occurred_at", Purchase.occurred_at, Purchase.member_id,
+      Purchase.amount_cents)
 Index("ix_purchases_delivered_at", Purchase.delivered_at)
 Index("ix_members_created_at", Member.created_at)
 Index("ix_members_birthday_md", Member.birthday_md)
