@@ -135,7 +135,10 @@ def _attribute_key(st: InstanceState[Any], column: Any) -> str:
 
 
 def _inserts(session: Session) -> list[_Pending]:
-    out = []
+    out: list[_Pending | None] = []
+    # Rows with a column the flush did not set (the database filled it) are read back,
+    # one query per table for the whole flush (an import flushes hundreds at once).
+    unread: dict[str, list[tuple[int, Any]]] = {}
     for obj in session.new:
         found = _synced_state(obj)
         if found is None:
@@ -144,19 +147,38 @@ def _inserts(session: Session) -> list[_Pending]:
         values = {c.name: st.dict.get(_attribute_key(st, c), _MISSING)
                   for c in tables.synced_columns(name)}
         if any(v is _MISSING for v in values.values()):
-            values = _reload(session, name, st.identity[0] if st.identity else values["id"])
-        out.append(_Pending(INSERT, name, values["id"], {"row": tables.encode_row(name, values)}))
-    return out
+            record_id = st.identity[0] if st.identity else values["id"]
+            unread.setdefault(name, []).append((len(out), record_id))
+            out.append(None)
+            continue
+        out.append(_insert_op(name, values))
+    for name, slots in unread.items():
+        rows = _reload(session, name, [record_id for _, record_id in slots])
+        for index, record_id in slots:
+            out[index] = _insert_op(name, rows[record_id])
+    return [op for op in out if op is not None]
+
+
+def _insert_op(name: str, values: dict[str, Any]) -> _Pending:
+    return _Pending(INSERT, name, values["id"], {"row": tables.encode_row(name, values)})
 
 
 _MISSING = object()
+_RELOAD_CHUNK = 500
 
 
-def _reload(session: Session, table_name: str, record_id: Any) -> dict[str, Any]:
-    """Values the database filled in (server defaults) are read back from the row."""
+def _reload(session: Session, table_name: str, record_ids: list[Any]
+            ) -> dict[Any, dict[str, Any]]:
+    """The rows as stored, by id: values the database filled in (defaults, NULLs for
+    columns never set) read back."""
     table = tables.table(table_name)
-    row = session.connection().execute(select(table).where(table.c.id == record_id)).one()
-    return dict(row._mapping)
+    conn = session.connection()
+    rows: dict[Any, dict[str, Any]] = {}
+    for i in range(0, len(record_ids), _RELOAD_CHUNK):
+        chunk = record_ids[i:i + _RELOAD_CHUNK]
+        for row in conn.execute(select(table).where(table.c.id.in_(chunk))):
+            rows[row.id] = dict(row._mapping)
+    return rows
 
 
 def _updates(session: Session) -> list[_Pending]:
