@@ -260,6 +260,28 @@ def test_the_centres_member_is_applied_here_once_the_number_is_free(clash: Clash
     assert [h.member_no for h in clash.desk.search("王芳").hits] == ["M1"]  # name index
 
 
+def test_edits_pulled_after_the_clash_wait_with_the_record_and_come_with_it(
+        clash: Clash) -> None:
+    """Desk A edits its member after B could not add it: B's pull cannot apply the edit
+    to a row it does not have, so the edit waits with the refused record; the retry
+    applies the record and then the edit — B ends as the centre is, not as it was."""
+    from tests.sync.helpers import edit_member
+
+    edit_member(clash.a, clash.wang, email="wang.fang@example.com")
+    sync_once(clash.a, clash.centre, "SH01")
+    wait_for_watermark(clash.centre)
+    sync_once(clash.b, clash.centre, "BJ01")
+    waiting = [v for v in clash.letters() if v.pulled and v.kind == "update"]
+    assert [v.table_name for v in waiting] == ["members"]
+    clash.desk.change_member_no(clash.li, "M2")
+    added = next(v for v in clash.letters()
+                 if v.pulled and v.kind == "insert" and v.table_name == "members")
+    done = clash.desk.retry_dead_letter(added.id)
+    assert (done.handled, done.left_open) == (4, 0)  # member, phone, card, the edit
+    assert member_field(clash.b, clash.wang, "email") == "wang.fang@example.com"
+    assert not [v for v in clash.letters() if v.pulled]
+
+
 # -- dismissing, permissions ---------------------------------------------------------------------
 
 

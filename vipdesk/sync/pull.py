@@ -171,10 +171,23 @@ class Applier:
         values = tables.decode_row(change.table_name, change.payload["set"])
         values.pop("id", None)
         if values:
-            self.conn.execute(update(table).where(table.c.id == change.record_id)
-                              .values(values))
+            result = self.conn.execute(update(table).where(table.c.id == change.record_id)
+                                       .values(values))
+            if result.rowcount == 0 and self._refused_here(change):
+                # The record's own insert is waiting in a dead letter: keep the edit with
+                # it, so a manager's retry applies the record as the centre has it now.
+                self._dead_letter(change, "pulled change to a record this desk could not "
+                                          "add yet")
         if change.table_name == Member.__tablename__ and NAME_FIELDS & set(values):
             self.renamed.add(change.record_id)
+
+    def _refused_here(self, change: Change) -> bool:
+        """An open letter holds a pulled change of this record (its insert, say)."""
+        return self.conn.scalar(select(SyncDeadLetter.id).where(
+            SyncDeadLetter.record_id == change.record_id,
+            SyncDeadLetter.table_name == change.table_name,
+            SyncDeadLetter.handled_at.is_(None),
+            SyncDeadLetter.reason.startswith("pulled")).limit(1)) is not None
 
     def _dead_letter(self, change: Change, reason: str) -> None:
         self.failed += 1
