@@ -273,6 +273,7 @@ def test_edits_pulled_after_the_clash_wait_with_the_record_and_come_with_it(
     sync_once(clash.b, clash.centre, "BJ01")
     waiting = [v for v in clash.letters() if v.pulled and v.kind == "update"]
     assert [v.table_name for v in waiting] == ["members"]
+    assert waiting[0].reason_text == dead_letters.REASONS["waits_for_record"]
     clash.desk.change_member_no(clash.li, "M2")
     added = next(v for v in clash.letters()
                  if v.pulled and v.kind == "insert" and v.table_name == "members")

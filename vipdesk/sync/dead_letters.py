@@ -74,6 +74,8 @@ REASONS = {
     "unique_here": "A value that must be unique is already used on this desk",
     "parent_missing_here": "What it belongs to (the member or record) is not on this desk",
     "not_applied_here": "This desk could not apply the centre's change",
+    "waits_for_record": "An edit of a record this desk could not add: it is applied with "
+                        "that record when it is sent again",
 }
 GONE_HERE = "The record is no longer on this desk"
 BACK_HERE = "The record is on this desk again"
@@ -217,6 +219,8 @@ def classify(table_name: str, reason: str, values: dict[str, Any]) -> tuple[str,
         return _taken(table_name, values, here)
     if "foreign key" in low:
         return ("parent_missing_here" if here else "parent_missing"), ""
+    if here and "could not add yet" in low:
+        return "waits_for_record", ""
     if here:
         return "not_applied_here", ""
     for start, code in (("same id", "same_id"), ("record not found", "not_at_centre"),
