@@ -40,7 +40,6 @@ STATUS_TEXT = {"overdue": "Overdue", "due": "Due today", "upcoming": "Upcoming",
                "done": "Done"}
 CHANNEL_TEXT = {"phone": "Phone", "sms": "SMS", "wechat": "WeChat",
                 "in_person": "In person", "email": "Email", "print": "Printed card"}
-COLUMNS = 5
 OVERDUE = ("#f5c6c0", "#7a1206")
 DONE_GREY = "#8a8a8a"
 
@@ -56,29 +55,25 @@ def headers() -> list[str]:
 class CareModel(RowsModel):
     """The list as the service ordered it (overdue, due, upcoming, done), filterable."""
 
-    columns = COLUMNS
-
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(headers, parent)
         self.all_items: list[CareItem] = []
-        self.items: list[CareItem] = []
         self.kind: str | None = None
+
+    @property
+    def items(self) -> list[CareItem]:
+        """The items shown: the list with the kind filter applied."""
+        return self.listed
 
     def set_items(self, items: list[CareItem]) -> None:
         self.beginResetModel()
         self.all_items = list(items)
-        self.items = [i for i in self.all_items if self.kind in (None, i.kind)]
+        self.listed = [i for i in self.all_items if self.kind in (None, i.kind)]
         self.endResetModel()
 
     def set_kind(self, kind: str | None) -> None:
         self.kind = kind
         self.set_items(self.all_items)
-
-    def row_total(self) -> int:
-        return len(self.items)
-
-    def headers(self) -> list[str]:
-        return headers()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.items):
@@ -119,7 +114,7 @@ class CareModel(RowsModel):
 
 class CareListPage(TablePage):
     def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
-        super().__init__(desk, ops, parent)
+        super().__init__(desk, ops, "Care list", parent)
         self.model = CareModel(self)
         self.loaded: CareList | None = None
         self._build()
@@ -197,7 +192,7 @@ class CareListPage(TablePage):
         self.load()
 
     def retranslate(self) -> None:
-        self.title.setText(t("Care list"))
+        super().retranslate()
         self.log_button.setText(t("Log contact"))
         self.open_button.setText(t("Open member"))
         if self.loaded is not None:

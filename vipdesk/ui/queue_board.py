@@ -71,18 +71,20 @@ class QueueModel(RowsModel):
     and the roles the board leaves to the style are refused first thing.
     """
 
-    columns = len(HEADERS)
-
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[QueueRow] = []
+        super().__init__(tr_headers, parent)
         self.texts: list[tuple[str, ...]] = []  # each row's cells, as `cell` writes them
         self.brushes = {level: (QBrush(QColor(back)), QBrush(QColor(fore)))
                         for level, (back, fore) in LEVEL_COLOURS.items()}
 
+    @property
+    def rows(self) -> list[QueueRow]:
+        """The guests on the board, in the service's order."""
+        return self.listed
+
     def set_rows(self, rows: list[QueueRow]) -> None:
         self.beginResetModel()
-        self.rows = list(rows)
+        self.listed = list(rows)
         self.texts = [row_texts(r) for r in self.rows]
         self.endResetModel()
 
@@ -92,12 +94,6 @@ class QueueModel(RowsModel):
         if self.rows:
             self.dataChanged.emit(self.index(0, 0),
                                   self.index(len(self.rows) - 1, len(HEADERS) - 1))
-
-    def row_total(self) -> int:
-        return len(self.rows)
-
-    def headers(self) -> list[str]:
-        return tr_headers()
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in ANSWERED or not index.isValid():
@@ -156,7 +152,7 @@ class QueueBoard(TablePage):
     """The board page: refreshes every 15 s and after each change."""
 
     def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
-        super().__init__(desk, ops, parent)
+        super().__init__(desk, ops, "Queue", parent)
         self.large = False
         self.seq = 0
         self.model = QueueModel(self)
@@ -295,7 +291,7 @@ class QueueBoard(TablePage):
                      t("Advisor assigned to %1.").replace("%1", row.name))
 
     def retranslate(self) -> None:
-        self.title.setText(t("Queue"))
+        super().retranslate()
         self.call_button.setText(t("Call next (N)"))
         self.assign_button.setText(t("Assign advisor (A)"))
         self.served_button.setText(t("Served (S)"))

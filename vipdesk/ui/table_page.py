@@ -3,7 +3,7 @@ plumbing, the page around the table, and the small OK / Cancel dialogs they open
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -36,19 +36,19 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class RowsModel(QAbstractTableModel):
-    """A flat table of `row_total()` rows and `columns` columns under `headers()`, which
-    are read in the current language each time; subclasses hold the rows, answer `data`."""
+    """A flat table of the rows in `listed`, one column per header; `headers` is called
+    for each header request, so the headers follow the current language. Subclasses fill
+    `listed` (between begin/endResetModel) and answer `data`."""
 
-    columns = 0
-
-    def row_total(self) -> int:
-        raise NotImplementedError
-
-    def headers(self) -> list[str]:
-        raise NotImplementedError
+    def __init__(self, headers: Callable[[], list[str]], parent: QWidget | None = None,
+                 ) -> None:
+        super().__init__(parent)
+        self.headers = headers
+        self.columns = len(headers())
+        self.listed: list[Any] = []
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self.row_total()
+        return 0 if parent.isValid() else len(self.listed)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.columns
@@ -68,9 +68,11 @@ class TablePage(QWidget):
     sig_open_member = Signal(object)  # member_id
     sig_message = Signal(str)
 
-    def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, ops: Ops, title: str,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk, self.ops = desk, ops
+        self.title_source = title  # English; shown in the desk's language
 
     def frame(self, view: QTableView, controls: Sequence[QWidget], stretch: int) -> None:
         """Lay the page out around `view`: whole rows picked one at a time, read-only, no
@@ -101,7 +103,8 @@ class TablePage(QWidget):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        raise NotImplementedError
+        """The page's own texts in the desk's language; pages add their controls'."""
+        self.title.setText(t(self.title_source))
 
 
 def code_combo(codes: Iterable[str], names: Mapping[str, str]) -> QComboBox:
