@@ -140,6 +140,11 @@ class Desk:
                                             desk=self.store_code)
         return self.actor
 
+    def change_own_pin(self, current: str, new: str) -> None:
+        """The signed-in person's new PIN, given their current one (counted like a
+        sign-in attempt when wrong)."""
+        staff_accounts.change_own_secret(self.factory, self.actor, current, new, self.clock)
+
     def conflicts(self) -> list[ConflictView]:
         """Concurrent edits from two stores, newest first, for a manager to review."""
         from vipdesk.sync.conflicts import list_conflicts

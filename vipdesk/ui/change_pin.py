@@ -84,8 +84,8 @@ class ChangePinDialog(FormDialog):
 
     def save(self, draft: tuple[str, str, str]) -> Callable[[], Any]:
         current, new, _repeat = draft
-        factory, actor, clock = self.desk.factory, self.desk.actor, self.desk.clock
-        return lambda: staff.change_own_secret(factory, actor, current, new, clock)
+        desk = self.desk
+        return lambda: desk.change_own_pin(current, new)
 
     def _saved(self, result: Any) -> None:
         self._forget()
