@@ -23,15 +23,18 @@ if command -v pg_ctlcluster >/dev/null 2>&1; then
   fi
 fi
 
+# `lpstat -r` exits 0 whether or not the scheduler runs: read what it says.
+cups_running() { lpstat -r 2>/dev/null | grep -q "is running"; }
+
 if [ -x /usr/sbin/cupsd ]; then
-  lpstat -r >/dev/null 2>&1 || /usr/sbin/cupsd
-  for _ in $(seq 1 50); do lpstat -r >/dev/null 2>&1 && break; sleep 0.1; done
+  cups_running || /usr/sbin/cupsd
+  for _ in $(seq 1 50); do cups_running && break; sleep 0.1; done
   # Right after apt installs CUPS its own start-up may still be settling and lpadmin
   # fails ("Bad file descriptor"): try a few times before giving up.
   ppd=$(ls /usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd 2>/dev/null || true)
   for _ in 1 2 3 4 5; do
     lpstat -p PDF >/dev/null 2>&1 && break
-    lpstat -r >/dev/null 2>&1 || /usr/sbin/cupsd
+    cups_running || /usr/sbin/cupsd
     if [ -n "$ppd" ]; then
       lpadmin -p PDF -E -v cups-pdf:/ -P "$ppd" && lpadmin -d PDF && break
     else
