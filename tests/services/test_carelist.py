@@ -386,7 +386,7 @@ def test_listed_messages_equal_the_orm_render(desk: Desk) -> None:
         templates = {(t.kind, t.language): t.text for t in s.scalars(select(CareTemplate))}
         for item in items:
             member = s.get_one(Member, item.member_id)
-            assert item.message == render(templates, item.kind, member, item.context)
+            assert item.message == render(templates, item.kind, member, item.context, D)
             assert item.name == member.display_name and item.member_no == member.member_no
 
 

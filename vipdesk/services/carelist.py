@@ -70,6 +70,13 @@ from vipdesk.resources import resource
 from vipdesk.services import auth
 from vipdesk.services.auth import Actor
 from vipdesk.services.care_dates import add_months, add_years, utc_range
+from vipdesk.services.care_messages import (
+    fill,
+    message_kind,
+    message_language,
+    render,
+    template,
+)
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.festivals import festival_on
 from vipdesk.services.tiers import TierTable
@@ -145,6 +152,7 @@ class CareItem:
     days_overdue: int
     message: str
     context: dict[str, Any] = field(default_factory=dict)
+    spend_12m_cents: int = 0  # with the tier, who comes first in the list (`care_filters`)
 
 
 @dataclass(frozen=True)
@@ -737,7 +745,7 @@ _STATUSES = ("overdue", "due", "upcoming", "done")
 # converts each once instead of once per row (150k UUID parses were a second).
 _MEMBER_COLUMNS = (Member.id, Member.member_no, Member.name_zh, Member.name_latin,
                    Member.gender, Member.language, Member.tier_code,
-                   Member.tier_override_code,
+                   Member.tier_override_code, Member.spend_12m_cents,
                    type_coerce(Member.advisor_id, String).label("advisor"))
 # What `_ItemMaker` reads per row: the task's columns, then the member's.
 _ITEM_COLUMNS = (CareTask.task_key, CareTask.kind, CareTask.due_on, CareTask.due_at,
@@ -766,6 +774,7 @@ class _Who(NamedTuple):
     language: str
     tier_code: str | None
     tier_override_code: str | None
+    spend_12m_cents: int
     advisor_id: uuid.UUID | None
 
     @property
@@ -794,7 +803,8 @@ class _ItemMaker:
             advisor_id=who.advisor_id, due_on=due_on, due_at=due_at,
             status=self.status(due_on, due_at, closed_at),
             days_overdue=max((self.day - due_on).days, 0),
-            message=self.message(kind, who, context), context=context)
+            message=self.message(kind, who, context), context=context,
+            spend_12m_cents=who.spend_12m_cents or 0)
 
     def advisor(self, stored: str | uuid.UUID | None) -> uuid.UUID | None:
         if stored is None or isinstance(stored, uuid.UUID):  # PostgreSQL's driver parses
@@ -812,54 +822,21 @@ class _ItemMaker:
         return "due" if due_on == self.day else "upcoming"
 
     def message(self, kind: str, who: _Who, context: dict[str, Any]) -> str:
-        language = "en" if who.language == "en" else "zh"
-        if kind == "birthday" and context.get("festival"):
-            kind = "birthday_festival"
+        language = message_language(who)
+        kind = message_kind(kind, context, self.day)
         text = self.chosen.get((kind, language))
         if text is None:
-            text = self.chosen[kind, language] = _template(self.templates, kind, language)
-        return _fill(text, who, language, context)
+            text = self.chosen[kind, language] = template(self.templates, kind, language)
+        return fill(text, who, language, context)
 
 
 # -- messages ----------------------------------------------------------------------------
 
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"  # a template naming an unknown field shows it, never crashes
-
-
-def render(templates: dict[tuple[str, str], str], kind: str, member: Member,
-           context: dict[str, Any]) -> str:
-    language = "en" if member.language == "en" else "zh"
-    if kind == "birthday" and context.get("festival"):
-        kind = "birthday_festival"
-    return _fill(_template(templates, kind, language), member, language, context)
-
-
-def _template(templates: dict[tuple[str, str], str], kind: str, language: str) -> str:
-    return templates.get((kind, language)) or templates.get((kind, "zh"), "")
-
-
-def _fill(text: str, member: Member | _Who, language: str, context: dict[str, Any]) -> str:
-    values = _Blank(context)
-    values.update(honorific=honorific(member, language), name=member.display_name)
-    if language == "en" and context.get("festival_en"):
-        values["festival"] = context["festival_en"]
-    return text.format_map(values)
-
-
-def honorific(member: Member | _Who, language: str) -> str:
-    if language == "en":
-        title = {"F": "Ms", "M": "Mr"}.get(member.gender or "", "")
-        surname = (member.name_latin or "").split()[-1:] or [member.display_name]
-        return f"{title} {surname[0]}".strip()
-    title = {"F": "女士", "M": "先生"}.get(member.gender or "", "")
-    return member.name_zh[0] + title if member.name_zh and title else member.display_name
-
-
 def _templates(session: Session) -> dict[tuple[str, str], str]:
+    """The stored templates over the shipped ones (a kind added since the database was
+    seeded, such as a belated birthday wish, reads the shipped text)."""
     stored = {(t.kind, t.language): t.text for t in session.scalars(select(CareTemplate))}
-    return stored or load_defaults()[1]
+    return load_defaults()[1] | stored
 
 
 # -- set-based rules on SQLite ----------------------------------------------------------
