@@ -1,5 +1,6 @@
-"""The care list page: today's tasks from the service, overdue in red, filtering by kind,
-and "log contact" closing a task through the care service (by its task key)."""
+"""The care list page: today's work first and the most valuable members on top, filters
+by due date, kind, advisor and tier with counts that follow, overdue marked in the due
+column only, and "log contact" closing a task through the care service (by its key)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from vipdesk.models import CareContact
 from vipdesk.services.desk import Desk
-from vipdesk.ui.care_list import OVERDUE, CareListPage, ItemRole
+from vipdesk.ui.care_list import OVERDUE_RED, CareListPage, ItemRole
 from vipdesk.ui.main_window import MainWindow
 
 NOW = datetime(2026, 11, 25, 7, 20, tzinfo=UTC)  # 15:20 in Shanghai
@@ -35,15 +36,57 @@ def test_model_and_filter(qtbot: Any, qtmodeltester: Any, win: MainWindow) -> No
     page.kinds.setCurrentIndex(1)  # the first kind after "all tasks"
     chosen = page.kinds.currentData()
     assert chosen in kinds
-    assert page.model.rowCount() == sum(1 for i in page.model.all_items if i.kind == chosen)
+    today = page.model.chosen
+    assert page.model.rowCount() == sum(1 for i in page.model.all_items
+                                        if i.kind == chosen and today.matches(i))
     assert {i.kind for i in page.model.items} == {chosen}
     qtmodeltester.check(page.model)
     page.kinds.setCurrentIndex(0)
     assert page.model.rowCount() == everything
 
 
-def test_overdue_tasks_carry_over_in_red(qtbot: Any, win: MainWindow,
-                                         mgr_desk: Desk) -> None:
+def test_opens_on_today_with_the_most_valuable_members_first(qtbot: Any, win: MainWindow,
+                                                             mgr_desk: Desk) -> None:
+    page = show_care(qtbot, win)
+    assert page.due.currentData() == "today"
+    shown = page.model.items
+    assert {i.status for i in shown} <= {"overdue", "due", "done"}
+    assert len(shown) < len(page.model.all_items) or not any(
+        i.status == "upcoming" for i in page.model.all_items)
+    open_items = [i for i in shown if i.status != "done"]
+    value = [(mgr_desk.tiers.rank(i.tier_code), i.spend_12m_cents) for i in open_items]
+    assert value == sorted(value, reverse=True)
+    assert value[0][0] == max(rank for rank, _ in value) > 0
+    assert page.model.index(0, 3).data() == mgr_desk.tiers.get(open_items[0].tier_code).name_zh
+
+
+def test_filters_by_advisor_tier_and_due_and_the_counts_follow(qtbot: Any,
+                                                               win: MainWindow) -> None:
+    page = show_care(qtbot, win)
+    qtbot.waitUntil(lambda: page.advisors.count() > 2)
+    everyone = page.summary.text()
+    advisor = page.model.items[0].advisor_id  # the top guest's advisor
+    page.advisors.setFocus()
+    while page.advisors.currentData() != advisor:
+        qtbot.keyClick(page.advisors, Qt.Key.Key_Down)
+    mine = page.model.items
+    assert mine and all(i.advisor_id == advisor for i in mine)
+    open_mine = sum(1 for i in mine if i.status != "done")
+    overdue_mine = sum(1 for i in mine if i.status == "overdue")
+    assert page.summary.text() != everyone
+    assert page.summary.text().endswith(f"待办 {open_mine} 项，逾期 {overdue_mine} 项")
+    page.tiers.setFocus()
+    qtbot.keyClick(page.tiers, Qt.Key.Key_Down)  # the highest tier
+    tier = page.tiers.currentData()
+    assert all(i.tier_code == tier and i.advisor_id == advisor for i in page.model.items)
+    page.due.setFocus()
+    qtbot.keyClick(page.due, Qt.Key.Key_Down)  # overdue only
+    assert page.due.currentData() == "overdue"
+    assert all(i.status == "overdue" for i in page.model.items)
+
+
+def test_overdue_is_marked_in_the_due_column_not_the_whole_row(qtbot: Any, win: MainWindow,
+                                                               mgr_desk: Desk) -> None:
     page = show_care(qtbot, win)
     due_today = {i.task_key for i in page.model.items if i.status == "due"}
     assert due_today
@@ -54,9 +97,12 @@ def test_overdue_tasks_carry_over_in_red(qtbot: Any, win: MainWindow,
     overdue = [i for i in page.model.items if i.task_key in due_today]
     assert overdue and all(i.status == "overdue" and i.days_overdue == 1 for i in overdue)
     row = page.model.items.index(overdue[0])
-    brush = page.model.index(row, 2).data(Qt.ItemDataRole.BackgroundRole)
-    assert brush.color() == QColor(OVERDUE[0])
-    assert page.model.index(row, 0).data().startswith("逾期")
+    assert page.model.index(row, 0).data() == "逾期 1 天"
+    assert page.model.index(row, 0).data(Qt.ItemDataRole.ForegroundRole).color() == QColor(
+        OVERDUE_RED)
+    for column in range(page.model.columnCount()):
+        assert page.model.index(row, column).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert page.model.index(row, 2).data(Qt.ItemDataRole.ForegroundRole) is None
 
 
 def test_log_contact_closes_the_task(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:

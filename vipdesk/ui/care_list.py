@@ -1,11 +1,17 @@
 """Today's care list (关怀): model over the service's `CareItem`s and the page.
 
+The page opens on what is due today (and the overdue carry-over), the most valuable
+members first, and narrows by due date, task type, advisor and tier
+(`vipdesk.services.care_filters`); the summary counts what is shown.
+
 Building the list stores the tasks it discovers, so loading it is a write (`ops.mutate`).
 "Log contact" records a care contact carrying the task's key, which is what closes it.
 """
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -21,9 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from vipdesk.services.care import CHANNELS, MAX_OUTCOME
+from vipdesk.services.care_filters import DUE_FILTERS, NO_TIER, CareFilter, count, shown
 from vipdesk.services.carelist import CareItem, CareList
 from vipdesk.services.desk import Desk
-from vipdesk.ui.i18n import t
+from vipdesk.services.tiers import TierTable
+from vipdesk.ui.i18n import current, t
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.table_page import Index, RowsModel, TablePage, code_combo, ok_cancel_form
 
@@ -38,10 +46,13 @@ KIND_TEXT = {
 }
 STATUS_TEXT = {"overdue": "Overdue", "due": "Due today", "upcoming": "Upcoming",
                "done": "Done"}
+DUE_TEXT = {"today": "Due today and overdue", "overdue": "Overdue", "upcoming": "Upcoming",
+            "all": "All dates"}
 CHANNEL_TEXT = {"phone": "Phone", "sms": "SMS", "wechat": "WeChat",
                 "in_person": "In person", "email": "Email", "print": "Printed card"}
-OVERDUE = ("#f5c6c0", "#7a1206")
+OVERDUE_RED = "#b3261e"  # the due column's text only: a list of red rows reads as noise
 DONE_GREY = "#8a8a8a"
+DUE_COLUMN, TIER_COLUMN, MESSAGE_COLUMN = 0, 3, 4
 
 
 def kind_text(kind: str) -> str:
@@ -49,31 +60,49 @@ def kind_text(kind: str) -> str:
 
 
 def headers() -> list[str]:
-    return [t("Status"), t("Task"), t("Member"), t("Due"), t("Message")]
+    return [t("Due"), t("Task"), t("Member"), t("Tier"), t("Message")]
+
+
+def due_text(item: CareItem) -> str:
+    if item.status == "overdue":
+        return (t("%n d overdue").replace("%n", str(item.days_overdue)) if item.days_overdue
+                else t("Overdue"))
+    if item.status == "upcoming":
+        return item.due_on.isoformat()
+    return t(STATUS_TEXT.get(item.status, item.status))
 
 
 class CareModel(RowsModel):
-    """The list as the service ordered it (overdue, due, upcoming, done), filterable."""
+    """The list narrowed by a `CareFilter`, the most valuable members first."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, tiers: TierTable, parent: QWidget | None = None) -> None:
         super().__init__(headers, parent)
+        self.tiers = tiers
         self.all_items: list[CareItem] = []
-        self.kind: str | None = None
+        self.chosen = CareFilter()
+        self.red, self.grey = QBrush(QColor(OVERDUE_RED)), QBrush(QColor(DONE_GREY))
 
     @property
     def items(self) -> list[CareItem]:
-        """The items shown: the list with the kind filter applied."""
+        """The items shown: the list with the filter applied, in value order."""
         return self.listed
+
+    @property
+    def kind(self) -> str | None:
+        return self.chosen.kind
 
     def set_items(self, items: list[CareItem]) -> None:
         self.beginResetModel()
         self.all_items = list(items)
-        self.listed = [i for i in self.all_items if self.kind in (None, i.kind)]
+        self.listed = shown(self.all_items, self.chosen, self.tiers)
         self.endResetModel()
 
-    def set_kind(self, kind: str | None) -> None:
-        self.kind = kind
+    def set_filter(self, **changes: Any) -> None:
+        self.chosen = replace(self.chosen, **changes)
         self.set_items(self.all_items)
+
+    def set_kind(self, kind: str | None) -> None:
+        self.set_filter(kind=kind)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.items):
@@ -83,48 +112,61 @@ class CareModel(RowsModel):
             return self.cell(item, index.column())
         if role == ItemRole:
             return item
-        if role == Qt.ItemDataRole.BackgroundRole and item.status == "overdue":
-            return QBrush(QColor(OVERDUE[0]))
         if role == Qt.ItemDataRole.ForegroundRole:
-            colour = {"overdue": OVERDUE[1], "done": DONE_GREY}.get(item.status)
-            return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ItemDataRole.FontRole and item.status == "done":
-            font = QFont()
-            font.setStrikeOut(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4:
+            return self._foreground(item, index.column())
+        if role == Qt.ItemDataRole.FontRole:
+            return self._font(item, index.column())
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == MESSAGE_COLUMN:
             return item.message
         return None
 
+    def _foreground(self, item: CareItem, column: int) -> QBrush | None:
+        if item.status == "done":
+            return self.grey
+        return self.red if item.status == "overdue" and column == DUE_COLUMN else None
+
     @staticmethod
-    def cell(item: CareItem, column: int) -> str:
-        if column == 0:
-            status = t(STATUS_TEXT.get(item.status, item.status))
-            if item.status == "overdue" and item.days_overdue:
-                status += " · " + t("%n d").replace("%n", str(item.days_overdue))
-            return status
+    def _font(item: CareItem, column: int) -> QFont | None:
+        if item.status == "done":
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
+        if item.status == "overdue" and column == DUE_COLUMN:
+            font = QFont()
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+            return font
+        return None
+
+    def cell(self, item: CareItem, column: int) -> str:
+        if column == DUE_COLUMN:
+            return due_text(item)
         if column == 1:
             return kind_text(item.kind)
         if column == 2:
             return f"{item.name}  {item.member_no}"
-        if column == 3:
-            return item.due_on.isoformat()
+        if column == TIER_COLUMN:
+            return self.tier_name(item.tier_code)
         return item.message
+
+    def tier_name(self, code: str | None) -> str:
+        tier = self.tiers.get(code)
+        if tier is None:
+            return "—"
+        return tier.name_zh if current() == "zh" else tier.name_en
 
 
 class CareListPage(TablePage):
     def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(desk, ops, "Care list", parent)
-        self.model = CareModel(self)
+        self.model = CareModel(desk.tiers, self)
         self.loaded: CareList | None = None
+        self.advisor_names: list[tuple[uuid.UUID, str]] = []
         self._build()
         self.retranslate()
 
     def _build(self) -> None:
-        self.kinds = QComboBox()
-        self.kinds.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.kinds.currentIndexChanged.connect(
-            lambda _: self.model.set_kind(self.kinds.currentData()))
+        self.due, self.kinds = self._combo("due"), self._combo("kind")
+        self.advisors, self.tiers = self._combo("advisor_id"), self._combo("tier_code")
         self.log_button = QPushButton()
         self.log_button.setObjectName("primary")
         self.log_button.clicked.connect(self.log_selected)
@@ -135,33 +177,55 @@ class CareListPage(TablePage):
         self.view.setModel(self.model)
         self.view.setWordWrap(True)
         self.view.doubleClicked.connect(lambda _: self.log_selected())
-        self.frame(self.view, (self.kinds, self.open_button, self.log_button), stretch=4)
+        self.frame(self.view, (self.due, self.kinds, self.advisors, self.tiers,
+                               self.open_button, self.log_button), stretch=MESSAGE_COLUMN)
+
+    def _combo(self, field: str) -> QComboBox:
+        combo = QComboBox()
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.currentIndexChanged.connect(lambda _: self._filter(field, combo.currentData()))
+        return combo
+
+    def _filter(self, field: str, value: Any) -> None:
+        self.model.set_filter(**{field: value})
+        self._summarise()
 
     def load(self) -> None:
         """Build today's list (stores newly found tasks, closes done ones)."""
+        if not self.advisor_names:
+            self.ops.query(self.desk.advisors, self._fill_advisors)
         self.ops.mutate(self.desk.care_list, self._show, changes=frozenset({"care"}))
 
     def _show(self, care: CareList) -> None:
         self.loaded = care
         self.model.set_items(care.items)
         self._fill_kinds(care.kinds)
-        self.summary.setText(t("%1 · %2 open, %3 overdue")
-                             .replace("%1", care.day.isoformat())
-                             .replace("%2", str(care.open_count))
-                             .replace("%3", str(care.overdue_count)))
+        self._summarise()
         if self.model.items:
             self.view.selectRow(0)
 
+    def _summarise(self) -> None:
+        if self.loaded is None:
+            return
+        counts = count(self.model.items)
+        self.summary.setText(t("%1 · %2 open, %3 overdue")
+                             .replace("%1", self.loaded.day.isoformat())
+                             .replace("%2", str(counts.open))
+                             .replace("%3", str(counts.overdue)))
+
     def _fill_kinds(self, kinds: frozenset[str]) -> None:
-        keep = self.kinds.currentData()
-        self.kinds.blockSignals(True)
-        self.kinds.clear()
-        self.kinds.addItem(t("All tasks"), None)
-        for kind in sorted(kinds, key=kind_text):
-            self.kinds.addItem(kind_text(kind), kind)
-        self.kinds.setCurrentIndex(max(self.kinds.findData(keep), 0))
-        self.kinds.blockSignals(False)
-        self.model.set_kind(self.kinds.currentData())
+        refill(self.kinds, t("All tasks"),
+               [(kind_text(kind), kind) for kind in sorted(kinds, key=kind_text)])
+
+    def _fill_advisors(self, advisors: list[tuple[uuid.UUID, str]]) -> None:
+        self.advisor_names = advisors
+        refill(self.advisors, t("All advisors"), [(label, sid) for sid, label in advisors])
+
+    def _fill_fixed(self) -> None:
+        refill(self.due, None, [(t(DUE_TEXT[due]), due) for due in DUE_FILTERS])
+        tiers = [(self.model.tier_name(tier.code), tier.code)
+                 for tier in reversed(self.desk.tiers.tiers)]
+        refill(self.tiers, t("All tiers"), [*tiers, (t("No tier"), NO_TIER)])
 
     def selected(self) -> CareItem | None:
         item: CareItem | None = self.view.currentIndex().data(ItemRole)
@@ -195,8 +259,26 @@ class CareListPage(TablePage):
         super().retranslate()
         self.log_button.setText(t("Log contact"))
         self.open_button.setText(t("Open member"))
+        self._fill_fixed()
+        if self.advisor_names:
+            self._fill_advisors(self.advisor_names)
         if self.loaded is not None:
             self._show(self.loaded)
+
+
+def refill(combo: QComboBox, everything: str | None,
+           choices: list[tuple[str, Any]]) -> None:
+    """Replace a filter's choices, keeping the one chosen (or the first) without
+    announcing the refill as a change of filter."""
+    keep = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    if everything is not None:
+        combo.addItem(everything, None)
+    for text, value in choices:
+        combo.addItem(text, value)
+    combo.setCurrentIndex(max(combo.findData(keep), 0))
+    combo.blockSignals(False)
 
 
 class LogContactDialog(QDialog):
