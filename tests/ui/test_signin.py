@@ -12,7 +12,9 @@ def _screen(qtbot) -> SignInScreen:  # type: ignore[no-untyped-def]
     screen = SignInScreen()
     qtbot.addWidget(screen)
     screen.show()
+    screen.activateWindow()  # the keyboard goes where the focus is: this window
     qtbot.waitExposed(screen)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is screen, timeout=2000)
     return screen
 
 
@@ -43,12 +45,27 @@ def test_the_lock_screen_keeps_the_person_and_allows_a_switch(qtbot) -> None:  #
     screen = _screen(qtbot)
     screen.show_locked("S005", "张敏")
     assert "张敏" in screen.title.text() and screen.staff_no.text() == "S005"
-    assert screen.focusWidget() is screen.secret
-    screen.staff_no.setText("S001")
-    screen.secret.setText("135792")
+    # The colleague types their own number: it replaces the old one, never lands in
+    # the PIN field (where it was once sent as the previous person's PIN).
+    assert QApplication.focusWidget() is screen.staff_no
+    assert screen.staff_no.selectedText() == "S005"
+    qtbot.keyClicks(QApplication.focusWidget(), "S001")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is screen.secret
+    qtbot.keyClicks(QApplication.focusWidget(), "135792")
     with qtbot.waitSignal(screen.sig_signin_requested) as sig:
-        screen.button.click()
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
     assert sig.args == ["S001", "135792"]
+
+
+def test_the_one_who_locked_presses_enter_then_types_the_pin(qtbot) -> None:  # type: ignore[no-untyped-def]
+    screen = _screen(qtbot)
+    screen.show_locked("S005", "张敏")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.keyClicks(QApplication.focusWidget(), "246810")
+    with qtbot.waitSignal(screen.sig_signin_requested) as sig:
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    assert sig.args == ["S005", "246810"]
 
 
 def test_secret_is_masked_and_bounded(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,11 @@
 off the UI thread (through `ui/ops.py`) and answers with `show_error` or by switching
 to the desk. The same screen is the lock screen: `show_locked` keeps the person's staff
 number filled in, and anyone may type theirs instead — signing in while locked is how
-people switch at a shared desk. The secret field is emptied as soon as it is handed on.
+people switch at a shared desk. The cursor waits in the staff-number field with that
+number selected: a colleague's first key replaces it, and the one who locked presses
+Enter (or Tab) to reach the PIN. A cursor waiting in the PIN field instead took the next
+person's staff number as the last person's PIN — five such switches locked them out.
+The secret field is emptied as soon as it is handed on.
 
 `IdleWatcher` sits on the application as an event filter: any key, click, wheel or touch
 restarts its timer; when it runs out it emits `sig_idle` (lock the desk). Zero minutes
@@ -73,6 +77,7 @@ class SignInScreen(QWidget):
         # A small card in the middle of the desk, like a hotel key-card reader.
         card = _named(QFrame(), "signinCard")
         card.setFixedWidth(440)
+        self.title.setWordWrap(True)  # the lock message is longer than the card is wide
         form = QFormLayout()
         form.addRow(self.tr("Staff number"), self.staff_no)
         form.addRow(self.tr("PIN or password"), self.secret)
@@ -103,9 +108,12 @@ class SignInScreen(QWidget):
 
     def show_locked(self, staff_no: str, name: str) -> None:
         """The desk locked on someone: their number stays, anyone may type theirs."""
-        self.title.setText(self.tr("Locked — %1 was signed in. Sign in to continue or to "
+        self.title.setText(self.tr("Locked — %1 was signed in. Press Enter and type your "
+                                   "PIN to continue, or type your own staff number to "
                                    "switch person.").replace("%1", name))
         self._reset(staff_no)
+        self.staff_no.setFocus()
+        self.staff_no.selectAll()  # whoever types a staff number replaces the old one
 
     def show_error(self, message: str) -> None:
         self.set_busy(False)
