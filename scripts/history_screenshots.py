@@ -20,7 +20,8 @@ from vipdesk.services.clock import FixedClock
 from vipdesk.services.complaints import ComplaintDraft, StepDraft
 from vipdesk.services.desk import Desk
 from vipdesk.services.homevisits import FollowUpDraft, HomeVisitDraft
-from vipdesk.ui.history_forms import ComplaintDialog, ComplaintsDialog
+from vipdesk.ui.complaint_steps import ComplaintsDialog
+from vipdesk.ui.history_forms import ComplaintDialog
 
 
 def prepare(db: Path) -> Desk:

@@ -113,17 +113,19 @@ def test_homevisit(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     today = Clock().today()  # the store's day (Asia/Shanghai), not the test machine's
     yesterday = (today - timedelta(days=1)).isoformat()
     due = (today + timedelta(days=7)).isoformat()
-    code, out, err = run(capsys, "homevisit", "M0000001", "--date", yesterday, "--advisor",
-                         "S002", "--gift", "茶具", "--satisfaction", "very_satisfied",
-                         "--follow-up", f"{due}:送白茶样品", "--json", "--db", db)
+    code, out, err = run(capsys, "homevisit", "M0000001", "--date", yesterday,
+                         "--notes", "谈及新居", "--advisor", "S002", "--gift", "茶具",
+                         "--satisfaction", "very_satisfied", "--follow-up", f"{due}:送白茶样品",
+                         "--json", "--db", db)
     assert code == 0, err
     record = json.loads(out)
     assert record["follow_ups"][0]["description"] == "送白茶样品"
     tomorrow = (today + timedelta(days=1)).isoformat()
-    code, _, err = run(capsys, "homevisit", "M0000001", "--date", tomorrow, "--advisor",
-                       "S002", "--db", db)
+    code, _, err = run(capsys, "homevisit", "M0000001", "--date", tomorrow,
+                       "--notes", "谈及新居", "--advisor", "S002", "--db", db)
     assert code == 2 and "in the future" in err
-    code, _, err = run(capsys, "homevisit", "M0000001", "--date", yesterday, "--advisor",
-                       "S002", "--follow-up", "next week", "--db", db)
+    code, _, err = run(capsys, "homevisit", "M0000001", "--date", yesterday,
+                       "--notes", "谈及新居", "--advisor", "S002", "--follow-up", "next week",
+                       "--db", db)
     assert code == 2 and "--follow-up" in err
     assert count(db, HomeVisit) == 1

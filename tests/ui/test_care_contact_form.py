@@ -74,13 +74,13 @@ def test_ok_waits_for_kind_and_channel(qtbot: Any, win: MainWindow) -> None:
     kinds = [dialog.kind.itemText(i) for i in range(1, dialog.kind.count())]
     assert kinds == KIND_ZH and [dialog.kind.itemData(i) for i in range(1, 12)] == list(KINDS)
     assert dialog.channel.itemText(1) == "电话"
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     _pick(dialog.kind, "callback")
-    assert not dialog.ok.isEnabled()  # the channel is still blank
+    assert not dialog.is_valid()  # the channel is still blank
     _pick(dialog.channel, "wechat")
-    assert dialog.ok.isEnabled()  # the outcome is optional
+    assert dialog.is_valid()  # the outcome is optional
     dialog.kind.setCurrentIndex(0)  # back to "— 请选择 —": flagged where it is
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     assert dialog.errors["kind"].isVisibleTo(dialog) and dialog.errors["kind"].text() == "必填"
     dialog.reject()
 
@@ -93,13 +93,13 @@ def test_an_over_long_outcome_is_refused_beside_the_field(qtbot: Any,
     _pick(dialog.channel, "sms")
     dialog.outcome.setPlainText("好" * (MAX_OUTCOME + 1))
     error = dialog.errors["outcome"]
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     assert error.isVisibleTo(dialog) and error.text() == "最多 500 字（现 501 字）"
     assert dialog.counter.text() == "501 / 500"
     dialog.submit()  # Enter does not get past it either
     assert _contacts(win) == before
     dialog.outcome.setPlainText("好" * MAX_OUTCOME)
-    assert dialog.ok.isEnabled() and not error.isVisibleTo(dialog)
+    assert dialog.is_valid() and not error.isVisibleTo(dialog)
     dialog.reject()
 
 
@@ -136,7 +136,7 @@ def test_cancel_writes_nothing(qtbot: Any, win: MainWindow) -> None:
     _pick(dialog.kind, "churn")
     _pick(dialog.channel, "in_person")
     dialog.outcome.setPlainText("愿意下月再来看新品")
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     dialog.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
     assert not dialog.isVisible()
     qtbot.wait(200)

@@ -56,10 +56,10 @@ def test_ok_is_disabled_until_valid_with_messages_beside_the_fields(
     assert dialog.windowTitle() == "修改PIN — 张敏"
     assert all(f.echoMode() == f.EchoMode.Password
                for f in (dialog.current, dialog.new, dialog.repeat))
-    assert not dialog.ok.isEnabled() and dialog.ok.text() == "确定"
+    assert not dialog.is_valid() and dialog.ok.text() == "保存"
     assert not any(label.isVisible() for label in dialog.errors.values())  # not yet typed
     _fill(dialog, DEMO_PIN, "123456", "123456")
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     assert dialog.errors["new"].isVisible()
     assert dialog.errors["new"].text() == "PIN 码太容易猜到（同一数字重复或简单连号）"
     dialog.new.setText("1357")
@@ -69,12 +69,12 @@ def test_ok_is_disabled_until_valid_with_messages_beside_the_fields(
     dialog.new.setText(NEW_PIN)
     assert not dialog.errors["new"].isVisible()
     assert dialog.errors["repeat"].text() == "两次输入的新 PIN 码不一致"
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     dialog.repeat.setText(NEW_PIN)
     assert not dialog.errors["repeat"].isVisible()
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     dialog.current.clear()
-    assert not dialog.ok.isEnabled() and dialog.errors["current"].text() == "必填"
+    assert not dialog.is_valid() and dialog.errors["current"].text() == "必填"
     dialog.reject()
 
 
@@ -96,11 +96,11 @@ def test_wrong_current_pin_keeps_the_dialog_open(qtbot: Any, signed_in: MainWind
     qtbot.waitUntil(lambda: dialog.general.text() == "当前 PIN 码不正确，未做任何修改。",
                     timeout=15000)
     assert dialog.isVisible() and not signed_in.gate.locked
-    assert dialog.current.text() == "" and not dialog.ok.isEnabled()
+    assert dialog.current.text() == "" and not dialog.is_valid()
     assert not dialog.errors["current"].isVisible()  # emptied by the desk, not "required"
     assert dialog.new.text() == NEW_PIN  # only the wrong part is typed again
     dialog.current.setText(DEMO_PIN)
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     with qtbot.waitSignal(dialog.finished, timeout=15000):
         dialog.ok.click()
     assert _signs_in(signed_in, NEW_PIN)

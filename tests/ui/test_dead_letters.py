@@ -137,9 +137,9 @@ def test_no_further_action_asks_for_a_note(qtbot: Any, refused: Engine) -> None:
     dialog.dismiss.click()
     form = dialog.form
     assert isinstance(form, NoteDialog)
-    assert not form.ok.isEnabled()  # a note is required
+    assert not form.is_valid()  # a note is required
     form.note.setText("同一位客人，已请总部合并")
-    assert form.ok.isEnabled()
+    assert form.is_valid()
     form.ok.click()
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 2, timeout=5000)
     assert dialog.message.text() == "已结束处理 1 条。"

@@ -25,12 +25,8 @@ from vipdesk.services.clock import FixedClock
 from vipdesk.services.complaints import ComplaintDraft
 from vipdesk.services.desk import Desk
 from vipdesk.ui import i18n
-from vipdesk.ui.history_forms import (
-    CheckInDialog,
-    ComplaintDialog,
-    ComplaintsDialog,
-    HomeVisitDialog,
-)
+from vipdesk.ui.complaint_steps import ComplaintsDialog
+from vipdesk.ui.history_forms import CheckInDialog, ComplaintDialog, HomeVisitDialog
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
 
@@ -101,7 +97,7 @@ def test_check_in_from_the_card_prefills_the_drink_and_lands_in_the_timeline(
     dialog = win.history_forms.dialog
     assert isinstance(dialog, CheckInDialog)
     assert dialog.offered.text() == drink
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     dialog.purpose.setCurrentText("试衣")
     dialog.ok.click()
     qtbot.waitUntil(lambda: win.card.timeline.entries[0].kind == "visit"
@@ -120,7 +116,7 @@ def test_a_second_check_in_is_refused_in_the_dialog(qtbot: Any, win: MainWindow)
     assert isinstance(dialog, CheckInDialog)
     dialog.ok.click()
     qtbot.waitUntil(lambda: "already checked in" in dialog.general.text(), timeout=5000)
-    assert dialog.isVisible() and dialog.ok.isEnabled()
+    assert dialog.isVisible() and dialog.is_valid()
 
 
 def test_complaint_form_validates_as_people_type_then_saves(qtbot: Any,
@@ -131,18 +127,18 @@ def test_complaint_form_validates_as_people_type_then_saves(qtbot: Any,
     win.card.complaint_button.click()
     dialog = win.history_forms.dialog
     assert isinstance(dialog, ComplaintDialog)
-    assert not dialog.ok.isEnabled()  # nothing chosen yet
+    assert not dialog.is_valid()  # nothing chosen yet
     dialog.description.setPlainText("x" * 4001)
     error = dialog.errors["description"]
     assert error.isVisible() and "4000" in error.text()
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     dialog.category.setCurrentIndex(dialog.category.findData("wait_time"))
     dialog.severity.setCurrentIndex(dialog.severity.findData("minor"))
-    assert not dialog.ok.isEnabled()  # the description is still too long
+    assert not dialog.is_valid()  # the description is still too long
     dialog.description.setPlainText("等候取货超过40分钟")
     dialog.place.setText("贵宾室")
     assert not error.isVisible()
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     dialog.ok.click()
     qtbot.waitUntil(lambda: _open_count(win) == before + 1, timeout=5000)
     first = win.card.timeline.entries[0]
@@ -213,7 +209,7 @@ def test_home_visit_refuses_a_future_date_and_saves_a_valid_one(qtbot: Any,
     dialog = win.history_forms.dialog
     assert isinstance(dialog, HomeVisitDialog)
     dialog.visited_on.setDate(QDate(2026, 11, 26))
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     assert dialog.errors["visited_on"].isVisible()
     assert dialog.errors["visited_on"].text() == "不能是将来的日期"
     dialog.visited_on.setDate(QDate(2026, 11, 23))
@@ -223,10 +219,10 @@ def test_home_visit_refuses_a_future_date_and_saves_a_valid_one(qtbot: Any,
     dialog.follow_up.setChecked(True)
     dialog.follow_up_on.setDate(QDate(2026, 11, 20))  # before the visit: refused
     dialog.follow_up_text.setText("寄送新款目录")
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     assert dialog.errors["follow_ups"].isVisible()
     dialog.follow_up_on.setDate(QDate(2026, 12, 1))
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     dialog.ok.click()
     qtbot.waitUntil(lambda: win.card.timeline.entries[0].kind == "home_visit", timeout=5000)
     assert win.card.timeline.entries[0].summary == "明前龙井"

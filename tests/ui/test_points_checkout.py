@@ -84,15 +84,15 @@ def test_redeeming_more_than_the_balance_is_refused_and_nothing_written(
     dialog.amount.setValue(dialog.balance + 1)
     error = dialog.errors["points"]
     assert error.isVisible() and "积分不足" in error.text()
-    assert not dialog.ok.isEnabled()
+    assert not dialog.is_valid()
     # The balance shown is stale (another desk spent the points): the service refuses.
     dialog.balance += 1
     dialog.revalidate()
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     dialog.ok.click()
     # Refused in words; the real balance is fetched again and the live check flags it.
     qtbot.waitUntil(lambda: "积分不足" in dialog.general.text()
-                    and not dialog.ok.isEnabled(), timeout=5000)
+                    and not dialog.is_valid(), timeout=5000)
     assert "积分不足" in error.text()
     assert dialog.isVisible()
     assert _entries(win.desk) == before
@@ -105,7 +105,7 @@ def test_earning_100_raises_the_cards_points(qtbot: Any, win: MainWindow) -> Non
     dialog = _points_dialog(qtbot, win)
     dialog.action.setCurrentIndex(dialog.action.findData("earn"))
     dialog.amount.setValue(100)
-    assert dialog.ok.isEnabled()  # no reason needed to earn
+    assert dialog.is_valid()  # no reason needed to earn
     dialog.ok.click()
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.points == before + 100, timeout=5000)

@@ -43,7 +43,7 @@ def test_the_questionnaires_are_the_data_in_chinese(qtbot: Any, win: MainWindow)
     dialog = _survey_dialog(qtbot, win)
     names = [dialog.questionnaire.itemText(i) for i in range(dialog.questionnaire.count())]
     assert names[1:] == ["销售体验调查", "安装服务调查", "售后服务调查"]
-    assert not dialog.ok.isEnabled() and dialog.answers == {}
+    assert not dialog.is_valid() and dialog.answers == {}
     _pick(dialog, "installation")
     assert list(dialog.answers) == ["appointment", "explained_work", "service_info",
                                     "care_instructions", "final_check"]
@@ -65,7 +65,7 @@ def test_ok_waits_for_every_answer_then_the_survey_is_saved(qtbot: Any,
     for i, code in enumerate(codes[:-1]):
         box = dialog.answers[code]
         box.setCurrentIndex(box.findData(SCALE[i % len(SCALE)]))
-        assert not dialog.ok.isEnabled()  # one still unanswered
+        assert not dialog.is_valid()  # one still unanswered
     assert dialog.progress.text() == f"已答 {len(codes) - 1} / {len(codes)} 题"
     dialog.submit()  # pressing Enter now only points at the blank question
     error = dialog.errors[f"answers.{codes[-1]}"]
@@ -73,7 +73,7 @@ def test_ok_waits_for_every_answer_then_the_survey_is_saved(qtbot: Any,
     assert _surveys(win) == before
     last = dialog.answers[codes[-1]]
     last.setCurrentIndex(last.findData("no_rating"))  # "不予评价" is an answer
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     dialog.ok.click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: bool(win.card.timeline.entries)

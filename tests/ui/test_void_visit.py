@@ -80,13 +80,13 @@ def test_a_manager_takes_back_todays_check_in_from_the_card(qtbot: Any,
     card.void_button.click()
     dialog = _void_dialog(win)
     assert dialog.visit_id == visit_id and dialog.ok.text() == "撤销登记"
-    assert not dialog.ok.isEnabled()  # the reason is required
+    assert not dialog.is_valid()  # the reason is required
     dialog.reason.setText("   ")
-    assert not dialog.ok.isEnabled() and dialog.errors["reason"].text() == "必填"
+    assert not dialog.is_valid() and dialog.errors["reason"].text() == "必填"
     dialog.reason.setText("x" * 201)
     assert "最多 200 字" in dialog.errors["reason"].text()
     dialog.reason.setText("选错了会员")
-    assert dialog.ok.isEnabled()
+    assert dialog.is_valid()
     dialog.ok.click()
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: not card.void_button.isVisibleTo(card)
@@ -160,6 +160,6 @@ def test_a_refusal_is_shown_in_words_and_nothing_is_removed(qtbot: Any,
     dialog.ok.click()
     qtbot.waitUntil(lambda: "不能撤销" in dialog.general.text(), timeout=5000)
     assert dialog.general.text().startswith("未保存：")
-    assert dialog.isVisible() and dialog.ok.isEnabled()
+    assert dialog.isVisible() and dialog.is_valid()
     assert _exists(win, visit_id)
     dialog.reject()

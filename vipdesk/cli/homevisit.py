@@ -16,7 +16,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                    help="the advisor who visited (and who records it)")
     p.add_argument("--present", help="who was there")
     p.add_argument("--gift", help="the gift brought (伴手礼)")
-    p.add_argument("--notes")
+    p.add_argument("--notes", required=True, help="what happened at the visit")
     p.add_argument("--learned", help="what was learned for the file")
     p.add_argument("--satisfaction", help="very_satisfied … very_unsatisfied, no_rating")
     p.add_argument("--follow-up", action="append", default=[], metavar="YYYY-MM-DD:TEXT",

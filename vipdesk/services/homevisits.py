@@ -82,7 +82,7 @@ def validate_home_visit(draft: HomeVisitDraft, today: date) -> list[FieldError]:
     errors = (validation.not_future("visited_on", draft.visited_on, today)
               + validation.text("present", draft.present, limit=MAX_PRESENT)
               + validation.text("gift", draft.gift, limit=MAX_GIFT)
-              + validation.text("notes", draft.notes, limit=MAX_NOTES)
+              + validation.text("notes", draft.notes, limit=MAX_NOTES, required=True)
               + validation.text("learned", draft.learned, limit=MAX_NOTES)
               + validation.choice("satisfaction", draft.satisfaction, SCALE, required=False))
     if len(draft.follow_ups) > MAX_FOLLOW_UPS:

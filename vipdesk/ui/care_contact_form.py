@@ -28,7 +28,7 @@ from vipdesk.services.desk import CareTaskChoice, Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError
 from vipdesk.ui.care_list import CHANNEL_TEXT, STATUS_TEXT, kind_text
-from vipdesk.ui.history_forms import LATE_COLOR, FormDialog
+from vipdesk.ui.forms import LATE_COLOR, FormDialog
 from vipdesk.ui.i18n import t
 from vipdesk.ui.member_card import CARE_CONTACT_KEYS
 from vipdesk.ui.ops import Ops

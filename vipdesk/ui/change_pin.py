@@ -20,7 +20,7 @@ from vipdesk.services import staff
 from vipdesk.services.auth import PermissionDenied
 from vipdesk.services.desk import Desk
 from vipdesk.services.validation import FieldError
-from vipdesk.ui.history_forms import FormDialog
+from vipdesk.ui.forms import FormDialog
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
 
@@ -142,7 +142,7 @@ def open_change_pin(window: Any) -> ChangePinDialog:
         gate.screen.show_error(message)  # after lock(), which clears the screen
 
     dialog.sig_locked_out.connect(locked_out)
-    gate.sig_locked.connect(dialog.reject)
+    gate.sig_locked.connect(dialog.discard)
     dialog.sig_saved.connect(lambda _r: window.status_message.setText(t("PIN changed.")))
     dialog.open()
     return dialog

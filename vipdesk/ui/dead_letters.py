@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 from vipdesk.services.auth import PermissionDenied
 from vipdesk.services.desk import Desk
 from vipdesk.services.validation import FieldError
-from vipdesk.ui.history_forms import FormDialog
+from vipdesk.ui.forms import FormDialog
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
 

@@ -1,85 +1,55 @@
 """Recording service history from the member card: check-in, complaints, home visits.
 
-Each form validates as people type with the same `validate_*` function the service runs
-before writing (through `Desk`), shows the problems under the fields and keeps OK
-disabled while anything is wrong. Saving runs through `ops.mutate`; a refusal from the
-service (FormError, PermissionDenied, …) is shown in the dialog in plain words and
-nothing is written (the services validate before their one transaction).
+Each form is a `FormDialog` (vipdesk/ui/forms.py): it validates as people type with the
+same `validate_*` function the service runs before writing (through `Desk`), Enter saves
+or says what is missing, and a refusal from the service is shown in plain words with
+nothing written. The open complaints and their steps live in `complaint_steps.py`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QDate, QObject, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QPlainTextEdit,
-    QPushButton,
-    QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from vipdesk.services.complaints import (
     CATEGORIES,
     SEVERITIES,
-    TRANSITIONS,
     ComplaintDraft,
     ComplaintView,
     EmergencyAlert,
-    StepDraft,
 )
 from vipdesk.services.desk import Desk
 from vipdesk.services.homevisits import FollowUpDraft, HomeVisitDraft
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.surveys import SCALE
-from vipdesk.services.validation import FieldError, FormError
-from vipdesk.services.visits import VisitDraft
-from vipdesk.ui.i18n import t
+from vipdesk.services.validation import FieldError
+from vipdesk.services.visits import VisitDraft, VisitRecord
+from vipdesk.ui.complaint_steps import ComplaintsDialog
+from vipdesk.ui.forms import ERROR_STYLE, CardForms, FormDialog
+from vipdesk.ui.i18n import addressed, t
+from vipdesk.ui.names import CATEGORY_NAMES, SCALE_NAMES, SEVERITY_NAMES
 from vipdesk.ui.notify import Notifier
 from vipdesk.ui.ops import Ops
 
-D = TypeVar("D", bound=QDialog)
 OVERDUE_REFRESH_MS = 30_000
-LATE_COLOR = "#b03a2e"
-ERROR_STYLE = f"color:{LATE_COLOR};"
 PURPOSES = ("New arrivals", "Collect an order", "Repair or care", "Fitting", "Salon event",
             "Enquiry", "Gift shopping")
-CATEGORY_NAMES = {"service_attitude": "Service attitude", "wait_time": "Waiting time",
-                  "product_quality": "Product quality", "delivery": "Delivery",
-                  "after_sales": "After-sales", "billing": "Billing",
-                  "environment": "Environment", "privacy": "Privacy", "other": "Other"}
-SEVERITY_NAMES = {"minor": "Minor", "severe": "Severe"}
-STATE_NAMES = {"received": "Received", "contacted": "Contacted", "resolved": "Resolved",
-               "followed_up": "Followed up", "closed": "Closed", "reopened": "Reopened"}
-SCALE_NAMES = {"very_satisfied": "Very satisfied", "satisfied": "Fairly satisfied",
-               "neutral": "Neutral", "unsatisfied": "Not very satisfied",
-               "very_unsatisfied": "Very unsatisfied", "no_rating": "No rating"}
-# The services' fixed messages, in the desk's language; others are shown as written.
-MESSAGES = {"required": "Required", "is before the visit": "Is before the visit date",
-            "is in the future": "Is in the future",
-            "contains control characters": "Contains control characters"}
-
-
-def say(error: FieldError) -> str:
-    if error.message.endswith(" is in the future"):
-        return t("Is in the future")
-    return t(MESSAGES[error.message]) if error.message in MESSAGES else error.message
 
 
 def _combo(choices: dict[str, str], blank: bool) -> QComboBox:
@@ -102,129 +72,22 @@ def _date_edit(value: date) -> QDateEdit:
     return edit
 
 
-class FormDialog(QDialog):
-    """A form whose OK is enabled only while the draft is valid, saved off the UI thread."""
-
-    sig_saved = Signal(object)  # what the service returned
-
-    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ops = ops
-        self.saving = False
-        self.touched: set[str] = set()
-        self.errors: dict[str, QLabel] = {}
-        self.form = QFormLayout()
-        self.general = QLabel()
-        self.general.setObjectName("formError")
-        self.general.setWordWrap(True)
-        self.general.setStyleSheet(ERROR_STYLE)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok.setDefault(True)  # Enter confirms
-        self.buttons.accepted.connect(self.submit)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(self.form)
-        layout.addWidget(self.general)
-        layout.addWidget(self.buttons)
-
-    def add_row(self, field: str, label: str, widget: QWidget) -> None:
-        error = QLabel()
-        error.setObjectName(f"error_{field}")
-        error.setWordWrap(True)
-        error.setStyleSheet(ERROR_STYLE)
-        error.hide()
-        box = QVBoxLayout()
-        box.setSpacing(2)
-        box.addWidget(widget)
-        box.addWidget(error)
-        self.form.addRow(label, box)
-        self.errors[field] = error
-        self._watch(field, widget)
-
-    def _watch(self, field: str, widget: QWidget) -> None:
-        def changed(*_: object) -> None:
-            self.touched.add(field)
-            self.revalidate()
-
-        for name in ("textChanged", "currentIndexChanged", "dateChanged", "valueChanged",
-                     "toggled"):
-            signal = getattr(widget, name, None)
-            if signal is not None:
-                signal.connect(changed)
-                return
-
-    # -- subclasses ----------------------------------------------------------------------
-
-    def draft(self) -> Any:
-        raise NotImplementedError
-
-    def validate(self, draft: Any) -> list[FieldError]:
-        raise NotImplementedError
-
-    def save(self, draft: Any) -> Callable[[], Any]:
-        """The work to run on the write worker (must not touch widgets)."""
-        raise NotImplementedError
-
-    # -- validation and saving -----------------------------------------------------------
-
-    def revalidate(self) -> list[FieldError]:
-        errors = self.validate(self.draft())
-        self.show_errors([e for e in errors if self._field(e) in self.touched])
-        self.ok.setEnabled(not errors and not self.saving)
-        return errors
-
-    def _field(self, error: FieldError) -> str:
-        name = error.field.split("[")[0].split(".")[0]
-        return name if name in self.errors else ""
-
-    def show_errors(self, errors: list[FieldError]) -> None:
-        texts: dict[str, list[str]] = {}
-        for error in errors:
-            texts.setdefault(self._field(error), []).append(say(error))
-        for field, label in self.errors.items():
-            label.setText("; ".join(texts.get(field, [])))
-            label.setVisible(field in texts)
-        self.general.setText("; ".join(f"{e.field}: {say(e)}" for e in errors
-                                       if not self._field(e)))
-
-    def submit(self) -> None:
-        if self.saving:
-            return
-        self.touched.update(self.errors)
-        if self.revalidate():
-            return
-        self.saving = True
-        self.ok.setEnabled(False)
-        self.general.setText(t("Saving…"))
-        self.ops.mutate(self.save(self.draft()), self._saved, self._failed,
-                        changes=frozenset({"history"}))
-
-    def _saved(self, result: Any) -> None:
-        self.saving = False
-        self.general.setText("")
-        self.sig_saved.emit(result)
-        self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self.saving = False
-        if isinstance(error, FormError):
-            self.show_errors(error.errors)
-        else:
-            self.general.setText(t("Not saved: %1").replace("%1", str(error)))
-        self.ok.setEnabled(True)
-
-
 class CheckInDialog(FormDialog):
     def __init__(self, desk: Desk, ops: Ops, profile: MemberProfile,
                  parent: QWidget | None = None) -> None:
         super().__init__(ops, parent)
         self.desk, self.member_id = desk, profile.member_id
         self.setWindowTitle(t("Check in %1").replace("%1", profile.name))
+        self.who = addressed(profile)
         self.purpose = QComboBox()
         self.purpose.setEditable(True)
+        self.purpose.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.purpose.addItems([t(p) for p in PURPOSES])
+        # No preset purpose: Enter must not file every guest under the first choice.
+        self.purpose.setCurrentIndex(-1)
+        editor = self.purpose.lineEdit()
+        if editor is not None:
+            editor.setPlaceholderText(t("Choose or type (optional)"))
         # The usual drink, as the service would pre-fill it; staff may change it.
         usual = next((v for tag, v in profile.preferences if tag == "drink"), "")
         self.offered = QLineEdit(usual)
@@ -242,6 +105,10 @@ class CheckInDialog(FormDialog):
         desk, member_id = self.desk, self.member_id
         return lambda: desk.check_in(member_id, draft.purpose, draft.offered)
 
+    def confirmation(self, result: VisitRecord) -> str:
+        since = result.checked_in_at.astimezone(ZoneInfo(self.desk.visits.tz)).strftime("%H:%M")
+        return t("Checked in: %1 since %2").replace("%1", self.who).replace("%2", since)
+
 
 class ComplaintDialog(FormDialog):
     def __init__(self, desk: Desk, ops: Ops, profile: MemberProfile,
@@ -249,6 +116,7 @@ class ComplaintDialog(FormDialog):
         super().__init__(ops, parent)
         self.desk, self.member_id = desk, profile.member_id
         self.setWindowTitle(t("Record complaint — %1").replace("%1", profile.name))
+        self.who = addressed(profile)
         self.setMinimumWidth(520)
         self.category = _combo({c: CATEGORY_NAMES[c] for c in CATEGORIES}, blank=True)
         self.severity = _combo({s: SEVERITY_NAMES[s] for s in SEVERITIES}, blank=True)
@@ -256,10 +124,10 @@ class ComplaintDialog(FormDialog):
         self.description = QPlainTextEdit()
         self.description.setFixedHeight(90)
         self.impact = QLineEdit()
-        self.add_row("category", t("Category"), self.category)
-        self.add_row("severity", t("Severity"), self.severity)
+        self.add_row("category", t("Category"), self.category, required=True)
+        self.add_row("severity", t("Severity"), self.severity, required=True)
         self.add_row("place", t("Where"), self.place)
-        self.add_row("description", t("What happened"), self.description)
+        self.add_row("description", t("What happened"), self.description, required=True)
         self.add_row("impact", t("Impact on the guest"), self.impact)
         self.revalidate()
 
@@ -276,6 +144,10 @@ class ComplaintDialog(FormDialog):
         desk, member_id = self.desk, self.member_id
         return lambda: desk.open_complaint(member_id, draft)
 
+    def confirmation(self, result: ComplaintView) -> str:
+        return t("Complaint recorded for %1: contact within 30 minutes.").replace(
+            "%1", self.who)
+
 
 class HomeVisitDialog(FormDialog):
     def __init__(self, desk: Desk, ops: Ops, profile: MemberProfile,
@@ -283,6 +155,7 @@ class HomeVisitDialog(FormDialog):
         super().__init__(ops, parent)
         self.desk, self.member_id = desk, profile.member_id
         self.setWindowTitle(t("Home visit — %1").replace("%1", profile.name))
+        self.who = addressed(profile)
         self.setMinimumWidth(560)
         today = desk.today()
         self.visited_on = _date_edit(today)
@@ -300,9 +173,10 @@ class HomeVisitDialog(FormDialog):
         for row in (("visited_on", t("Visit date"), self.visited_on),
                     ("advisor_id", t("Advisor"), self.advisor),
                     ("present", t("Present"), self.present), ("gift", t("Gift"), self.gift),
-                    ("notes", t("Notes"), self.notes), ("learned", t("Learned"), self.learned),
+                    ("learned", t("Learned"), self.learned),
                     ("satisfaction", t("Satisfaction"), self.satisfaction)):
             self.add_row(*row)
+        self.add_row("notes", t("Notes"), self.notes, required=True)
         self._follow_up_row()
         self._load_advisors(profile.advisor)
         self.revalidate()
@@ -344,180 +218,8 @@ class HomeVisitDialog(FormDialog):
         desk, member_id = self.desk, self.member_id
         return lambda: desk.log_home_visit(member_id, draft)
 
-
-def duration(seconds: int) -> str:
-    """mm:ss while it is a matter of minutes; hours, then days, when long past."""
-    if seconds < 3600:
-        return f"{seconds // 60:02d}:{seconds % 60:02d}"
-    if seconds < 48 * 3600:
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-    return t("%n days").replace("%n", str(seconds // 86400))
-
-
-def clock_text(view: ComplaintView, now: datetime) -> tuple[str, bool]:
-    """The complaint's live clock in words, and whether it is overdue."""
-    if view.contact_due is not None:
-        left = int((view.contact_due - now).total_seconds())
-        key = "Contact due in %1" if left >= 0 else "Contact overdue by %1"
-        return t(key).replace("%1", duration(abs(left))), left < 0
-    if view.follow_up_due is not None:
-        due = view.follow_up_due.astimezone().strftime("%Y-%m-%d %H:%M")
-        return t("Follow up by %1").replace("%1", due), view.follow_up_due < now
-    return "", False
-
-
-class ComplaintsDialog(QDialog):
-    """The member's open complaints with their clocks, and the next steps as buttons."""
-
-    sig_changed = Signal()
-
-    def __init__(self, desk: Desk, ops: Ops, profile: MemberProfile,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.desk, self.ops, self.member_id = desk, ops, profile.member_id
-        self.views: list[ComplaintView] = []
-        self.setWindowTitle(t("Open complaints — %1").replace("%1", profile.name))
-        self.setMinimumWidth(640)
-        self.list = QListWidget()
-        self.list.currentRowChanged.connect(self._selected)
-        self.detail = QLabel()
-        self.detail.setWordWrap(True)
-        self.note = QLineEdit()
-        self.points = QSpinBox()
-        self.points.setRange(0, 100_000)
-        self.points.setSpecialValueText("—")  # 0: no points
-        self.item = QLineEdit()
-        self.error = QLabel()
-        self.error.setObjectName("formError")
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.steps = QHBoxLayout()
-        self._layout()
-        self.ticker = QTimer(self, interval=1000)
-        self.ticker.timeout.connect(self._redraw_clocks)
-        self.ticker.start()
-        self.reload()
-
-    def _layout(self) -> None:
-        form = QFormLayout()
-        form.addRow(t("Note"), self.note)
-        form.addRow(t("Compensation points"), self.points)
-        form.addRow(t("Gift or voucher"), self.item)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.list, 1)
-        layout.addWidget(self.detail)
-        layout.addLayout(form)
-        layout.addWidget(self.error)
-        layout.addLayout(self.steps)
-
-    def reload(self) -> None:
-        member_id = self.member_id
-        self.ops.query(lambda: self.desk.open_complaints(member_id), self._show)
-
-    def _show(self, views: list[ComplaintView]) -> None:
-        row = max(self.list.currentRow(), 0)
-        self.views = views
-        self.list.clear()
-        for _ in views:
-            self.list.addItem(QListWidgetItem())
-        self._redraw_clocks()
-        if views:
-            self.list.setCurrentRow(min(row, len(views) - 1))
-        else:
-            self._selected(-1)
-
-    def _redraw_clocks(self) -> None:
-        now = self.desk.clock.now()
-        for i, view in enumerate(self.views):
-            item = self.list.item(i)
-            clock, late = clock_text(view, now)
-            item.setText("  ·  ".join(x for x in (
-                t(CATEGORY_NAMES.get(view.category, view.category)),
-                t(SEVERITY_NAMES.get(view.severity, view.severity)),
-                t(STATE_NAMES.get(view.state, view.state)), clock) if x))
-            item.setForeground(QColor(LATE_COLOR) if late else self.palette().text().color())
-
-    def current(self) -> ComplaintView | None:
-        row = self.list.currentRow()
-        return self.views[row] if 0 <= row < len(self.views) else None
-
-    def _selected(self, _row: int) -> None:
-        while self.steps.count():
-            taken = self.steps.takeAt(0)
-            widget = taken.widget() if taken is not None else None
-            if widget is not None:
-                widget.deleteLater()
-        view = self.current()
-        self.detail.setText(view.description if view else t("No open complaints."))
-        if view is None:
-            return
-        for state in TRANSITIONS.get(view.state, ()):
-            button = QPushButton("→ " + t(STATE_NAMES[state]))
-            button.setObjectName(f"step_{state}")
-            button.clicked.connect(lambda _=False, s=state: self.advance(s))
-            self.steps.addWidget(button)
-        self.steps.addStretch(1)
-
-    def step_draft(self, to_state: str) -> StepDraft:
-        return StepDraft(to_state, self.note.text(), self.points.value() or None,
-                         self.item.text())
-
-    def advance(self, to_state: str) -> None:
-        view = self.current()
-        if view is None:
-            return
-        draft = self.step_draft(to_state)
-        errors = self.desk.validate_step(draft, view.state, view.severity)
-        if errors:
-            self.error.setText("; ".join(f"{e.field}: {say(e)}" for e in errors))
-            return
-        self.error.setText(t("Saving…"))
-        complaint_id = view.complaint_id
-        self.ops.mutate(lambda: self.desk.advance_complaint(complaint_id, draft),
-                        self._advanced, self._failed, changes=frozenset({"history"}))
-
-    def _advanced(self, _view: ComplaintView) -> None:
-        self.error.setText("")
-        self.note.clear()
-        self.points.setValue(0)
-        self.item.clear()
-        self.sig_changed.emit()
-        self.reload()
-
-    def _failed(self, error: BaseException) -> None:
-        if isinstance(error, FormError):
-            self.error.setText("; ".join(f"{e.field}: {say(e)}" for e in error.errors))
-        else:
-            self.error.setText(t("Not saved: %1").replace("%1", str(error)))
-
-
-class CardForms(QObject):
-    """Opens dialogs for the member on the card; the card reloads after each save.
-
-    `dialog` is the last one opened (tests drive it)."""
-
-    def __init__(self, window: Any) -> None:
-        super().__init__(window)
-        self.window = window
-        self.desk: Desk = window.desk
-        self.ops: Ops = window.ops
-        self.dialog: QDialog | None = None
-
-    def open_for_member(self, make: Callable[[MemberProfile], D]) -> D | None:
-        """The dialog `make` builds for the card's member; None with no member shown."""
-        profile = self.window.card.profile
-        if profile is None:
-            return None
-        dialog = make(profile)
-        # A form says it saved; the complaints list (not a form) that a step was taken.
-        signal = dialog.sig_saved if isinstance(dialog, FormDialog) else dialog.sig_changed  # type: ignore[attr-defined]
-        signal.connect(self.saved)
-        self.dialog = dialog
-        dialog.open()
-        return dialog
-
-    def saved(self, *_: object) -> None:
-        self.window.refresh_member()
+    def confirmation(self, result: Any) -> str:
+        return t("Home visit saved for %1.").replace("%1", self.who)
 
 
 class HistoryForms(CardForms):

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import tomllib
 from functools import cache
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
 from vipdesk.resources import resource
+
+if TYPE_CHECKING:
+    from vipdesk.services.profile import MemberProfile
 
 LANGUAGES = {"zh": "zh_CN", "en": "en"}
 
@@ -65,6 +69,16 @@ def install(lang: str) -> str:
         app.installTranslator(translator)
         _installed.append(translator)
     return lang
+
+
+def current() -> str:
+    """The language the application shows now ("zh" or "en")."""
+    return _installed[0].lang if _installed else "en"
+
+
+def addressed(profile: MemberProfile) -> str:
+    """How the desk names a guest in its messages: 王先生 / Mr Wang."""
+    return profile.honorific_zh if current() == "zh" else profile.honorific_en
 
 
 def t(source: str) -> str:

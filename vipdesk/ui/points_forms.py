@@ -18,7 +18,7 @@ from vipdesk.services.desk import Desk
 from vipdesk.services.points import MAX_ENTRY, InsufficientPoints, PointsDraft
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError
-from vipdesk.ui.history_forms import CardForms, FormDialog
+from vipdesk.ui.forms import CardForms, FormDialog
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
 

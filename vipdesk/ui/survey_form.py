@@ -19,8 +19,9 @@ from vipdesk.services.desk import Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.surveys import SCALE, SurveyDraft
 from vipdesk.services.validation import FieldError
-from vipdesk.ui.history_forms import ERROR_STYLE, SCALE_NAMES, CardForms, FormDialog
+from vipdesk.ui.forms import ERROR_STYLE, CardForms, FormDialog
 from vipdesk.ui.i18n import t
+from vipdesk.ui.names import SCALE_NAMES
 from vipdesk.ui.ops import Ops
 
 ANSWER_PREFIX = "answers."  # the service names a question's errors "answers.<code>"

@@ -10,8 +10,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from vipdesk.services.timeline import TimelineEntry
-from vipdesk.ui.history_forms import CATEGORY_NAMES, STATE_NAMES
 from vipdesk.ui.i18n import t
+from vipdesk.ui.names import CATEGORY_NAMES, STATE_NAMES
 
 Index = QModelIndex | QPersistentModelIndex
 LOCAL = ZoneInfo("Asia/Shanghai")

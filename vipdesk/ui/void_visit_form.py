@@ -24,7 +24,7 @@ from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError
 from vipdesk.services.visits import VisitError, VisitRecord, VoidedVisit
 from vipdesk.ui.care_contact_form import worded
-from vipdesk.ui.history_forms import CardForms, FormDialog
+from vipdesk.ui.forms import CardForms, FormDialog
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
 

@@ -1,0 +1,182 @@
+"""A member's open complaints with their live clocks, and the next steps as buttons
+(received → contacted → resolved → followed up → closed; SPEC §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from vipdesk.services.complaints import TRANSITIONS, ComplaintView, StepDraft
+from vipdesk.services.desk import Desk
+from vipdesk.services.profile import MemberProfile
+from vipdesk.services.validation import FieldError, FormError
+from vipdesk.ui.forms import ERROR_STYLE, LATE_COLOR
+from vipdesk.ui.i18n import t
+from vipdesk.ui.messages import error_text, field_text
+from vipdesk.ui.names import CATEGORY_NAMES, SEVERITY_NAMES, STATE_NAMES
+from vipdesk.ui.ops import Ops
+
+
+def _errors_text(errors: list[FieldError]) -> str:
+    return "；".join(field_text(e) for e in errors)
+
+
+def duration(seconds: int) -> str:
+    """mm:ss while it is a matter of minutes; hours, then days, when long past."""
+    if seconds < 3600:
+        return f"{seconds // 60:02d}:{seconds % 60:02d}"
+    if seconds < 48 * 3600:
+        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+    return t("%n days").replace("%n", str(seconds // 86400))
+
+
+def clock_text(view: ComplaintView, now: datetime) -> tuple[str, bool]:
+    """The complaint's live clock in words, and whether it is overdue."""
+    if view.contact_due is not None:
+        left = int((view.contact_due - now).total_seconds())
+        key = "Contact due in %1" if left >= 0 else "Contact overdue by %1"
+        return t(key).replace("%1", duration(abs(left))), left < 0
+    if view.follow_up_due is not None:
+        due = view.follow_up_due.astimezone().strftime("%Y-%m-%d %H:%M")
+        return t("Follow up by %1").replace("%1", due), view.follow_up_due < now
+    return "", False
+
+
+class ComplaintsDialog(QDialog):
+    """The member's open complaints with their clocks, and the next steps as buttons."""
+
+    sig_changed = Signal()
+
+    def __init__(self, desk: Desk, ops: Ops, profile: MemberProfile,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk, self.ops, self.member_id = desk, ops, profile.member_id
+        self.views: list[ComplaintView] = []
+        self.setWindowTitle(t("Open complaints — %1").replace("%1", profile.name))
+        self.setMinimumWidth(640)
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self._selected)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.note = QLineEdit()
+        self.points = QSpinBox()
+        self.points.setRange(0, 100_000)
+        self.points.setSpecialValueText("—")  # 0: no points
+        self.item = QLineEdit()
+        self.error = QLabel()
+        self.error.setObjectName("formError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.steps = QHBoxLayout()
+        self._layout()
+        self.ticker = QTimer(self, interval=1000)
+        self.ticker.timeout.connect(self._redraw_clocks)
+        self.ticker.start()
+        self.reload()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow(t("Note"), self.note)
+        form.addRow(t("Compensation points"), self.points)
+        form.addRow(t("Gift or voucher"), self.item)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.detail)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(self.steps)
+
+    def reload(self) -> None:
+        member_id = self.member_id
+        self.ops.query(lambda: self.desk.open_complaints(member_id), self._show)
+
+    def _show(self, views: list[ComplaintView]) -> None:
+        row = max(self.list.currentRow(), 0)
+        self.views = views
+        self.list.clear()
+        for _ in views:
+            self.list.addItem(QListWidgetItem())
+        self._redraw_clocks()
+        if views:
+            self.list.setCurrentRow(min(row, len(views) - 1))
+        else:
+            self._selected(-1)
+
+    def _redraw_clocks(self) -> None:
+        now = self.desk.clock.now()
+        for i, view in enumerate(self.views):
+            item = self.list.item(i)
+            clock, late = clock_text(view, now)
+            item.setText("  ·  ".join(x for x in (
+                t(CATEGORY_NAMES.get(view.category, view.category)),
+                t(SEVERITY_NAMES.get(view.severity, view.severity)),
+                t(STATE_NAMES.get(view.state, view.state)), clock) if x))
+            item.setForeground(QColor(LATE_COLOR) if late else self.palette().text().color())
+
+    def current(self) -> ComplaintView | None:
+        row = self.list.currentRow()
+        return self.views[row] if 0 <= row < len(self.views) else None
+
+    def _selected(self, _row: int) -> None:
+        while self.steps.count():
+            taken = self.steps.takeAt(0)
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        view = self.current()
+        self.detail.setText(view.description if view else t("No open complaints."))
+        if view is None:
+            return
+        for state in TRANSITIONS.get(view.state, ()):
+            button = QPushButton("→ " + t(STATE_NAMES[state]))
+            button.setObjectName(f"step_{state}")
+            button.clicked.connect(lambda _=False, s=state: self.advance(s))
+            self.steps.addWidget(button)
+        self.steps.addStretch(1)
+
+    def step_draft(self, to_state: str) -> StepDraft:
+        return StepDraft(to_state, self.note.text(), self.points.value() or None,
+                         self.item.text())
+
+    def advance(self, to_state: str) -> None:
+        view = self.current()
+        if view is None:
+            return
+        draft = self.step_draft(to_state)
+        errors = self.desk.validate_step(draft, view.state, view.severity)
+        if errors:
+            self.error.setText(_errors_text(errors))
+            return
+        self.error.setText(t("Saving…"))
+        complaint_id = view.complaint_id
+        self.ops.mutate(lambda: self.desk.advance_complaint(complaint_id, draft),
+                        self._advanced, self._failed, changes=frozenset({"history"}))
+
+    def _advanced(self, _view: ComplaintView) -> None:
+        self.error.setText("")
+        self.note.clear()
+        self.points.setValue(0)
+        self.item.clear()
+        self.sig_changed.emit()
+        self.reload()
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, FormError):
+            self.error.setText(_errors_text(error.errors))
+        else:
+            self.error.setText(t("Not saved: %1").replace("%1", error_text(error)))
