@@ -136,3 +136,58 @@ def test_locking_leaves_nothing_of_the_board(qtbot: Any, win: MainWindow,
     win.gate.lock()
     assert win.manager.mode == "desk" and board.model.rowCount() == 0
     assert not board.timer.isActive()
+
+
+def test_a_selected_red_row_stays_red(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
+    mgr_desk.queue_add(members(mgr_desk, 1)[0], "pickup", appointment=False)
+    board = show_board(qtbot, win, 1)
+    mgr_desk.clock.advance(minutes=2 * board.model.rows[0].target_minutes)  # type: ignore[attr-defined]
+    board.refresh()
+    qtbot.waitUntil(lambda: board.model.rows[0].level is Level.RED)
+    board.view.selectRow(0)
+    assert board.view.selectionModel().isRowSelected(0)
+    rect = board.view.visualRect(board.model.index(0, 1))
+    image = board.view.viewport().grab().toImage()
+    # Right of the guest's name, half-way down the row: the row's fill, not the text.
+    inside = image.pixelColor(rect.right() - 6, rect.center().y())
+    assert inside == QColor(LEVEL_COLOURS[Level.RED][0])
+
+
+def test_assign_after_call_next_suggests_the_guests_own_advisor(
+        qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
+    member_id = members(mgr_desk, 1)[0]
+    with mgr_desk.factory() as s:
+        own = s.get_one(Member, member_id).advisor_id
+    assert own is not None
+    mgr_desk.queue_add(member_id, "advisor", appointment=False)
+    board = show_board(qtbot, win, 1)
+    board.view.setFocus()
+    qtbot.keyClick(board.view, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: board.model.rows[0].state == "called")
+    assert board.model.rows[0].advisor_id == own
+    qtbot.keyClick(board.view, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: getattr(board, "advisor_dialog", None) is not None)
+    advisors = board.advisor_dialog.advisors
+    assert advisors.currentData() == own and advisors.currentIndex() == 0
+    assert "忙" not in advisors.currentText()
+    board.advisor_dialog.reject()
+
+
+def test_large_type_shows_honorifics_only(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
+    member_id = members(mgr_desk, 1)[0]  # 王小明, M0000001, Black Card
+    mgr_desk.queue_add(member_id, "pickup", appointment=False)
+    board = show_board(qtbot, win, 1)
+    assert board.model.index(0, 1).data().startswith("王小明")
+    board.view.setFocus()
+    qtbot.keyClick(board.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    guest = board.model.index(0, 1).data()
+    assert guest == "王先生"
+    assert board.view.isColumnHidden(2) and board.model.index(0, 2).data() == ""
+    texts = [board.model.index(0, c).data() for c in range(board.model.columnCount())]
+    assert not any("M0000001" in text or "小明" in text for text in texts)
+    qtbot.keyClick(board.view, Qt.Key.Key_P)  # the manager may show names on purpose
+    assert board.model.index(0, 1).data().startswith("王小明  M0000001")
+    assert not board.view.isColumnHidden(2)
+    qtbot.keyClick(board.view, Qt.Key.Key_P)
+    qtbot.keyClick(board.view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert board.model.index(0, 1).data().startswith("王小明")

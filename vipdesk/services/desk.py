@@ -19,12 +19,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import session_factory, unit_of_work
-from vipdesk.models import CareContact, CareTask, Complaint, Member, QueueEntry, Staff, Store
+from vipdesk.models import CareContact, CareTask, Complaint, Member, Staff, Store
 from vipdesk.services import auth
 from vipdesk.services import care as care_rules
 from vipdesk.services import complaints as complaint_rules
 from vipdesk.services import homevisits as homevisit_rules
 from vipdesk.services import members as member_records
+from vipdesk.services import queue as queue_rules
 from vipdesk.services import staff as staff_accounts
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
@@ -349,16 +350,10 @@ class Desk:
 
     def queue_advisor_choices(self, member_id: uuid.UUID
                               ) -> tuple[list[tuple[uuid.UUID, str, bool]], uuid.UUID | None]:
-        """(advisor id, label, busy with a called guest) and the one to suggest: the
-        member's own advisor when free, else the first free one."""
+        """(advisor id, label, busy with another guest), the guest's own advisor first, and
+        the one to suggest (`queue.advisor_choices`)."""
         with self.factory() as s:
-            busy = set(s.scalars(select(QueueEntry.advisor_id).where(
-                QueueEntry.state == "called", QueueEntry.advisor_id.is_not(None))))
-            own = s.scalar(select(Member.advisor_id).where(Member.id == member_id))
-        choices = [(sid, label, sid in busy) for sid, label in self.advisors()]
-        free = [sid for sid, _, is_busy in choices if not is_busy]
-        preferred = own if own in free else (free[0] if free else None)
-        return choices, preferred
+            return queue_rules.advisor_choices(s, member_id)
 
     def care_list(self) -> CareList:
         """Today's care list; building it stores newly found tasks (so: a write). The

@@ -33,6 +33,7 @@ from vipdesk.models import Member, QueueEntry, Staff
 from vipdesk.models.lounge import QUEUE_PURPOSES
 from vipdesk.services import auth
 from vipdesk.services.auth import Actor
+from vipdesk.services.care_messages import surname_zh
 from vipdesk.services.clock import Clock
 from vipdesk.services.tiers import TierTable, effective_tier_code
 
@@ -74,6 +75,8 @@ class QueueRow:
     state: str
     advisor_id: uuid.UUID | None
     advisor_name: str | None
+    # What the lounge screen shows (privacy mode): 王先生 / Ms Laurent, never the full name.
+    private_name: str = ""
 
 
 # The board's columns, in the order `_Line` unpacks them.
@@ -81,7 +84,7 @@ _BOARD_COLUMNS = (QueueEntry.id, QueueEntry.member_id, QueueEntry.purpose, Queue
                   QueueEntry.tier_rank, QueueEntry.priority_booking, QueueEntry.appointment_at,
                   QueueEntry.arrived_at, QueueEntry.state, QueueEntry.called_at,
                   QueueEntry.advisor_id, Member.member_no, Member.name_zh, Member.name_latin,
-                  Staff.name)
+                  Staff.name, Member.gender)
 
 
 def _board_statement(in_store: bool) -> Select[*tuple[Any, ...]]:
@@ -274,7 +277,7 @@ class _Line(NamedTuple):
     @classmethod
     def of(cls, r: Sequence[Any], now: datetime, looks: _TierLooks) -> _Line:
         (entry_id, _, _, tier_code, tier_rank, booking, appointment_at, arrived_at, state,
-         called_at, _, _, _, _, _) = r
+         called_at, *_) = r
         end = called_at if state == "called" and called_at else now
         waited = max((end - arrived_at).total_seconds() / 60.0, 0.0)
         appointment = booking and appointment_at is not None
@@ -283,14 +286,45 @@ class _Line(NamedTuple):
 
     def row(self, position: int) -> QueueRow:
         (entry_id, member_id, purpose, tier_code, _, _, appointment_at, arrived_at, state, _,
-         advisor_id, member_no, name_zh, name_latin, advisor) = self.r
+         advisor_id, member_no, name_zh, name_latin, advisor, gender) = self.r
         (tier_name, target), waited = self.tier, self.waited_minutes
         return QueueRow(
             entry_id=entry_id, position=position, member_id=member_id, member_no=member_no,
             name=name_zh or name_latin or member_no, tier_code=tier_code, tier_name=tier_name,
             purpose=purpose, appointment_at=appointment_at, arrived_at=arrived_at,
             waited_minutes=waited, target_minutes=target, level=level_for(waited, target),
-            priority=self.priority, state=state, advisor_id=advisor_id, advisor_name=advisor)
+            priority=self.priority, state=state, advisor_id=advisor_id, advisor_name=advisor,
+            private_name=private_name(name_zh, name_latin, gender))
+
+
+def private_name(name_zh: str | None, name_latin: str | None, gender: str | None) -> str:
+    """How the lounge screen calls a guest without telling the room who they are: the
+    surname and a title (王先生, 欧阳女士, Ms Laurent), 王贵宾 / Guest Laurent when the
+    gender is not known."""
+    if name_zh:
+        return surname_zh(name_zh) + {"F": "女士", "M": "先生"}.get(gender or "", "贵宾")
+    surname = (name_latin or "").split()[-1:]
+    title = {"F": "Ms", "M": "Mr"}.get(gender or "", "Guest")
+    return f"{title} {surname[0]}" if surname else "贵宾 Guest"
+
+
+def advisor_choices(session: Session, member_id: uuid.UUID
+                    ) -> tuple[list[tuple[uuid.UUID, str, bool]], uuid.UUID | None]:
+    """Who can take the guest, in the order to offer them: the guest's own advisor first,
+    then the free advisors, then the busy ones, managers last; each (id, "S002 李娜", busy
+    with another called guest). The one to suggest: their own advisor unless busy with
+    someone else (being busy with this very guest, just called, does not count), else
+    the first free advisor."""
+    own = session.scalar(select(Member.advisor_id).where(Member.id == member_id))
+    busy = set(session.scalars(select(QueueEntry.advisor_id).where(
+        QueueEntry.state == "called", QueueEntry.advisor_id.is_not(None),
+        QueueEntry.member_id != member_id)))
+    staff = session.execute(select(Staff.id, Staff.staff_no, Staff.name, Staff.role)
+                            .where(Staff.active, Staff.role.in_(("advisor", "manager")))
+                            .order_by(Staff.staff_no)).all()
+    ordered = sorted(staff, key=lambda s: (s.id != own, s.role != "advisor", s.id in busy))
+    choices = [(s.id, f"{s.staff_no} {s.name}", s.id in busy) for s in ordered]
+    return choices, next((sid for sid, _, is_busy in choices if not is_busy), None)
 
 
 def waits_minutes(entry: QueueEntry) -> float | None:

@@ -3,7 +3,10 @@
 The order, the colours' thresholds and the advisor rule all live in
 `vipdesk.services.queue`; this only shows them and sends keys to `Desk` through `Ops`.
 Keys on the board: N call next, A assign an advisor, S served, L left, Enter opens the
-guest's member card, Ctrl++ / Ctrl+- large type (readable from across the lounge).
+guest's member card, Ctrl++ / Ctrl+- large type (readable from across the lounge), P
+privacy. Large type is the lounge screen, so it turns privacy on: guests show as 王先生,
+without tier or member number (who is here, and how much they spend, is theirs to tell).
+A selected row keeps its amber or red: the selection is a frame, not a fill.
 """
 
 from __future__ import annotations
@@ -14,13 +17,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPen,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QLabel,
     QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -36,6 +51,8 @@ RowRole = Qt.ItemDataRole.UserRole + 1
 REFRESH_MS = 15_000
 NORMAL_POINTS, LARGE_POINTS = 11, 24
 LEVEL_COLOURS = {Level.AMBER: ("#f7e0a3", "#5a4200"), Level.RED: ("#efb0a8", "#6b0f05")}
+SELECTED_FRAME = "#1f4e8c"
+GUEST_COLUMN, TIER_COLUMN = 1, 2
 PURPOSES = ("advisor", "fitting_room", "pickup", "repair", "other")
 PURPOSE_TEXT = {"advisor": "Advisor consultation", "fitting_room": "Fitting room",
                 "pickup": "Pick-up", "repair": "Repair", "other": "Other"}
@@ -59,8 +76,8 @@ def tr_headers() -> list[str]:
             t("Target"), t("Advisor"), t("State")]
 
 
-def row_texts(row: QueueRow) -> tuple[str, ...]:
-    return tuple(QueueModel.cell(row, column) for column in range(len(HEADERS)))
+def row_texts(row: QueueRow, private: bool = False) -> tuple[str, ...]:
+    return tuple(QueueModel.cell(row, column, private) for column in range(len(HEADERS)))
 
 
 class QueueModel(RowsModel):
@@ -74,6 +91,7 @@ class QueueModel(RowsModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(tr_headers, parent)
         self.texts: list[tuple[str, ...]] = []  # each row's cells, as `cell` writes them
+        self.private = False  # privacy mode: honorifics only, no tier or member number
         self.brushes = {level: (QBrush(QColor(back)), QBrush(QColor(fore)))
                         for level, (back, fore) in LEVEL_COLOURS.items()}
 
@@ -85,11 +103,15 @@ class QueueModel(RowsModel):
     def set_rows(self, rows: list[QueueRow]) -> None:
         self.beginResetModel()
         self.listed = list(rows)
-        self.texts = [row_texts(r) for r in self.rows]
+        self.texts = [row_texts(r, self.private) for r in self.rows]
         self.endResetModel()
 
+    def set_private(self, private: bool) -> None:
+        self.private = private
+        self.retranslate()
+
     def retranslate(self) -> None:
-        self.texts = [row_texts(r) for r in self.rows]
+        self.texts = [row_texts(r, self.private) for r in self.rows]
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(HEADERS) - 1)
         if self.rows:
             self.dataChanged.emit(self.index(0, 0),
@@ -115,13 +137,13 @@ class QueueModel(RowsModel):
         return brushes[0] if role == BACKGROUND else brushes[1]
 
     @staticmethod
-    def cell(row: QueueRow, column: int) -> str:
+    def cell(row: QueueRow, column: int, private: bool = False) -> str:
         if column == 0:
             return str(row.position) if row.position else "—"
-        if column == 1:
-            return f"{row.name}  {row.member_no}"
-        if column == 2:
-            return row.tier_name
+        if column == GUEST_COLUMN:
+            return row.private_name if private else f"{row.name}  {row.member_no}"
+        if column == TIER_COLUMN:
+            return "" if private else row.tier_name
         if column == 3:
             appointment = "  ✓" + t("Appointment") if row.appointment_at else ""
             return t(PURPOSE_TEXT.get(row.purpose, row.purpose)) + appointment
@@ -134,6 +156,36 @@ class QueueModel(RowsModel):
         if column == 7:
             return row.advisor_name or "—"
         return t(STATE_TEXT.get(row.state, row.state))
+
+
+class UrgencyDelegate(QStyledItemDelegate):
+    """Paints a selected amber or red row in its colour with a frame round it, where the
+    style would fill it with the selection colour and hide the most urgent guest."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        brush = index.data(BACKGROUND)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)  # type: ignore[attr-defined]
+        if brush is None or not selected:
+            super().paint(painter, option, index)
+            return
+        plain = QStyleOptionViewItem(option)
+        plain.state &= ~QStyle.StateFlag.State_Selected  # type: ignore[attr-defined]
+        painter.fillRect(option.rect, brush)
+        super().paint(painter, plain, index)
+        self._frame(painter, option, index)
+
+    @staticmethod
+    def _frame(painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        rect = option.rect.adjusted(0, 1, 0, -2)  # type: ignore[attr-defined]
+        painter.save()
+        painter.setPen(QPen(QColor(SELECTED_FRAME), 3))
+        painter.drawLine(rect.topLeft(), rect.topRight())
+        painter.drawLine(rect.bottomLeft(), rect.bottomRight())
+        if index.column() == 0:
+            painter.drawLine(rect.topLeft(), rect.bottomLeft())
+        if index.column() == index.model().columnCount() - 1:
+            painter.drawLine(rect.topRight(), rect.bottomRight())
+        painter.restore()
 
 
 class QueueTable(QTableView):
@@ -164,15 +216,18 @@ class QueueBoard(TablePage):
     def _build(self) -> None:
         self.call_button, self.assign_button = QPushButton(), QPushButton()
         self.served_button, self.left_button = QPushButton(), QPushButton()
-        self.large_button = QPushButton()
+        self.large_button, self.private_button = QPushButton(), QPushButton()
         self.large_button.setCheckable(True)
+        self.private_button.setCheckable(True)
         self.call_button.setObjectName("primary")
         self.view = QueueTable()
         self.view.setObjectName("queueBoard")
         self.view.setModel(self.model)
+        self.view.setItemDelegate(UrgencyDelegate(self.view))
         # Columns fit their text (also in large type); the guest's name takes the rest.
         self.frame(self.view, (self.call_button, self.assign_button, self.served_button,
-                               self.left_button, self.large_button), stretch=1)
+                               self.left_button, self.large_button, self.private_button),
+                   stretch=GUEST_COLUMN)
 
     def _wire(self) -> None:
         self.timer = QTimer(self, interval=REFRESH_MS)
@@ -182,6 +237,7 @@ class QueueBoard(TablePage):
         self.served_button.clicked.connect(lambda: self.finish("served"))
         self.left_button.clicked.connect(lambda: self.finish("left"))
         self.large_button.toggled.connect(self.set_large)
+        self.private_button.toggled.connect(self.set_private)
         self.view.sig_open_requested.connect(lambda row: self.sig_open_member.emit(row.member_id))
         self.view.doubleClicked.connect(
             lambda index: self.sig_open_member.emit(index.data(RowRole).member_id))
@@ -191,7 +247,8 @@ class QueueBoard(TablePage):
                            ("L", lambda: self.finish("left")),
                            ("Ctrl++", lambda: self.large_button.setChecked(True)),
                            ("Ctrl+=", lambda: self.large_button.setChecked(True)),
-                           ("Ctrl+-", lambda: self.large_button.setChecked(False))):
+                           ("Ctrl+-", lambda: self.large_button.setChecked(False)),
+                           ("P", self.private_button.toggle)):
             shortcut = QShortcut(QKeySequence(keys), self, context=context)
             shortcut.activated.connect(slot)
         self.ops.sig_changed.connect(self._changed)
@@ -233,9 +290,18 @@ class QueueBoard(TablePage):
         row: QueueRow | None = self.view.currentIndex().data(RowRole)
         return row
 
+    def set_private(self, private: bool) -> None:
+        """Privacy mode: the guests by honorific only (王先生), no tier, no member number."""
+        self.model.set_private(private)
+        self.view.setColumnHidden(TIER_COLUMN, private)
+        if self.private_button.isChecked() != private:
+            self.private_button.setChecked(private)
+
     def set_large(self, large: bool) -> None:
-        """Large type for reading the board from a few metres away."""
+        """Large type for reading the board from a few metres away: the lounge screen,
+        so privacy goes on with it (and off again with normal type)."""
         self.large = large
+        self.set_private(large)
         points = LARGE_POINTS if large else NORMAL_POINTS
         font = QFont(self.font())
         font.setPointSize(points)
@@ -297,6 +363,7 @@ class QueueBoard(TablePage):
         self.served_button.setText(t("Served (S)"))
         self.left_button.setText(t("Left (L)"))
         self.large_button.setText(t("Large type (Ctrl++)"))
+        self.private_button.setText(t("Privacy (P)"))
         self.model.retranslate()
 
 
