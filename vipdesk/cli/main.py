@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -15,6 +16,8 @@ from vipdesk.cli.common import common_options
 # (its parser sets `run`); modules import their heavy dependencies inside `run`, so
 # `vipdesk --help` stays fast.
 NOT_COMMANDS = {"main", "common"}
+SHARED_OPTIONS = ("--db", "--store")  # every sub-command takes them (common_options)
+SIGPIPE_EXIT = 141  # what a shell reports for a program stopped by a closed pipe
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,16 +34,45 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_first(argv: list[str], commands: set[str]) -> list[str]:
+    """`vipdesk --db F care` means `vipdesk care --db F`; no command means the window.
+
+    argparse would read shared options given before the command and then let the
+    sub-command's own defaults overwrite them, so they are moved behind it."""
+    leading: list[str] = []
+    i = 0
+    while i < len(argv) and argv[i].split("=")[0] in SHARED_OPTIONS:
+        width = 1 if "=" in argv[i] else 2
+        leading += argv[i:i + width]
+        i += width
+    rest = argv[i:]
+    if rest and rest[0] in commands:
+        return [rest[0], *leading, *rest[1:]]
+    if not rest or (rest[0].startswith("-") and rest[0] not in ("-h", "--help")):
+        return ["gui", *leading, *rest]
+    return argv
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> set[str]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {name for action in actions for name in action.choices}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
-        argv = ["gui", *argv]
-    args = parser.parse_args(argv)
+    args = parser.parse_args(command_first(argv, _subcommands(parser)))
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:
+        # `vipdesk care | head`: the reader has all it wants. Say nothing more; Python
+        # would otherwise print a traceback while flushing stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return SIGPIPE_EXIT
 
 
 if __name__ == "__main__":

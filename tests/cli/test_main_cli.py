@@ -1,0 +1,61 @@
+"""The command line as people type it: shared options before or after the command, and
+output piped into `head` (the reader closes the pipe early)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vipdesk.cli.main import command_first, main
+from vipdesk.db import open_desk_db
+from vipdesk.services.clock import Clock
+from vipdesk.services.demo import build_demo
+
+COMMANDS = {"care", "lookup", "gui", "visit"}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("maincli") / "demo.db"
+    engine = open_desk_db(path)
+    build_demo(engine, members=300, seed=5, today=Clock().today())
+    engine.dispose()
+    return str(path)
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    (["--db", "x.db", "care"], ["care", "--db", "x.db"]),
+    (["--db=x.db", "--store", "BJ01", "lookup", "8000"],
+     ["lookup", "--db=x.db", "--store", "BJ01", "8000"]),
+    (["care", "--db", "x.db"], ["care", "--db", "x.db"]),
+    ([], ["gui"]),
+    (["--db", "x.db"], ["gui", "--db", "x.db"]),
+    (["--lang", "en"], ["gui", "--lang", "en"]),
+    (["--help"], ["--help"]),
+])
+def test_shared_options_may_come_before_the_command(typed: list[str], meant: list[str]) -> None:
+    assert command_first(typed, COMMANDS) == meant
+
+
+def test_db_before_the_command_is_the_db_used(db: str, capsys: pytest.CaptureFixture[str]
+                                              ) -> None:
+    assert main(["--db", db, "lookup", "M0000001", "--json"]) == 0
+    assert "M0000001" in capsys.readouterr().out
+
+
+def test_a_closed_pipe_ends_quietly(db: str) -> None:
+    """`vipdesk care --json | head -1`: no traceback, the shell's exit code for SIGPIPE."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "vipdesk.cli.main", "--db", db, "care",
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=env, cwd=Path(db).parent)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader is done, as `head -1` would be
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "BrokenPipe" not in err
