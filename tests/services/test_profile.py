@@ -74,6 +74,17 @@ def test_no_birthday_alert_eight_days_ahead_and_visit_clears_first_visit(engine:
     assert {a.code for a in profile.alerts} == set()
 
 
+def test_a_member_with_purchases_but_no_logged_visit_is_no_first_timer(engine: Engine) -> None:
+    with Session(engine) as s, s.begin():
+        m = _member(s)
+        s.add(Purchase(member_id=m.id, occurred_at=NOW - timedelta(days=40),
+                       amount_cents=158_000_00))
+        s.flush()
+        profile = load_profile(s, m.id, load_tier_table(s), NOW)
+    assert profile is not None
+    assert "first_visit" not in {a.code for a in profile.alerts}
+
+
 def test_tier_benefits_points_and_risk(engine: Engine) -> None:
     with Session(engine) as s, s.begin():
         m = _member(s)

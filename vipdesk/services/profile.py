@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from vipdesk.models import Complaint, Member, PointsEntry, Staff, Visit, utcnow
+from vipdesk.models import Complaint, Member, PointsEntry, Purchase, Staff, Visit, utcnow
 from vipdesk.services import phones
 from vipdesk.services.clock import local_date
 from vipdesk.services.complaints import OPEN_STATES
@@ -144,10 +144,7 @@ def _alerts(session: Session, member: Member, tiers: TierTable, now: datetime) -
         if days <= BIRTHDAY_WINDOW_DAYS:
             alerts.append(Alert("birthday", "info", {"days": days,
                                                       "date": member.birthday.isoformat()}))
-    visits = session.scalar(
-        select(func.count()).select_from(Visit).where(Visit.member_id == member.id)
-    )
-    if not visits:
+    if _first_time(session, member.id):
         alerts.append(Alert("first_visit", "info"))
     view = outlook(session, member, tiers, now)
     if view.at_risk is not None:
@@ -161,3 +158,11 @@ def _alerts(session: Session, member: Member, tiers: TierTable, now: datetime) -
             "to": view.next_tier.code, "to_zh": view.next_tier.name_zh,
             "to_en": view.next_tier.name_en, "missing_yuan": view.to_next_cents // 100}))
     return alerts
+
+
+def _first_time(session: Session, member_id: uuid.UUID) -> bool:
+    """Never seen in a store: no visit logged and nothing bought. A member whose
+    purchases came from the POS before the lounge logged visits is no newcomer."""
+    seen = select(Visit.id).where(Visit.member_id == member_id).union_all(
+        select(Purchase.id).where(Purchase.member_id == member_id)).limit(1)
+    return session.execute(seen).first() is None
