@@ -1,0 +1,61 @@
+"""Keys for the member card's actions, so a guest is received without the mouse.
+
+Each key presses the card's own button, and only while that button is offered: on the
+desk page, with a member on the card, not behind the lock, the button visible and
+enabled (so a key can never do what the person could not click). The buttons' tooltips
+name their key.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QAbstractButton
+
+from vipdesk.ui.i18n import t
+
+if TYPE_CHECKING:
+    from vipdesk.ui.main_window import MainWindow
+
+# key → the card buttons it presses, first one offered wins (check-in and check-out
+# share a key: the card shows one of them)
+CARD_KEYS = {
+    "Ctrl+I": ("check_in_button", "check_out_button"),
+    "Ctrl+K": ("complaint_button",),
+    "Ctrl+Shift+K": ("complaints_button",),
+    "Ctrl+H": ("home_visit_button",),
+    "Ctrl+P": ("print_button",),
+}
+
+
+class CardKeys(QObject):
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.shortcuts: dict[str, QShortcut] = {}
+        for keys, buttons in CARD_KEYS.items():
+            shortcut = QShortcut(QKeySequence(keys), window)
+            shortcut.activated.connect(lambda names=buttons: self.press(names))
+            self.shortcuts[keys] = shortcut
+        window.card.sig_profile_shown.connect(lambda _id: self.name_keys())
+
+    def press(self, names: tuple[str, ...]) -> bool:
+        """Click the first of these card buttons that is on offer; False if none is."""
+        if self.window.gate.locked or not self.window.card.isVisible():
+            return False
+        for name in names:
+            button = getattr(self.window.card, name)
+            if button.isVisible() and button.isEnabled():
+                button.click()
+                return True
+        return False
+
+    def name_keys(self) -> None:
+        """Each button's tooltip says its key (after the card set its texts)."""
+        for keys, names in CARD_KEYS.items():
+            for name in names:
+                button: QAbstractButton = getattr(self.window.card, name)
+                shown = QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+                button.setToolTip(t("Shortcut: %1").replace("%1", shown))
