@@ -15,6 +15,10 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vipdesk.app import qt_application
     from vipdesk.app import run as run_app
+    from vipdesk.ui.window_state import remember_main_window
 
+    # Maximised on first start, then as it was left (size, place, maximised or not).
+    remember_main_window(qt_application())
     return run_app(config_from(args))

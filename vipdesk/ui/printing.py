@@ -16,7 +16,7 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, QSize, QSizeF, Signal
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
+from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
@@ -39,6 +39,8 @@ from vipdesk.services.auth import Actor
 from vipdesk.services.cards import CardPrintError, CardService, IssuedCard, write_pdf
 
 PRINT_DPI = 600
+CARD_MM = (90, 54)
+PREVIEW_SHARE = 0.6  # of the height there is: the rest is for the form and the buttons
 SETTINGS_PRINTER = "cards/printer"
 RunInBackground = Callable[[Callable[[], Any], Callable[[Any], None],
                             Callable[[BaseException], None]], None]
@@ -89,6 +91,22 @@ class CardPreview(QWidget):
         points = self.document.pagePointSize(page)
         height = round(width_px * points.height() / points.width()) if points.width() else 0
         return self.document.render(page, QSize(width_px, height))
+
+
+def preview_size(available_height: int) -> QSize:
+    """A card-shaped preview as tall as the screen allows: at 1366 × 768 the card shows
+    about 1.6 times its printed size, names and numbers read from the desk chair."""
+    height = round(available_height * PREVIEW_SHARE)
+    return QSize(round(height * CARD_MM[0] / CARD_MM[1]), height)
+
+
+def available_height(parent: QWidget | None) -> int:
+    """The height the dialog may take: its window's (maximised on the desk), else the
+    screen's."""
+    if parent is not None:
+        return parent.window().height()
+    screen = QGuiApplication.primaryScreen()
+    return screen.availableGeometry().height() if screen is not None else 738
 
 
 # -- printing -----------------------------------------------------------------------------
@@ -169,6 +187,7 @@ class CardDialog(QDialog):
         self._generation = 0  # results of superseded requests are dropped
         self.setWindowTitle(self.tr("Welcome card"))
         self._build()
+        self.preview.setMinimumSize(preview_size(available_height(parent)))
         self._set_busy(True, self.tr("Preparing the card…"))
         self.run(self._load_all, self._on_loaded, self._on_error)
 

@@ -154,6 +154,8 @@ class ReportsPage(QWidget):
         for days, _ in PERIODS:
             self.periods.addItem("", days)
         self.periods.setCurrentIndex(1)
+        for box in (self.names, self.periods):  # Ctrl+L: English needs a wider box
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.show_button = QPushButton()
         self.show_button.setObjectName("primary")
         self.csv_button, self.pdf_button = QPushButton(), QPushButton()
