@@ -15,18 +15,19 @@ a late edit from another desk obsolete); the audit log keeps who voided what and
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import MetaData, func, select
+from sqlalchemy import MetaData, and_, case, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
 from vipdesk.models import Base, Member, Preference, Purchase, Staff, Store, Visit
 from vipdesk.services import audit, auth, validation
 from vipdesk.services.auth import Actor
-from vipdesk.services.clock import DEFAULT_TZ, Clock
+from vipdesk.services.clock import DEFAULT_TZ, Clock, local_date
 from vipdesk.services.records import member_for, not_before
 from vipdesk.services.tiers import effective_tier_code
 from vipdesk.services.validation import FieldError
@@ -93,6 +94,15 @@ class GuestHere:
     purpose: str | None
     offered: str | None
     received_by: str | None
+
+
+@dataclass(frozen=True)
+class TellApart:
+    """What tells two members of the same name apart in a list of hits."""
+
+    here_since: datetime | None  # checked in today and not out yet
+    last_visit: date | None  # the store's local date of the latest check-in
+    birth_year: int | None
 
 
 def validate_visit(draft: VisitDraft) -> list[FieldError]:
@@ -286,6 +296,45 @@ class VisitService:
             return [GuestHere(v.id, m.id, m.member_no, m.display_name, effective_tier_code(m),
                               v.checked_in_at, v.purpose, v.offered, staff)
                     for v, m, staff in session.execute(stmt)]
+
+    def here_now(self, actor: Actor, store_code: str) -> list[GuestHere]:
+        """The lounge's board for the desk of `store_code` (every store when the code is
+        not in the database, as on a desk set up before stores existed)."""
+        auth.require(actor, "member.view")
+        with self.factory() as session:
+            store_id = session.scalar(select(Store.id).where(Store.code == store_code))
+        return self.who_is_here(store_id)
+
+    def in_lounge_since(self, actor: Actor, member_id: uuid.UUID) -> datetime | None:
+        """When the member checked in today, while the visit is open (any store)."""
+        auth.require(actor, "member.view")
+        with self.factory() as session:
+            visit = open_visit(session, member_id, day_start(self.clock.now(), self.tz))
+            return visit.checked_in_at if visit is not None else None
+
+    def tell_apart(self, actor: Actor,
+                   member_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, TellApart]:
+        """For a page of search hits, in one grouped query on the member/time index:
+        who is in the lounge now, each one's last visit and birth year."""
+        auth.require(actor, "member.view")
+        if not member_ids:
+            return {}
+        now = self.clock.now()
+        open_today = and_(Visit.checked_out_at.is_(None),
+                          Visit.checked_in_at >= day_start(now, self.tz))
+        past = Visit.checked_in_at <= now  # a clock set back must not show a future visit
+        stmt = (
+            select(Member.id, Member.birthday, func.max(case((past, Visit.checked_in_at))),
+                   func.max(case((open_today, Visit.checked_in_at))))
+            .outerjoin(Visit, Visit.member_id == Member.id)
+            .where(Member.id.in_(list(member_ids)))
+            .group_by(Member.id, Member.birthday)
+        )
+        with self.factory() as session:
+            rows = session.execute(stmt).all()
+        return {member_id: TellApart(
+            here, local_date(last, self.tz) if last else None,
+            birthday.year if birthday else None) for member_id, birthday, last, here in rows}
 
     def history(self, actor: Actor, member_id: uuid.UUID, limit: int = 50) -> list[VisitRecord]:
         with self.factory() as session:

@@ -25,16 +25,19 @@ from vipdesk.services.auth import NOBODY, Actor
 from vipdesk.services.desk import Desk, DeskInfo
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.profile import MemberProfile
+from vipdesk.services.visits import TellApart
 from vipdesk.ui import i18n
 from vipdesk.ui.care_contact_form import CareContactForms
 from vipdesk.ui.change_pin import open_change_pin
+from vipdesk.ui.empty_state import EmptyState
 from vipdesk.ui.history_forms import HistoryForms
+from vipdesk.ui.lounge_strip import LoungeBoard, LoungeStrip
 from vipdesk.ui.manager_pages import ManagerPages
 from vipdesk.ui.member_card import MemberCard
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.points_forms import PointsForms
 from vipdesk.ui.results import ResultsModel, ResultsView
-from vipdesk.ui.scanner import ScanDetector
+from vipdesk.ui.scanner import BurstInBox, ScanDetector
 from vipdesk.ui.session_gate import SessionGate
 from vipdesk.ui.survey_form import SurveyForms
 from vipdesk.ui.sync_status import sync_text
@@ -59,6 +62,7 @@ class MainWindow(QMainWindow):
         self.search_seq = 0
         self.open_after_search = False
         self.current: uuid.UUID | None = None
+        self.opened_query = ""  # the search text the open card answers
         self.sync_status: SyncStatus | None = None
         self.refused = 0  # refused changes nobody has handled (shown with the sync status)
         self._build()
@@ -86,10 +90,7 @@ class MainWindow(QMainWindow):
         self.results.setModel(self.results_model)
         self.results.setMinimumWidth(340)
         self.card = MemberCard()
-        self.placeholder = QLabel()
-        self.placeholder.setObjectName("placeholder")
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.placeholder.setWordWrap(True)
+        self.placeholder = EmptyState()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
         self.pages.addWidget(self.card)
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.brand)
         top.addWidget(self.search, 1)
         top.addWidget(self.store)
+        self.lounge_strip = LoungeStrip()  # 在店贵宾; kept up to date by LoungeBoard
         body = QHBoxLayout()
         body.addWidget(self.results, 2)
         body.addWidget(self.pages, 5)
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(18, 14, 18, 10)
         layout.addLayout(top)
+        layout.addWidget(self.lounge_strip)
         layout.addLayout(body, 1)
         self.desk_page = central
         self.root = QStackedWidget()
@@ -131,7 +134,7 @@ class MainWindow(QMainWindow):
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncStatus")
         self.statusBar().addPermanentWidget(self.sync_label)
-        self.resize(1280, 690)  # fits the smallest store screen, 1280 × 720 (gui maximises)
+        self.resize(1360, 860)
 
     def _wire(self) -> None:
         self.debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
@@ -139,6 +142,9 @@ class MainWindow(QMainWindow):
         self.search.textEdited.connect(lambda _: self.debounce.start())
         self.search.returnPressed.connect(self._search_entered)
         self.search.installEventFilter(self)
+        self.search.textChanged.connect(self._query_changed)
+        self.in_box = BurstInBox(self.search)
+        self.in_box.sig_scanned.connect(self.scan)
         self.results.sig_open_requested.connect(self.open_member)
         self.results.sig_back_to_search.connect(self.search.setFocus)
         self.card.timeline.sig_more_requested.connect(self._more_history)
@@ -170,6 +176,7 @@ class MainWindow(QMainWindow):
         self.survey_forms = SurveyForms(self)
         self.care_contact_forms = CareContactForms(self)
         self.void_visit_forms = VoidVisitForms(self)
+        self.lounge = LoungeBoard(self, self.lounge_strip)
 
     # -- search ------------------------------------------------------------------------
 
@@ -177,16 +184,26 @@ class MainWindow(QMainWindow):
         """A scanner burst anywhere in the window: look it up and open the member."""
         if self.gate.locked:
             return  # nobody is signed in: a scan must not open a file behind the lock
+        self.debounce.stop()  # the keys of the burst must not search on their own
         self.search.setText(code)
         self.open_after_search = True
         self._run_search()
 
     def _typed_elsewhere(self, text: str) -> None:
+        """Typing outside the search box: with a card open a new search starts; over a
+        list of hits (arrowing through them) the query grows."""
         if self.gate.locked:
             return
+        new_search = self.current is not None or self.search.selectedText() != ""
         self.search.setFocus()
-        self.search.setText(self.search.text() + text if self.search.hasFocus() else text)
+        self.search.setText(text if new_search else self.search.text() + text)
         self.debounce.start()
+
+    def _query_changed(self, text: str) -> None:
+        """The card belongs to the query that opened it: a new query takes it down at
+        once, so no earlier guest (and their 到店登记 button) stays beside new hits."""
+        if self.current is not None and text != self.opened_query:
+            self.close_card()
 
     def _search_entered(self) -> None:
         if self.debounce.isActive() or self.search_seq_pending():
@@ -214,9 +231,40 @@ class MainWindow(QMainWindow):
         self.status_message.setText(self.tr(NOTE_TEXT[outcome.note]) if outcome.note in
                                     NOTE_TEXT else self.tr("%n found").replace(
                                         "%n", str(len(outcome.hits))))
+        self._show_outcome(outcome)
+        self._tell_apart(seq, outcome.hits)
         if self.open_after_search and outcome.hits:
             self.open_member(outcome.hits[0])
         self.open_after_search = False
+
+    def _tell_apart(self, seq: int, hits: list[MemberHit]) -> None:
+        """Then, in one more query for the page: who is here, last visit, age."""
+        desk, ids = self.desk, [h.member_id for h in hits]
+        if ids:
+            self.ops.query(lambda: desk.visits.tell_apart(desk.actor, ids),
+                           lambda facts: self._show_facts(seq, facts), lambda _e: None)
+
+    def _show_facts(self, seq: int, facts: dict[uuid.UUID, TellApart]) -> None:
+        if seq == self.search_seq:
+            self.results_model.set_facts(facts)
+
+    def _show_outcome(self, outcome: LookupOutcome) -> None:
+        """Say in the main area what the search found (the card replaces it on open)."""
+        said = self.tr(NOTE_TEXT[outcome.note]) if outcome.note in NOTE_TEXT else ""
+        query = outcome.query.strip()[:60]
+        if outcome.note in (Note.NO_MATCH, Note.TOO_LONG):
+            self.placeholder.show_notice(said, self.tr("You searched: %1").replace("%1", query))
+        elif outcome.note is Note.MORE:
+            self.placeholder.show_notice(said)
+        elif outcome.hits:
+            self.placeholder.show_hint(self.tr("%n found").replace("%n", str(len(outcome.hits))),
+                                       self.tr("Use ↓ to choose, Enter to open."))
+        else:
+            self._show_start_hint()
+
+    def _show_start_hint(self) -> None:
+        self.placeholder.show_hint(self.tr("Scan a member card or type a phone number, "
+                                           "the last 4 digits or a name."))
 
     def eventFilter(self, watched: object, event: QEvent) -> bool:
         if watched is self.search and event.type() == QEvent.Type.KeyPress:
@@ -229,10 +277,23 @@ class MainWindow(QMainWindow):
     # -- member card -------------------------------------------------------------------
 
     def open_member(self, hit: MemberHit) -> None:
-        member_id = hit.member_id
+        self.open_member_id(hit.member_id)
+
+    def open_member_id(self, member_id: uuid.UUID) -> None:
         self.current = member_id
+        self.opened_query = self.search.text()
         self.ops.query(lambda: self.desk.profile(member_id),
-                       lambda p: self._show_profile(member_id, p))
+                       lambda p: self._opened(member_id, p))
+
+    def _opened(self, member_id: uuid.UUID, profile: MemberProfile | None) -> None:
+        """A card opened from a search: the query is selected in the search box, so the
+        next key or scan starts the next search instead of adding to this one."""
+        if member_id != self.current or profile is None:
+            return
+        self._show_profile(member_id, profile)
+        if QApplication.activeModalWidget() is None:  # never pull keys out of a dialog
+            self.search.setFocus()
+            self.search.selectAll()
 
     def _show_profile(self, member_id: uuid.UUID, profile: MemberProfile | None) -> None:
         if member_id != self.current or profile is None:
@@ -240,6 +301,12 @@ class MainWindow(QMainWindow):
         self.card.show_profile(profile, self.lang)
         self.pages.setCurrentWidget(self.card)
         self.sig_profile_shown.emit(profile)
+
+    def close_card(self) -> None:
+        """No member on screen: the card's buttons and shortcuts act on nobody."""
+        self.current = None
+        self.card.profile = None
+        self.pages.setCurrentWidget(self.placeholder)
 
     def open_card_dialog(self, member_id: uuid.UUID) -> None:
         from vipdesk.ui.printing import CardDialog
@@ -300,8 +367,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("vipdesk — VIP lounge reception"))
         self.search.setPlaceholderText(
             self.tr("Phone, last 4 digits, card, member no. or name — or just scan"))
-        self.placeholder.setText(self.tr("Scan a member card or type a phone number, "
-                                         "the last 4 digits or a name."))
+        if not self.placeholder.notice:
+            self._show_start_hint()
         self.language_action.setText(self.tr("中文 / English"))
         self.lock_action.setText(self.tr("Lock"))
         self.pin_action.setText(self.tr("Change PIN…"))
@@ -333,10 +400,10 @@ class MainWindow(QMainWindow):
 
     def forget_member(self) -> None:
         """Locked: nothing of the last guest stays on screen behind the lock."""
-        self.current = None
+        self.close_card()
         self.search.clear()
         self.results_model.set_hits([])
-        self.pages.setCurrentWidget(self.placeholder)
+        self._show_start_hint()
 
     def _signed_in(self, actor: Actor) -> None:
         self.who.setText(f"{actor.name} · {actor.role}")

@@ -1,7 +1,15 @@
-"""The list of members a lookup found: model (plain `MemberHit`s) and view."""
+"""The list of members a lookup found: model (plain `MemberHit`s) and view.
+
+Three 周平 must not look alike: each row also says who is in the lounge now, the last
+visit and an age rounded to five years (enough to tell people apart, not a birth date).
+Those come in a second query after the hits (`VisitService.tell_apart`), so the lookup
+itself stays as fast as it is benchmarked.
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -9,21 +17,40 @@ from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QListView, QWidget
 
 from vipdesk.services.lookup import MemberHit
+from vipdesk.services.visits import TellApart
+from vipdesk.ui.i18n import t
 
 Index = QModelIndex | QPersistentModelIndex
 HitRole = Qt.ItemDataRole.UserRole + 1
+HERE_BACKGROUND = QColor("#e6f4ea")  # a guest in the lounge now stands out in the list
+
+
+def approx_age(birth_year: int | None, this_year: int) -> int | None:
+    """Age to the nearest five years ("约45岁"): tells people apart, keeps the year."""
+    if birth_year is None or not 0 < this_year - birth_year < 130:
+        return None
+    return int(5 * round((this_year - birth_year) / 5))
 
 
 class ResultsModel(QAbstractListModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.hits: list[MemberHit] = []
+        self.facts: dict[uuid.UUID, TellApart] = {}
         self.lang = "zh"
+        self.this_year = date.today().year
 
     def set_hits(self, hits: list[MemberHit]) -> None:
         self.beginResetModel()
         self.hits = list(hits)
+        self.facts = {}
         self.endResetModel()
+
+    def set_facts(self, facts: dict[uuid.UUID, TellApart]) -> None:
+        """What tells the hits apart, once the second query answers."""
+        self.facts = dict(facts)
+        if self.hits:
+            self.dataChanged.emit(self.index(0), self.index(len(self.hits) - 1))
 
     def set_language(self, lang: str) -> None:
         self.lang = lang
@@ -45,12 +72,31 @@ class ResultsModel(QAbstractListModel):
             return f"{hit.member_no} · {hit.match.value}"
         if role == Qt.ItemDataRole.ForegroundRole and hit.tier_code is None:
             return QColor("#6b6b6b")
+        if role == Qt.ItemDataRole.BackgroundRole and self._here(hit):
+            return HERE_BACKGROUND
         return None
+
+    def _here(self, hit: MemberHit) -> bool:
+        facts = self.facts.get(hit.member_id)
+        return facts is not None and facts.here_since is not None
 
     def line(self, hit: MemberHit) -> str:
         tier = (hit.tier_name_zh if self.lang == "zh" else hit.tier_name_en) or "—"
         latin = f"  {hit.name_latin}" if hit.name_latin and hit.name_latin != hit.name else ""
-        return f"{hit.name}{latin}\n{tier}  ·  {hit.phone_masked or ''}  ·  {hit.member_no}"
+        here = "  ● " + t("In the lounge") if self._here(hit) else ""
+        return (f"{hit.name}{latin}{here}\n{tier}  ·  {hit.phone_masked or ''}  ·  "
+                f"{hit.member_no}\n{self.apart(hit)}")
+
+    def apart(self, hit: MemberHit) -> str:
+        """Age and last visit: the third line, empty until the facts arrive."""
+        facts = self.facts.get(hit.member_id)
+        if facts is None:
+            return ""
+        age = approx_age(facts.birth_year, self.this_year)
+        parts = [t("about %n").replace("%n", str(age))] if age is not None else []
+        parts.append(t("last visit %1").replace("%1", f"{facts.last_visit:%Y-%m-%d}")
+                     if facts.last_visit else t("no visit yet"))
+        return "  ·  ".join(parts)
 
 
 class ResultsView(QListView):

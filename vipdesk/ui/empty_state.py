@@ -1,0 +1,55 @@
+"""What the main area shows when no member card is open: the hint to scan or type, or —
+big, where the person is looking — what the last search said (nothing found, too long,
+type more). The status bar is too far from the eyes for "not found"."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+TITLE_STYLE = "font-size: 26px; font-weight: 600; color: {};"
+NOTICE_COLOR = "#b3261e"  # the desk's error red (sign-in, form errors)
+HINT_COLOR = "#6b6b6b"
+
+
+class EmptyState(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("placeholder")
+        self.title = self._label("emptyTitle")
+        self.detail = self._label("emptyDetail")
+        self.detail.setStyleSheet(f"font-size: 16px; color: {HINT_COLOR};")
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(self.title)
+        box.addWidget(self.detail)
+        box.addStretch(2)
+        self.notice = False
+
+    @staticmethod
+    def _label(name: str) -> QLabel:
+        label = QLabel()
+        label.setObjectName(name)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def show_hint(self, text: str, detail: str = "") -> None:
+        """The calm state: what to do next."""
+        self._show(text, detail, HINT_COLOR, notice=False)
+
+    def show_notice(self, text: str, detail: str = "") -> None:
+        """The search came back empty-handed (or needs more): say it loud."""
+        self._show(text, detail, NOTICE_COLOR, notice=True)
+
+    def _show(self, text: str, detail: str, color: str, *, notice: bool) -> None:
+        self.notice = notice
+        self.title.setStyleSheet(TITLE_STYLE.format(color))
+        self.title.setText(text)
+        self.detail.setText(detail)
+        self.detail.setVisible(bool(detail))
+
+    def text(self) -> str:
+        """Everything shown, for tests and screen readers."""
+        return "\n".join(t for t in (self.title.text(), self.detail.text()) if t)
