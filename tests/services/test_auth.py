@@ -14,6 +14,7 @@ from vipdesk.services.auth import Actor, PermissionDenied
 
 ROLES = ("staff", "manager", "advisor", "admin")
 OWN = "advisor (own)"  # the advisor only for members assigned to them
+RECEIVED = "(received it)"  # staff and advisors only for a record they took down themselves
 
 # action → who may. Written by reading SPEC §1, not by copying PERMISSIONS.
 EXPECTED: dict[str, set[str]] = {
@@ -40,6 +41,9 @@ EXPECTED: dict[str, set[str]] = {
     "visit.void": {"manager"},
     "complaint.open": {"staff", "manager", "advisor"},
     "complaint.advance": {"manager"},
+    # the first contact stops the 30-minute clock: whoever took the complaint down records
+    # it; a manager always may (SPEC §5)
+    "complaint.contact.received": {"manager", RECEIVED},
     "complaint.compensate": {"manager"},
     "homevisit.log.own": {"manager", OWN},
     "care.log.own": {"staff", "manager", OWN},
@@ -58,28 +62,34 @@ def actor(role: str) -> Actor:
     return Actor(MY_ID, role, f"a {role}")
 
 
-def expected(action: str, role: str, member_advisor: uuid.UUID | None) -> bool:
+def expected(action: str, role: str, member_advisor: uuid.UUID | None,
+             received_by: uuid.UUID | None) -> bool:
     who = EXPECTED[action]
     if role in who:
         return True
+    if RECEIVED in who and role in ("staff", "advisor"):
+        return received_by == MY_ID
     return role == "advisor" and OWN in who and member_advisor == MY_ID
 
 
-CELLS = [(action, role, owner)
+IDS = {"mine": MY_ID, "other": SOMEONE_ELSE, "nobody": None}
+CELLS = [(action, role, owner, receiver)
          for action in EXPECTED for role in ROLES
-         for owner in ("own", "other", "unassigned")]
+         for owner in ("mine", "other", "nobody")
+         for receiver in ("mine", "other", "nobody")]
 
 
-@pytest.mark.parametrize(("action", "role", "owner"), CELLS)
-def test_matrix_cell(action: str, role: str, owner: str) -> None:
-    member_advisor = {"own": MY_ID, "other": SOMEONE_ELSE, "unassigned": None}[owner]
-    want = expected(action, role, member_advisor)
-    assert auth.allowed(actor(role), action, member_advisor) is want
+@pytest.mark.parametrize(("action", "role", "owner", "receiver"), CELLS)
+def test_matrix_cell(action: str, role: str, owner: str, receiver: str) -> None:
+    """`owner`: whose member (advisor); `receiver`: who took the record down."""
+    member_advisor, received_by = IDS[owner], IDS[receiver]
+    want = expected(action, role, member_advisor, received_by)
+    assert auth.allowed(actor(role), action, member_advisor, received_by=received_by) is want
     if want:
-        auth.require(actor(role), action, member_advisor)
+        auth.require(actor(role), action, member_advisor, received_by=received_by)
     else:
         with pytest.raises(PermissionDenied, match=action):
-            auth.require(actor(role), action, member_advisor)
+            auth.require(actor(role), action, member_advisor, received_by=received_by)
 
 
 def test_every_action_is_in_the_matrix() -> None:
@@ -104,6 +114,18 @@ def test_spec_invariants_hold_for_every_action(action: str) -> None:
 def test_advisor_without_an_id_owns_nobody() -> None:
     anonymous = Actor(None, "advisor", "nobody")
     assert not auth.allowed(anonymous, "member.edit.own", None)
+
+
+def test_staff_without_an_id_received_nothing() -> None:
+    anonymous = Actor(None, "staff", "nobody")
+    assert not auth.allowed(anonymous, "complaint.contact.received", received_by=None)
+
+
+def test_staff_never_take_a_complaint_past_its_first_contact() -> None:
+    """SPEC §1: staff record a complaint as it is told; handling it is a manager's."""
+    me = actor("staff")
+    for action in ("complaint.advance", "complaint.compensate"):
+        assert not auth.allowed(me, action, MY_ID, received_by=MY_ID)
 
 
 def test_unknown_role_gets_nothing() -> None:

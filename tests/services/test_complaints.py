@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -8,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.models import Complaint, PointsEntry
-from vipdesk.services.auth import PermissionDenied
+from vipdesk.services.auth import Actor, PermissionDenied
 from vipdesk.services.complaints import (
     ComplaintDraft,
     ComplaintService,
@@ -160,10 +161,60 @@ def test_permissions(svc: ComplaintService, lounge: Lounge) -> None:
     with pytest.raises(PermissionDenied):
         svc.open(lounge.admin, lounge.wang, DRAFT)
     c = svc.open(lounge.advisor, lounge.li, DRAFT)  # any desk role records a complaint
-    for who in (lounge.staff, lounge.advisor):
+    for who in (lounge.staff, lounge.other_advisor, lounge.admin):  # not theirs to call
         with pytest.raises(PermissionDenied):
             svc.advance(who, c.complaint_id, StepDraft("contacted"))
     assert svc.advance(lounge.manager, c.complaint_id, StepDraft("contacted")).state == "contacted"
+
+
+def test_whoever_took_it_down_records_the_first_contact(svc: ComplaintService,
+                                                        lounge: Lounge) -> None:
+    """The 30-minute clock is stopped by the person who received the complaint."""
+    received = lounge.clock.now()
+    c = svc.open(lounge.staff, lounge.wang, DRAFT)
+    lounge.clock.advance(minutes=12)
+    view = svc.advance(lounge.staff, c.complaint_id, StepDraft("contacted", note="已致电道歉"))
+    assert view.state == "contacted" and view.contact_due is None
+    assert svc.steps(c.complaint_id)[-1].by == lounge.staff.staff_id
+    kpis = svc.kpis(received, received + timedelta(hours=1))
+    assert kpis.contacted_in_time == 1
+
+
+def test_staff_may_not_contact_for_someone_elses_complaint(svc: ComplaintService,
+                                                           lounge: Lounge) -> None:
+    for taker in (lounge.manager, lounge.advisor):
+        c = svc.open(taker, lounge.wang, DRAFT)
+        with pytest.raises(PermissionDenied, match="张敏"):
+            svc.advance(lounge.staff, c.complaint_id, StepDraft("contacted"))
+        assert svc.get(c.complaint_id).state == "received"
+
+
+def test_later_steps_stay_with_managers(svc: ComplaintService, lounge: Lounge) -> None:
+    c = svc.open(lounge.staff, lounge.wang, DRAFT)
+    svc.advance(lounge.staff, c.complaint_id, StepDraft("contacted"))
+    with pytest.raises(PermissionDenied, match=r"complaint\.advance"):
+        svc.advance(lounge.staff, c.complaint_id, StepDraft("resolved", points=200))
+    walk(svc, lounge, c.complaint_id, "resolved", "reopened")
+    with pytest.raises(PermissionDenied):  # reopened → resolved is not a first contact
+        svc.advance(lounge.staff, c.complaint_id, StepDraft("resolved"))
+    # … but calling the customer back after the reopening is, again, the receiver's
+    assert svc.advance(lounge.staff, c.complaint_id, StepDraft("contacted")).state == "contacted"
+
+
+def test_next_steps_say_which_are_the_actors(svc: ComplaintService, lounge: Lounge) -> None:
+    mine = svc.open(lounge.staff, lounge.wang, DRAFT)
+    theirs = svc.open(lounge.manager, lounge.li, DRAFT)
+
+    def offered(who: Actor, complaint_id: uuid.UUID) -> list[tuple[str, bool]]:
+        view = svc.list_open(member_id=svc.get(complaint_id).member_id)[0]
+        return [(s.to_state, s.allowed) for s in svc.next_steps(who, view)]
+
+    assert offered(lounge.staff, mine.complaint_id) == [("contacted", True)]
+    assert offered(lounge.staff, theirs.complaint_id) == [("contacted", False)]
+    assert offered(lounge.manager, mine.complaint_id) == [("contacted", True)]
+    svc.advance(lounge.staff, mine.complaint_id, StepDraft("contacted"))
+    assert offered(lounge.staff, mine.complaint_id) == [("resolved", False)]
+    assert offered(lounge.manager, mine.complaint_id) == [("resolved", True)]
 
 
 def test_validation_as_people_type(lounge: Lounge) -> None:

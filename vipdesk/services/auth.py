@@ -34,7 +34,9 @@ ALL = frozenset({"staff", "manager", "advisor", "admin"})
 DESK = frozenset({"staff", "manager", "advisor"})
 
 # action → roles allowed. Actions ending in ".own" are limited to the member's advisor
-# for the advisor role (managers and admins are not limited).
+# for the advisor role (managers and admins are not limited). Actions ending in
+# ".received" are limited to the person who received the record (who took the complaint
+# down) for every role but the managing ones.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "member.view": ALL,
     "member.import": frozenset({"manager", "admin"}),
@@ -68,6 +70,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "visit.void": frozenset({"manager"}),  # staff delete nothing (SPEC §1)
     "complaint.open": DESK,
     "complaint.advance": frozenset({"manager"}),
+    # The first contact (received/reopened → contacted, SPEC §5's 30-minute clock): whoever
+    # took the complaint down may record that they called the customer back.
+    "complaint.contact.received": DESK,
     "complaint.compensate": frozenset({"manager"}),
     "homevisit.log.own": frozenset({"manager", "advisor"}),
     "care.log.own": DESK,
@@ -79,17 +84,28 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def allowed(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = None) -> bool:
+MANAGING = frozenset({"manager", "admin"})  # never limited to their own records
+
+
+def _is(actor: Actor, staff_id: uuid.UUID | None) -> bool:
+    return actor.staff_id is not None and actor.staff_id == staff_id
+
+
+def allowed(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = None, *,
+            received_by: uuid.UUID | None = None) -> bool:
     roles = PERMISSIONS.get(action)
     if roles is None or actor.role not in roles:
         return False
     if action.endswith(".own") and actor.role == "advisor":
-        return actor.staff_id is not None and actor.staff_id == member_advisor_id
+        return _is(actor, member_advisor_id)
+    if action.endswith(".received") and actor.role not in MANAGING:
+        return _is(actor, received_by)
     return True
 
 
-def require(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = None) -> None:
+def require(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = None, *,
+            received_by: uuid.UUID | None = None) -> None:
     if action not in PERMISSIONS:
         raise KeyError(f"unknown action {action!r}: add it to PERMISSIONS")
-    if not allowed(actor, action, member_advisor_id):
+    if not allowed(actor, action, member_advisor_id, received_by=received_by):
         raise PermissionDenied(f"{actor.name} ({actor.role}) may not {action}")

@@ -30,7 +30,7 @@ from vipdesk.models import Complaint, ComplaintEvent, Member
 from vipdesk.services import auth, points, validation
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
-from vipdesk.services.records import member_for, not_before
+from vipdesk.services.records import load_member, member_for, not_before
 from vipdesk.services.validation import FieldError
 
 CONTACT_WITHIN = timedelta(minutes=30)
@@ -56,6 +56,10 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "reopened": ("contacted", "resolved"),
 }
 AWAITING_CONTACT = ("received", "reopened")
+# Who may take a step (SPEC §1, §5): the first contact stops the 30-minute clock, so the
+# person who took the complaint down may record it; every later step is a manager's.
+FIRST_CONTACT = "complaint.contact.received"
+LATER_STEP = "complaint.advance"
 OPEN_STATES = ("received", "contacted", "resolved", "followed_up", "reopened")
 
 
@@ -111,6 +115,13 @@ class ComplaintView:
     contact_due: datetime | None  # set while awaiting contact
     follow_up_due: datetime | None  # set while resolved and not yet followed up
     overdue: bool
+    received_by: uuid.UUID | None = None  # who took it down (may record the first contact)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    to_state: str
+    allowed: bool  # False: the step exists but is not this person's to take (a manager's)
 
 
 @dataclass(frozen=True)
@@ -179,6 +190,22 @@ def _compensation_errors(draft: StepDraft, severity: str) -> list[FieldError]:
     return errors
 
 
+def step_action(state: str, to_state: str) -> str:
+    """The permission a step needs: the first contact, or any later step."""
+    return FIRST_CONTACT if state in AWAITING_CONTACT and to_state == "contacted" else LATER_STEP
+
+
+def may_step(actor: Actor, view: ComplaintView, to_state: str) -> bool:
+    return auth.allowed(actor, step_action(view.state, to_state),
+                        received_by=view.received_by)
+
+
+def next_steps(actor: Actor, view: ComplaintView) -> list[NextStep]:
+    """The steps the workflow offers from here, each with whether `actor` may take it
+    (the window offers the allowed ones and names the rest as a manager's)."""
+    return [NextStep(to, may_step(actor, view, to)) for to in TRANSITIONS.get(view.state, ())]
+
+
 def _clocks(state: str, state_at: datetime, now: datetime
             ) -> tuple[datetime | None, datetime | None, bool]:
     contact_due = state_at + CONTACT_WITHIN if state in AWAITING_CONTACT else None
@@ -206,7 +233,7 @@ def _view(c: Complaint, m: Member, state_at: datetime | None, now: datetime) -> 
     return ComplaintView(c.id, c.member_id, m.member_no, m.display_name, c.store_id,
                          c.category, c.severity, c.description, c.place, c.impact,
                          c.received_at, c.occurred_at, c.state, at, contact_due, follow_due,
-                         overdue)
+                         overdue, c.received_by)
 
 
 class ComplaintService:
@@ -236,12 +263,15 @@ class ComplaintService:
             return _view(complaint, member, now, now)
 
     def advance(self, actor: Actor, complaint_id: uuid.UUID, draft: StepDraft) -> ComplaintView:
-        """One step of the workflow, by a named staff member (a manager)."""
+        """One step of the workflow, by a named person: the first contact by whoever took
+        the complaint down (or a manager), every later step by a manager."""
         with unit_of_work(self.factory) as session:
             complaint = self._get(session, complaint_id)
-            member = member_for(session, actor, "complaint.advance", complaint.member_id)
             last = _latest_event(session, complaint_id)
             state = last.to_state if last else complaint.state
+            member = load_member(session, complaint.member_id)
+            auth.require(actor, step_action(state, draft.to_state), member.advisor_id,
+                         received_by=complaint.received_by)
             validation.raise_if(validate_step(draft, state, complaint.severity))
             at = not_before(self.clock.now(), last.at if last else complaint.received_at)
             event = self._event(actor, complaint, draft, at)
@@ -272,6 +302,12 @@ class ComplaintService:
         return complaint
 
     # -- reading -----------------------------------------------------------------------
+
+    @staticmethod
+    def next_steps(actor: Actor, view: ComplaintView) -> list[NextStep]:
+        """What the workflow offers next and which of it `actor` may take (no database:
+        the view carries the state and who received the complaint)."""
+        return next_steps(actor, view)
 
     def get(self, complaint_id: uuid.UUID) -> ComplaintView:
         now = self.clock.now()
