@@ -134,7 +134,7 @@ class MainWindow(QMainWindow):
         self.sync_label = QLabel()
         self.sync_label.setObjectName("syncStatus")
         self.statusBar().addPermanentWidget(self.sync_label)
-        self.resize(1360, 860)
+        self.resize(1280, 690)  # fits the smallest store screen, 1280 × 720 (gui maximises)
 
     def _wire(self) -> None:
         self.debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)

@@ -13,11 +13,13 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from vipdesk.services.profile import Alert, MemberProfile
+from vipdesk.ui.flow_layout import FlowLayout
 from vipdesk.ui.i18n import t
 from vipdesk.ui.timeline_view import TimelineModel
 
@@ -90,8 +92,7 @@ class MemberCard(QFrame):
         self.honorific = _label(name="honorific")
         self.tier = _label(name="tierBadge")
         self.ids = _label(name="memberIds")
-        self.alerts = QHBoxLayout()
-        self.alerts.setSpacing(8)
+        self.alerts = FlowLayout(spacing=8)  # wraps: five alerts in English are wide
         header = QGridLayout()
         header.addWidget(self.name, 0, 0)
         header.addWidget(self.tier, 0, 1, Qt.AlignmentFlag.AlignRight)
@@ -117,10 +118,8 @@ class MemberCard(QFrame):
         self.print_button.clicked.connect(self._print)
         self.history_actions = self._history_actions()
         left = QVBoxLayout()
-        for widget in (self.facts, self.preferences, self.benefits, self.file):
-            left.addWidget(widget)
-        left.addStretch(1)
-        left.addWidget(self.print_button)
+        left.addWidget(self._details(), 1)
+        left.addWidget(self.print_button)  # outside the scrolling: always in reach
         right = QVBoxLayout()
         right.addWidget(self.history_title)
         right.addWidget(self.history, 1)
@@ -133,8 +132,29 @@ class MemberCard(QFrame):
         outer.addLayout(self.history_actions)
         outer.addLayout(body, 1)
 
-    def _history_actions(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _details(self) -> QScrollArea:
+        """Facts, preferences, benefits and the whole customer file, scrolling when
+        they are longer than the screen is high."""
+        details = QWidget()
+        details.setObjectName("cardDetails")
+        column = QVBoxLayout(details)
+        column.setContentsMargins(0, 0, 6, 0)
+        for widget in (self.facts, self.preferences, self.benefits, self.file):
+            column.addWidget(widget)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("cardDetails")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(details)
+        self.details_scroll = scroll
+        return scroll
+
+    def _history_actions(self) -> FlowLayout:
+        """The buttons for what the desk records; they wrap onto a second line where
+        the card is narrower than all of them (English on a 1366-wide screen)."""
+        row = FlowLayout()
         self.check_in_button = QPushButton()
         self.check_in_button.setObjectName("primary")
         self.complaint_button = QPushButton()
@@ -221,8 +241,10 @@ class MemberCard(QFrame):
             return
         zh = self.lang == "zh"
         self.name.setText(p.name)
-        self.honorific.setText(f"{p.honorific_zh}  ·  {p.honorific_en}" if zh else
-                               f"{p.honorific_en}  ·  {p.name_latin or p.honorific_zh}")
+        forms = ((p.honorific_zh, p.honorific_en) if zh else
+                 (p.honorific_en, p.name_latin or p.honorific_zh))
+        # Without a Latin name both forms are the Chinese one: say it once.
+        self.honorific.setText("  ·  ".join(dict.fromkeys(f for f in forms if f)))
         tier = p.tier_name_zh if zh else p.tier_name_en
         self.tier.setText(tier + (" ✱" if p.tier_overridden else ""))
         self.tier.setToolTip(p.tier_override_reason or "")
@@ -235,7 +257,7 @@ class MemberCard(QFrame):
         self.benefits.setText(self._section(t("Benefits"), [
             b.name_zh if zh else b.name_en for b in p.benefits]))
         self.file.setText(self._section(t("Customer file"), [
-            f"{t(FILE_FIELDS.get(k, k))}: {v[:300]}" for k, v in p.file.items()]))
+            f"{t(FILE_FIELDS.get(k, k))}: {v}" for k, v in p.file.items()]))
         self.history_title.setText(t("History"))
         self.print_button.setText(t("Print welcome card"))
         self.check_in_button.setText(t("Check in"))
