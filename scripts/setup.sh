@@ -10,6 +10,8 @@ APT_PACKAGES=(
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libglib2.0-0
   xvfb xauth libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-render-util0 libxcb-shape0 libxkbcommon-x11-0
+  # end-to-end runs: real X key events and a window manager, as on a store PC
+  xdotool openbox
   # Chinese glyphs (TrueType outlines, embeddable by reportlab), PDF tools, printing
   fonts-wqy-microhei poppler-utils cups cups-bsd printer-driver-cups-pdf
 )
