@@ -13,4 +13,4 @@ fi
 echo "run-app: no screen here; running the desk on a virtual screen (Xvfb)."
 .venv/bin/vipdesk screenshot --view card --query "138 0013 8000" --out out/desk.png
 echo "run-app: the window as it looks: out/desk.png. Starting it on Xvfb (Ctrl-C to stop)."
-exec xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/vipdesk "$@"
+exec xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/vipdesk "$@"
