@@ -34,8 +34,8 @@ from vipdesk.models import (
     Visit,
 )
 from vipdesk.models.lounge import fill_birthday_md
+from vipdesk.services import demo_care, phones
 from vipdesk.services import demo_data as words
-from vipdesk.services import phones
 from vipdesk.services.clock import Clock
 from vipdesk.services.names import name_terms, pinyin_full
 from vipdesk.services.staff import DEMO_PIN, hash_secret
@@ -81,11 +81,16 @@ class DemoBuilder:
         self.now = datetime.combine(today, time(2, 0), UTC)  # 10:00 in Shanghai
         self.buffers: dict[Any, list[dict[str, Any]]] = {}
         self.stats = DemoStats()
+        # Complaint steps and care contacts draw from their own generator, so adding them
+        # left every member, purchase and visit of a seed as it was.
+        self.side = random.Random(seed * 1_000_003 + 1)
+        self.side_id = _Ids(self.side)
 
     # -- plumbing ----------------------------------------------------------------------
 
     def add(self, model: Any, **row: Any) -> uuid.UUID:
-        row.setdefault("id", self.new_id())
+        if "id" not in row:
+            row["id"] = self.new_id()
         buf = self.buffers.setdefault(model.__table__, [])
         buf.append(row)
         if len(buf) >= BATCH:
@@ -134,8 +139,16 @@ class DemoBuilder:
         self.flush()
         with self.engine.begin() as conn:  # bulk inserts bypass the ORM hook that sets it
             fill_birthday_md(conn)
+        self.care_history()
         self.stats.members = members
         return self.stats
+
+    def care_history(self) -> None:
+        """The care contacts a working store would have logged (`demo_care`)."""
+        tasks = demo_care.care_tasks(self.engine, self.tiers, self.now)
+        demo_care.log_contacts(lambda model, **row: self.add(model, id=self.side_id(), **row),
+                               tasks, self.side, self.now)
+        self.flush()
 
     def member(self, i: int) -> None:
         if i == 0:
@@ -243,21 +256,60 @@ class DemoBuilder:
                  received_by=self.rng.choice(self.staff), purpose=self.rng.choice(words.PURPOSES),
                  offered=self.rng.choice(words.OFFERED), created_at=start)
 
-    def complaint(self, member_id: uuid.UUID, open_: bool) -> None:
+    def complaint(self, member_id: uuid.UUID, open_: bool, minutes_ago: float | None = None,
+                  ) -> None:
+        """A complaint and the steps it has gone through by now (the workflow's order, with
+        a real desk's timings: `complaint_steps`). The draws from the main generator are
+        the ones this made when complaints went straight to closed, so the rest of the
+        lounge stays what it was; the steps draw from their own generator."""
         category, severity, text = self.rng.choice(words.COMPLAINTS)
-        received = self.ago(self.rng.uniform(0.5, 60))
-        state = "received" if open_ else "closed"
-        complaint_id = self.add(
-            Complaint, member_id=member_id, store_id=self.stores[0], received_at=received,
-            received_by=self.staff[4], place="VIP 室", description=text, category=category,
-            severity=severity, state=state, created_at=received)
-        self.add(ComplaintEvent, complaint_id=complaint_id, to_state="received", at=received,
-                 by=self.staff[4], created_at=received)
+        received = self.ago(self.rng.uniform(0.5, 60) * 2)  # one every two days or so
+        if minutes_ago is not None:
+            received = self.now - timedelta(minutes=minutes_ago)
+        complaint_id, first_event = self.new_id(), self.new_id()
         if not open_:
-            self.add(ComplaintEvent, complaint_id=complaint_id, to_state="closed",
-                     at=received + timedelta(days=2), by=self.staff[0],
-                     note="已补偿 200 积分, 客户满意", compensation_points=200,
-                     created_at=received + timedelta(days=2))
+            self.new_id()  # the old closing event's id: keeps the main draws in step
+        steps = [s for s in self.complaint_steps(received, severity)
+                 if s["at"] <= self.now and minutes_ago is None]  # a chosen one waits
+        self.add(Complaint, id=complaint_id, member_id=member_id, store_id=self.stores[0],
+                 received_at=received, received_by=self.staff[4], place="VIP 室",
+                 description=text, category=category, severity=severity,
+                 state=steps[-1]["to_state"] if steps else "received", created_at=received)
+        self.add(ComplaintEvent, id=first_event, complaint_id=complaint_id,
+                 to_state="received", at=received, by=self.staff[4], created_at=received)
+        for step in steps:
+            self.add(ComplaintEvent, id=self.side_id(), complaint_id=complaint_id,
+                     created_at=step["at"], **step)
+            if step.get("compensation_points"):
+                self.add(PointsEntry, id=self.side_id(), member_id=member_id,
+                         delta=step["compensation_points"], kind="compensation",
+                         reason=step["note"], ref_id=complaint_id, created_by=step["by"],
+                         created_at=step["at"])
+
+    def complaint_steps(self, received: datetime, severity: str) -> list[dict[str, Any]]:
+        """contacted → resolved → followed_up → closed: contact within 30 minutes for most
+        (one in ten late), resolved within a day or so, the follow-up call within three
+        days (a few late), closed soon after."""
+        side = self.side
+        contact_minutes = side.uniform(4, 28) if side.random() < 0.9 else side.uniform(35, 120)
+        contacted = received + timedelta(minutes=contact_minutes)
+        resolved = contacted + timedelta(hours=side.uniform(1, 30))
+        follow_hours = side.uniform(20, 70) if side.random() < 0.95 else side.uniform(74, 110)
+        followed = resolved + timedelta(hours=follow_hours)
+        closed = followed + timedelta(minutes=side.uniform(10, 360))
+        manager, advisor = self.staff[0], side.choice(self.advisors)
+        compensation: dict[str, Any] = (
+            {"compensation_points": 200, "note": "已补偿 200 积分，客户接受"}
+            if severity == "minor" else
+            {"compensation_item": "定制礼盒一份", "note": "店长致歉并赠送礼盒，客户接受"})
+        return [
+            {"to_state": "contacted", "at": contacted, "by": self.staff[4],
+             "note": "已致电客户，了解情况并致歉"},
+            {"to_state": "resolved", "at": resolved, "by": manager, **compensation},
+            {"to_state": "followed_up", "at": followed, "by": advisor,
+             "note": "回访：客户对处理结果满意"},
+            {"to_state": "closed", "at": closed, "by": manager, "note": "结案"},
+        ]
 
     def showcase(self) -> None:
         """王小明, the member every README example and test uses: Black Card, birthday in
@@ -287,7 +339,7 @@ class DemoBuilder:
             self.visit(member_id, days)
         self.add(PointsEntry, member_id=member_id, delta=12_000, kind="earn",
                  reason="消费积分 purchases", created_at=self.ago(20))
-        self.complaint(member_id, open_=True)
+        self.complaint(member_id, open_=True, minutes_ago=50)  # not called back yet: overdue
         self.buffers[Member.__table__][-1]["spend_12m_cents"] = total
         tier = self.tiers.for_spend(total)
         self.buffers[Member.__table__][-1]["tier_code"] = tier.code if tier else None
