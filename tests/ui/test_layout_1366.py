@@ -33,7 +33,7 @@ from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.printing import CardDialog
 
 TITLE_BAR = 30
-SCREENS = (QSize(1366, 768), QSize(1280, 720))
+SCREENS = (QSize(1366, 768), QSize(1280, 720), QSize(1920, 1080))  # the last: larger type
 LONG_FILE = {
     "occupation": "外资银行华东区私人银行部董事总经理，负责高净值客户的资产配置与家族信托业务",
     "family": "已婚，育有两子一女；长子在伦敦读书，每年暑假回国时会一起来店里挑选礼物。" * 6,
@@ -52,12 +52,12 @@ MANY_ALERTS = [
 
 
 @pytest.fixture
-def styled() -> Iterator[QApplication]:
-    """The real fonts and style sheet at the 768-high scale; plain again afterwards."""
+def styled(screen: QSize) -> Iterator[QApplication]:
+    """The real fonts and style sheet at the screen's scale; plain again afterwards."""
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     font = app.font()
-    theme.apply(app, screen_height=768)
+    theme.apply(app, screen_height=screen.height())
     yield app
     app.setStyleSheet("")
     app.setFont(font)
@@ -98,7 +98,8 @@ def _combo_problem(combo: QComboBox) -> str | None:
     combo.initStyleOption(option)
     field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
                                          QStyle.SubControl.SC_ComboBoxEditField, combo)
-    need = combo.fontMetrics().horizontalAdvance(combo.currentText())
+    # The ink, as QComboBox measures it: a full-width "）" ends in its own blank space.
+    need = combo.fontMetrics().boundingRect(combo.currentText()).width()
     if field.width() < need or combo.height() < combo.minimumSizeHint().height():
         return f"text field {field.width()} < {need} wide"
     return None

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, QSize, QSizeF, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSettings, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -61,6 +61,9 @@ class CardPreview(QWidget):
         self.view.setPageMode(QPdfView.PageMode.SinglePage)
         self.view.setZoomMode(QPdfView.ZoomMode.FitInView)
         self.view.setMinimumSize(360, 230)
+        for policy in (self.view.setVerticalScrollBarPolicy,
+                       self.view.setHorizontalScrollBarPolicy):  # one page, fitted
+            policy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._buffer: QBuffer | None = None  # must outlive the document's use of it
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
