@@ -127,3 +127,16 @@ def test_results_tell_namesakes_apart(qtbot: Any, win: MainWindow) -> None:
         third = lines[hit.member_id].splitlines()[2]
         assert "上次到店" in third or "尚未到店" in third
     assert len({lines[h.member_id] for h in hits}) == len(hits)
+
+
+def test_the_strip_follows_the_language(qtbot: Any, win: MainWindow) -> None:
+    member_id = win.desk.search(WANG).hits[0].member_id
+    win.desk.check_in(member_id, None, None)
+    win.lounge.refresh()
+    qtbot.waitUntil(lambda: win.lounge_strip.chip_for(member_id) is not None, timeout=5000)
+    win.toggle_language()
+    qtbot.waitUntil(lambda: win.lounge_strip.title.text() == "In the lounge (1)", timeout=2000)
+    chip = win.lounge_strip.chip_for(member_id)
+    assert chip is not None and chip[1].text() == "Check out"
+    win.toggle_language()
+    qtbot.waitUntil(lambda: "在店贵宾" in win.lounge_strip.title.text(), timeout=2000)

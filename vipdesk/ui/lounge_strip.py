@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -48,6 +48,7 @@ class LoungeStrip(QFrame):
         super().__init__(parent)
         self.setObjectName("loungeStrip")
         self.guests: list[GuestHere] = []
+        self.tz = "UTC"
         self.chips: dict[uuid.UUID, tuple[QPushButton, QToolButton]] = {}
         self.title = QLabel()
         self.title.setObjectName("loungeTitle")
@@ -69,7 +70,7 @@ class LoungeStrip(QFrame):
         self.show_guests([], "UTC")
 
     def show_guests(self, guests: list[GuestHere], tz: str) -> None:
-        self.guests = list(guests)
+        self.guests, self.tz = list(guests), tz
         self._clear()
         self.chips = {}
         for guest in self.guests:
@@ -96,7 +97,13 @@ class LoungeStrip(QFrame):
         out.clicked.connect(lambda: self.sig_check_out_requested.emit(guest.member_id))
         self.row.addWidget(name)
         self.row.addWidget(out)
+        self.row.addSpacing(12)  # one guest's pair of buttons, then the next guest
         self.chips[guest.member_id] = (name, out)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.show_guests(self.guests, self.tz)
+        super().changeEvent(event)
 
     def _clear(self) -> None:
         while self.row.count():
