@@ -21,10 +21,17 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "慕容", "司徒",
 class Person(Protocol):
     """What a message reads of a member (the ORM row and the listing's columns both)."""
 
-    name_zh: str | None
-    name_latin: str | None
-    gender: str | None
-    language: str
+    @property
+    def name_zh(self) -> str | None: ...
+
+    @property
+    def name_latin(self) -> str | None: ...
+
+    @property
+    def gender(self) -> str | None: ...
+
+    @property
+    def language(self) -> str: ...
 
     @property
     def display_name(self) -> str: ...
