@@ -7,6 +7,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from vipdesk.services.lookup import LookupOutcome, Note
+from vipdesk.ui.i18n import t
+
 TITLE_STYLE = "font-size: 26px; font-weight: 600; color: {};"
 NOTICE_COLOR = "#b3261e"  # the desk's error red (sign-in, form errors)
 HINT_COLOR = "#6b6b6b"
@@ -34,6 +37,24 @@ class EmptyState(QWidget):
         label.setWordWrap(True)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
+
+    def show_start(self) -> None:
+        self.show_hint(t("Scan a member card or type a phone number, the last 4 digits or "
+                         "a name."))
+
+    def show_outcome(self, outcome: LookupOutcome, said: str) -> None:
+        """What a search found, `said` being its note in words (the card covers this
+        once it opens)."""
+        query = outcome.query.strip()[:60]
+        if outcome.note in (Note.NO_MATCH, Note.TOO_LONG):
+            self.show_notice(said, t("You searched: %1").replace("%1", query))
+        elif outcome.note is Note.MORE:
+            self.show_notice(said)
+        elif outcome.hits:
+            self.show_hint(t("%n found").replace("%n", str(len(outcome.hits))),
+                           t("Use ↓ to choose, Enter to open."))
+        else:
+            self.show_start()
 
     def show_hint(self, text: str, detail: str = "") -> None:
         """The calm state: what to do next."""

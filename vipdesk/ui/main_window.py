@@ -231,7 +231,7 @@ class MainWindow(QMainWindow):
         self.status_message.setText(self.tr(NOTE_TEXT[outcome.note]) if outcome.note in
                                     NOTE_TEXT else self.tr("%n found").replace(
                                         "%n", str(len(outcome.hits))))
-        self._show_outcome(outcome)
+        self.placeholder.show_outcome(outcome, self.tr(NOTE_TEXT.get(outcome.note, "")))
         self._tell_apart(seq, outcome.hits)
         if self.open_after_search and outcome.hits:
             self.open_member(outcome.hits[0])
@@ -247,24 +247,6 @@ class MainWindow(QMainWindow):
     def _show_facts(self, seq: int, facts: dict[uuid.UUID, TellApart]) -> None:
         if seq == self.search_seq:
             self.results_model.set_facts(facts)
-
-    def _show_outcome(self, outcome: LookupOutcome) -> None:
-        """Say in the main area what the search found (the card replaces it on open)."""
-        said = self.tr(NOTE_TEXT[outcome.note]) if outcome.note in NOTE_TEXT else ""
-        query = outcome.query.strip()[:60]
-        if outcome.note in (Note.NO_MATCH, Note.TOO_LONG):
-            self.placeholder.show_notice(said, self.tr("You searched: %1").replace("%1", query))
-        elif outcome.note is Note.MORE:
-            self.placeholder.show_notice(said)
-        elif outcome.hits:
-            self.placeholder.show_hint(self.tr("%n found").replace("%n", str(len(outcome.hits))),
-                                       self.tr("Use ↓ to choose, Enter to open."))
-        else:
-            self._show_start_hint()
-
-    def _show_start_hint(self) -> None:
-        self.placeholder.show_hint(self.tr("Scan a member card or type a phone number, "
-                                           "the last 4 digits or a name."))
 
     def eventFilter(self, watched: object, event: QEvent) -> bool:
         if watched is self.search and event.type() == QEvent.Type.KeyPress:
@@ -368,7 +350,7 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText(
             self.tr("Phone, last 4 digits, card, member no. or name — or just scan"))
         if not self.placeholder.notice:
-            self._show_start_hint()
+            self.placeholder.show_start()
         self.language_action.setText(self.tr("中文 / English"))
         self.lock_action.setText(self.tr("Lock"))
         self.pin_action.setText(self.tr("Change PIN…"))
@@ -403,7 +385,7 @@ class MainWindow(QMainWindow):
         self.close_card()
         self.search.clear()
         self.results_model.set_hits([])
-        self._show_start_hint()
+        self.placeholder.show_start()
 
     def _signed_in(self, actor: Actor) -> None:
         self.who.setText(f"{actor.name} · {actor.role}")
