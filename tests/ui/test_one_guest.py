@@ -128,3 +128,16 @@ def test_keys_in_another_window_stay_there(qtbot: Any, win: MainWindow) -> None:
         qtbot.wait(70)
     qtbot.wait(400)
     assert win.search.text() == "" and win.current is None
+
+
+def test_a_person_typing_digits_then_enter_is_a_search_not_a_scan(qtbot: Any,
+                                                                  win: MainWindow) -> None:
+    win.search.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.search, timeout=2000)
+    with qtbot.assertNotEmitted(win.in_box.sig_scanned):
+        for ch in "138 0013 8000":
+            qtbot.keyClick(win.search, ch)
+            qtbot.wait(60)
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: card_name(win) == name_of(win, FIRST), timeout=5000)
+    assert win.search.text() == "138 0013 8000"
