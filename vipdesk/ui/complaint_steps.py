@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vipdesk.services.complaints import TRANSITIONS, ComplaintView, StepDraft
+from vipdesk.services.auth import PermissionDenied
+from vipdesk.services.complaints import ComplaintView, NextStep, StepDraft
 from vipdesk.services.desk import Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError, FormError
@@ -94,6 +95,9 @@ class ComplaintsDialog(QDialog):
         form.addRow(t("Note"), self.note)
         form.addRow(t("Compensation points"), self.points)
         form.addRow(t("Gift or voucher"), self.item)
+        compensates = self.desk.can("complaint.compensate")  # only a manager's fields
+        form.setRowVisible(self.points, compensates)
+        form.setRowVisible(self.item, compensates)
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.detail)
@@ -137,17 +141,33 @@ class ComplaintsDialog(QDialog):
             taken = self.steps.takeAt(0)
             widget = taken.widget() if taken is not None else None
             if widget is not None:
+                widget.hide()  # gone now, not only once the event loop deletes it
                 widget.deleteLater()
         view = self.current()
         self.detail.setText(view.description if view else t("No open complaints."))
         if view is None:
             return
-        for state in TRANSITIONS.get(view.state, ()):
-            button = QPushButton("→ " + t(STATE_NAMES[state]))
-            button.setObjectName(f"step_{state}")
-            button.clicked.connect(lambda _=False, s=state: self.advance(s))
-            self.steps.addWidget(button)
+        offered = self.desk.complaints.next_steps(self.desk.actor, view)
+        for step in offered:
+            if step.allowed:
+                self.steps.addWidget(self._step_button(step.to_state))
+        self._managers_steps([s for s in offered if not s.allowed])
         self.steps.addStretch(1)
+
+    def _step_button(self, state: str) -> QPushButton:
+        button = QPushButton("→ " + t(STATE_NAMES[state]))
+        button.setObjectName(f"step_{state}")
+        button.clicked.connect(lambda _=False, s=state: self.advance(s))
+        return button
+
+    def _managers_steps(self, steps: list[NextStep]) -> None:
+        """Steps the workflow has but this person may not take: named, not offered."""
+        if not steps:
+            return
+        names = " / ".join(t(STATE_NAMES[s.to_state]) for s in steps)
+        hint = QLabel(t("→ %1: a manager's step").replace("%1", names))
+        hint.setObjectName("managerHint")
+        self.steps.addWidget(hint)
 
     def step_draft(self, to_state: str) -> StepDraft:
         return StepDraft(to_state, self.note.text(), self.points.value() or None,
@@ -178,5 +198,7 @@ class ComplaintsDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, FormError):
             self.error.setText(_errors_text(error.errors))
+        elif isinstance(error, PermissionDenied):
+            self.error.setText(t("This step is for a manager."))
         else:
             self.error.setText(t("Not saved: %1").replace("%1", error_text(error)))

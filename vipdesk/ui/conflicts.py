@@ -11,10 +11,12 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTableWidget,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.services.auth import PermissionDenied
 from vipdesk.services.desk import Desk
 from vipdesk.ui.ops import Ops
 
@@ -49,10 +52,15 @@ class ConflictsDialog(QDialog):
             self.tr("Other value (store, time)"), self.tr("Detected")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self._fit_columns()
+        self.empty = QLabel(self.tr("No sync conflicts to review."))
+        self.empty.setObjectName("placeholder")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.hide()
         self.message = QLabel()
         self.keep = QPushButton(self.tr("Confirm kept value"))
         self.restore = QPushButton(self.tr("Put the other value back"))
+        self._offer_buttons(False)  # nothing to act on until the list is read
         self.keep.clicked.connect(lambda: self._settle("kept"))
         self.restore.clicked.connect(lambda: self._settle("lost"))
         buttons = QHBoxLayout()
@@ -61,9 +69,25 @@ class ConflictsDialog(QDialog):
         buttons.addWidget(self.restore)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty, 1)
         layout.addLayout(buttons)
         self.resize(900, 420)
         self.reload()
+
+    def _fit_columns(self) -> None:
+        """Short columns as wide as their header or text; the two values share the rest."""
+        header = self.table.horizontalHeader()
+        for column, mode in enumerate((QHeaderView.ResizeMode.ResizeToContents,
+                                       QHeaderView.ResizeMode.ResizeToContents,
+                                       QHeaderView.ResizeMode.Stretch,
+                                       QHeaderView.ResizeMode.Stretch,
+                                       QHeaderView.ResizeMode.ResizeToContents)):
+            header.setSectionResizeMode(column, mode)
+
+    def _offer_buttons(self, offered: bool) -> None:
+        for button in (self.keep, self.restore):
+            button.setVisible(offered)
+            button.setEnabled(offered)
 
     def reload(self) -> None:
         self.ops.query(self.desk.conflicts, self._show, self._failed)
@@ -77,10 +101,11 @@ class ConflictsDialog(QDialog):
                      f"{_when(c.lost_at)})", _when(c.detected_at))
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(text))
-        self.message.setText(self.tr("%n to review").replace("%n", str(len(rows))))
-        enabled = bool(rows)
-        self.keep.setEnabled(enabled)
-        self.restore.setEnabled(enabled)
+        self.message.setText(self.tr("%n to review").replace("%n", str(len(rows)))
+                             if rows else "")
+        self.table.setVisible(bool(rows))
+        self.empty.setVisible(not rows)  # an empty table with live buttons says nothing
+        self._offer_buttons(bool(rows))
         if rows:
             self.table.selectRow(0)
 
@@ -94,4 +119,6 @@ class ConflictsDialog(QDialog):
                         changes=frozenset({"members"}))
 
     def _failed(self, error: BaseException) -> None:
-        self.message.setText(self.tr("Not settled: %1").replace("%1", str(error)))
+        said = (self.tr("This step is for a manager.") if isinstance(error, PermissionDenied)
+                else str(error))
+        self.message.setText(self.tr("Not settled: %1").replace("%1", said))

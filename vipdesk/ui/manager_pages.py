@@ -6,6 +6,10 @@ body between the lookup + member card and the three manager pages. Also puts
 Composed from outside the window so the window's own layout stays as the lead wrote it:
 the mode bar is inserted after the brand, the pages sit under the top bar, and the desk
 body (results + card) is hidden while another mode shows.
+
+The window is shaped by who is signed in (SPEC §1): a page, menu or button the person may
+not use is not shown (nor reachable by its F-key), decided from the service's permission
+table on every sign-in. The services still refuse on their own.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ if TYPE_CHECKING:
 
 MODES = ("desk", "queue", "care", "reports")
 MODE_TEXT = {"desk": "Desk", "queue": "Queue", "care": "Care list", "reports": "Reports"}
+# The permission each page reads with (the page's first service call needs it).
+PAGE_NEEDS = {"queue": "queue.view", "care": "care.view", "reports": "report.view"}
 
 
 class ManagerPages(QObject):
@@ -55,6 +61,7 @@ class ManagerPages(QObject):
         bar = QHBoxLayout()
         bar.setSpacing(2)
         self.mode_buttons: dict[str, QPushButton] = {}
+        self.shortcuts: dict[str, QShortcut] = {}
         for number, mode in enumerate(MODES, start=1):
             button = QPushButton()
             button.setCheckable(True)
@@ -64,6 +71,7 @@ class ManagerPages(QObject):
             button.clicked.connect(lambda _=False, m=mode: self.show_mode(m))
             shortcut = QShortcut(QKeySequence(f"F{number}"), self.window)
             shortcut.activated.connect(lambda m=mode: self.show_mode(m))
+            self.shortcuts[mode] = shortcut
             bar.addWidget(button)
             self.mode_buttons[mode] = button
         self.mode_buttons["desk"].setChecked(True)
@@ -85,9 +93,33 @@ class ManagerPages(QObject):
         w.search.textEdited.connect(lambda _: self.show_mode("desk"))
         w.scanner.sig_scanned.connect(lambda _: self.show_mode("desk"))
         w.gate.sig_locked.connect(self._locked)
+        # after the window's own sign-in wiring, so the role has the last word on menus
+        w.gate.sig_signed_in.connect(lambda _actor: self.fit_to_role())
+        self.fit_to_role()
+
+    def may_open(self, mode: str) -> bool:
+        needs = PAGE_NEEDS.get(mode)
+        return needs is None or self.window.desk.can(needs)
+
+    def fit_to_role(self) -> None:
+        """Show the signed-in person the pages, menus and buttons they may use; a page
+        they may not open goes, and if it was showing, the desk comes back."""
+        can = self.window.desk.can
+        open_pages = [mode for mode in MODES if self.may_open(mode)]
+        for mode in MODES:
+            shown = mode in open_pages and len(open_pages) > 1  # one page needs no bar
+            self.mode_buttons[mode].setVisible(shown)
+            self.shortcuts[mode].setEnabled(mode in open_pages)
+        if self.mode not in open_pages:
+            self.show_mode_unlocked("desk")
+        self.add_button.setVisible(can("queue.add"))
+        for action, needs in ((self.window.conflicts_action, "sync.settle"),
+                              (self.window.dead_letters_action, "sync.dead_letters")):
+            action.setVisible(can(needs))
+            action.setEnabled(can(needs))
 
     def show_mode(self, mode: str) -> None:
-        if self.window.gate.locked:
+        if self.window.gate.locked or not self.may_open(mode):
             return
         self.mode = mode
         self.mode_buttons[mode].setChecked(True)
