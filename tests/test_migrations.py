@@ -55,13 +55,12 @@ def test_care_tasks_keep_their_rows_when_ids_become_integers(tmp_path: Path) -> 
 
     engine = make_engine(sqlite_url(tmp_path / "tasks.db"))
     upgrade(engine, "d81f3b6c2a47")
-    from sqlalchemy.orm import Session
-
-    from vipdesk.services.members import NewMember, add_member
-
-    with Session(engine) as s, s.begin():  # members are as the models say at that revision
-        member = add_member(s, NewMember(member_no="C1", name_zh="李娜")).id.hex
-    with engine.begin() as conn:
+    member = "0" * 31 + "1"
+    with engine.begin() as conn:  # plain SQL: the models have columns this revision lacks
+        conn.execute(text(
+            "INSERT INTO members (id, member_no, name_zh, language, spend_12m_cents, "
+            "updated_at, created_at) VALUES (:m, 'C1', '李娜', 'zh', 0, '2026-11-20', "
+            "'2026-11-20')"), {"m": member})
         for n, closed in enumerate((None, "2026-11-24 08:00:00.000000")):
             conn.execute(text(
                 "INSERT INTO care_tasks (id, task_key, member_id, kind, generated_on, due_on, "

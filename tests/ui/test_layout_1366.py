@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.ui.test_member_card import png
 from vipdesk.services.profile import Alert
 from vipdesk.ui import i18n, theme
 from vipdesk.ui.main_window import MainWindow
@@ -161,7 +162,7 @@ def _settle(qtbot: Any, win: MainWindow) -> None:
 def _show_long_member(qtbot: Any, win: MainWindow) -> None:
     member_id = win.desk.search("M0000001").hits[0].member_id
     profile = dataclasses.replace(win.desk.profile(member_id), file=LONG_FILE,
-                                  alerts=MANY_ALERTS)
+                                  alerts=MANY_ALERTS, photo=png())
     win.current = member_id
     win._show_profile(member_id, profile)
     _settle(qtbot, win)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtGui import QColor, QImage
+
 from vipdesk.services.desk import Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.ui import i18n
@@ -54,4 +57,26 @@ def test_a_long_file_is_shown_whole_and_scrolls(qtbot: Any, desk: Desk) -> None:
     qtbot.waitUntil(lambda: card.details_scroll.verticalScrollBar().maximum() > 0)
     assert card.print_button.isVisible()  # stays under the scrolling column
     assert card.height() == 600
+    i18n.install("en")
+
+
+def png(width: int = 300, height: int = 400) -> bytes:
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("#8c6d46"))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(buffer.data().data())
+
+
+def test_the_photo_shows_beside_the_name_when_there_is_one(qtbot: Any, desk: Desk) -> None:
+    card = _card(qtbot, _profile(desk, photo=png()), "zh")
+    assert card.photo.isVisible()
+    shown = card.photo.pixmap()
+    assert shown.height() == card.name.sizeHint().height() + card.honorific.sizeHint().height()
+    assert shown.width() < shown.height()  # the portrait keeps its shape
+    card.show_profile(_profile(desk, photo=None), "zh")  # the next member has none
+    assert card.photo.isHidden()
+    card.show_profile(_profile(desk, photo=b"\xff\xd8\xff broken"), "zh")
+    assert card.photo.isHidden()
     i18n.install("en")

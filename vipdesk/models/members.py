@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from vipdesk.models.base import Base, CreatedMixin, IdMixin, utcnow
@@ -33,6 +33,9 @@ class Member(IdMixin, CreatedMixin, Base):
     lifestyle: Mapped[str | None] = mapped_column(Text)
     referral: Mapped[str | None] = mapped_column(Text)
     purchase_intent: Mapped[str | None] = mapped_column(Text)
+    # A small JPEG or PNG for the card (services/photos.py checks and caps it); deferred:
+    # searches and lists never read it, only the card does.
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # Cached from purchases by the tier service (the ledger of truth is `purchases`);
     # kept on the row so a lookup can rank and badge without aggregating.
     spend_12m_cents: Mapped[int] = mapped_column(BigInteger, default=0)

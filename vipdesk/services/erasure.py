@@ -26,6 +26,7 @@ from vipdesk.services.clock import Clock
 PERSONAL_FIELDS = frozenset({
     "name_zh", "name_latin", "gender", "birthday", "birthday_md", "email", "address",
     "occupation", "family", "hobbies", "career", "lifestyle", "referral", "purchase_intent",
+    "photo",
 })
 KEPT_FIELDS = frozenset({
     "id", "member_no", "created_at", "language", "home_store_id", "advisor_id",

@@ -56,6 +56,7 @@ class MemberProfile:
     file: dict[str, str]
     alerts: list[Alert]
     timeline: list[TimelineEntry]
+    photo: bytes | None = None  # a checked JPEG/PNG (services/photos.py), when there is one
 
 
 def honorifics(member: Member) -> tuple[str, str]:
@@ -120,7 +121,7 @@ def load_profile(
         points=points_balance(session, member.id), advisor=advisor.name if advisor else None,
         preferences=[(p.tag, p.value) for p in member.preferences],
         file=_file(member), alerts=_alerts(session, member, tiers, now),
-        timeline=timeline(session, member.id, limit=timeline_limit),
+        timeline=timeline(session, member.id, limit=timeline_limit), photo=member.photo,
     )
 
 

@@ -8,6 +8,7 @@ desk's own sign-in counters): mark it `info={"sync": False}` or list it here.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
@@ -83,6 +84,8 @@ def encode_value(value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):  # a member's photo: base64 text in JSON
+        return base64.b64encode(value).decode("ascii")
     return value
 
 
@@ -96,6 +99,8 @@ def decode_value(column: Column[Any], value: Any) -> Any:
         return datetime.fromisoformat(value)
     if kind is date:
         return date.fromisoformat(value)
+    if kind is bytes and isinstance(value, str):
+        return base64.b64decode(value)
     return value
 
 

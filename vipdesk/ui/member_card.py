@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -126,8 +127,13 @@ class MemberCard(QFrame):
         body = QHBoxLayout()
         body.addLayout(left, 2)
         body.addLayout(right, 3)
+        self.photo = _label(name="memberPhoto")
+        self.photo.hide()  # until a member with a photo shows
+        top = QHBoxLayout()
+        top.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignTop)
+        top.addLayout(header, 1)
         outer = QVBoxLayout(self)
-        outer.addLayout(header)
+        outer.addLayout(top)
         outer.addLayout(self.alerts)
         outer.addLayout(self.history_actions)
         outer.addLayout(body, 1)
@@ -192,11 +198,26 @@ class MemberCard(QFrame):
         self.profile, self.lang = profile, lang
         self.timeline.reset(profile.timeline, page_size=50)
         self.redraw()
+        self._show_photo(profile.photo)
         self.check_out_button.hide()  # shown again once the desk confirms an open visit
         self.check_in_button.show()
         self.care_button.hide()  # likewise, once the desk confirms the permission
         self.set_voidable(frozenset(), None)  # likewise, once the desk says which
         self.sig_profile_shown.emit(profile.member_id)
+
+    def _show_photo(self, data: bytes | None) -> None:
+        """The member's photo beside the name, as tall as the name and honorific lines
+        (so it grows with the type on larger screens); nothing when there is none or it
+        cannot be read."""
+        pixmap = QPixmap()
+        if not data or not pixmap.loadFromData(data):
+            self.photo.clear()
+            self.photo.hide()
+            return
+        side = self.name.sizeHint().height() + self.honorific.sizeHint().height()
+        self.photo.setPixmap(pixmap.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                           Qt.TransformationMode.SmoothTransformation))
+        self.photo.show()
 
     def set_checked_in(self, here: bool) -> None:
         """Offer check-out while the member has an open visit today, check-in otherwise
