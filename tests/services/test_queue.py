@@ -210,14 +210,15 @@ def test_board_rows_carry_every_field_and_only_the_store(
     assert rows == [
         q.QueueRow(ids[diamond], 0, diamond, rows[0].member_no, "张三", "diamond", "钻石会员",
                    "advisor", T0 + minute, T0 + minute, 3.0, 10, Level.OK, 3.0 + 20 + 5,
-                   "called", own, "顾问A1", "张贵宾"),
+                   "called", own, "顾问A1"),
         q.QueueRow(ids[senior], 1, senior, rows[1].member_no, "张三", "senior", "高级会员",
                    "advisor", None, T0, 20.0, 15, Level.AMBER, 20.0 + 10, "waiting", None,
-                   None, "张贵宾"),
+                   None),
         q.QueueRow(ids[latin], 2, latin, "QL0001", "Ada Lee", None, "会员", "advisor", None,
                    T0 + 2 * minute, 18.0, q.UNTIERED_TARGET_MINUTES, Level.OK, 18.0,
-                   "waiting", None, None, "Guest Lee"),
+                   "waiting", None, None),
     ]
+    assert [r.private_name for r in rows] == ["张贵宾", "张贵宾", "Guest Lee"]
     assert len(everyone) == 4 and everyone[1].tier_code == "black"
 
 

@@ -75,8 +75,16 @@ class QueueRow:
     state: str
     advisor_id: uuid.UUID | None
     advisor_name: str | None
-    # What the lounge screen shows (privacy mode): 王先生 / Ms Laurent, never the full name.
-    private_name: str = ""
+    gender: str | None = None
+
+    @property
+    def private_name(self) -> str:
+        """What the lounge screen shows (privacy mode): 王先生 / Ms Laurent, never the full
+        name (made when asked: the board refreshes every few seconds, mostly without)."""
+        if self.name == self.member_no:
+            return private_name(None, None, self.gender)
+        chinese = "\u3400" <= self.name[0] <= "\u9fff"
+        return private_name(self.name if chinese else None, self.name, self.gender)
 
 
 # The board's columns, in the order `_Line` unpacks them.
@@ -294,7 +302,7 @@ class _Line(NamedTuple):
             purpose=purpose, appointment_at=appointment_at, arrived_at=arrived_at,
             waited_minutes=waited, target_minutes=target, level=level_for(waited, target),
             priority=self.priority, state=state, advisor_id=advisor_id, advisor_name=advisor,
-            private_name=private_name(name_zh, name_latin, gender))
+            gender=gender)
 
 
 def private_name(name_zh: str | None, name_latin: str | None, gender: str | None) -> str:
