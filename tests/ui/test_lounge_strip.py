@@ -129,14 +129,18 @@ def test_results_tell_namesakes_apart(qtbot: Any, win: MainWindow) -> None:
     assert len({lines[h.member_id] for h in hits}) == len(hits)
 
 
-def test_the_strip_follows_the_language(qtbot: Any, win: MainWindow) -> None:
+def test_the_strip_and_the_chip_follow_the_language(qtbot: Any, win: MainWindow) -> None:
     member_id = win.desk.search(WANG).hits[0].member_id
     win.desk.check_in(member_id, None, None)
     win.lounge.refresh()
+    open_member(qtbot, win, WANG)
+    qtbot.waitUntil(lambda: win.card.in_lounge.text() == "在店 · 15:20 起", timeout=5000)
     qtbot.waitUntil(lambda: win.lounge_strip.chip_for(member_id) is not None, timeout=5000)
     win.toggle_language()
     qtbot.waitUntil(lambda: win.lounge_strip.title.text() == "In the lounge (1)", timeout=2000)
     chip = win.lounge_strip.chip_for(member_id)
     assert chip is not None and chip[1].text() == "Check out"
+    assert win.card.in_lounge.text() == "In the lounge · since 15:20"
     win.toggle_language()
     qtbot.waitUntil(lambda: "在店贵宾" in win.lounge_strip.title.text(), timeout=2000)
+    assert win.card.in_lounge.text() == "在店 · 15:20 起"

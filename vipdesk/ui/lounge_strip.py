@@ -43,6 +43,7 @@ class LoungeStrip(QFrame):
 
     sig_open_requested = Signal(object)  # member_id
     sig_check_out_requested = Signal(object)  # member_id
+    sig_retranslated = Signal()  # the language changed: words shown elsewhere follow
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,6 +104,7 @@ class LoungeStrip(QFrame):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.show_guests(self.guests, self.tz)
+            self.sig_retranslated.emit()
         super().changeEvent(event)
 
     def _clear(self) -> None:
@@ -126,6 +128,7 @@ class LoungeBoard(QObject):
         self.desk, self.ops = window.desk, window.ops
         self.pending_check_out: uuid.UUID | None = None
         self.chip_member: uuid.UUID | None = None
+        self.chip_since: datetime | None = None
         strip.sig_open_requested.connect(window.open_member_id)
         strip.sig_check_out_requested.connect(self.check_out)
         window.card.sig_profile_shown.connect(self.refresh_chip)
@@ -133,6 +136,7 @@ class LoungeBoard(QObject):
         window.ops.sig_changed.connect(self._changed)
         window.gate.sig_signed_in.connect(lambda _actor: self.refresh())
         window.gate.sig_locked.connect(self._locked)
+        strip.sig_retranslated.connect(self._show_chip)
         self.timer = QTimer(self, interval=REFRESH_MS)
         self.timer.timeout.connect(self.refresh)
         self.timer.start()
@@ -177,14 +181,20 @@ class LoungeBoard(QObject):
     def refresh_chip(self, member_id: uuid.UUID) -> None:
         card, desk = self.window.card, self.desk
         if member_id != self.chip_member:
+            self.chip_since = None
             card.set_in_lounge(None)  # never the last guest's time on this one's card
         self.chip_member = member_id
 
         def show(since: datetime | None) -> None:
             profile = card.profile
             if profile is not None and profile.member_id == member_id:  # still on screen
-                card.set_in_lounge(None if since is None else t(
-                    "In the lounge · since %1").replace("%1", local_time(since, self.tz)))
+                self.chip_since = since
+                self._show_chip()
 
         self.ops.query(lambda: desk.visits.in_lounge_since(desk.actor, member_id), show,
                        lambda _e: None)
+
+    def _show_chip(self) -> None:
+        since = self.chip_since
+        self.window.card.set_in_lounge(None if since is None else t(
+            "In the lounge · since %1").replace("%1", local_time(since, self.tz)))
