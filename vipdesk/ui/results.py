@@ -22,7 +22,7 @@ from vipdesk.ui.i18n import t
 
 Index = QModelIndex | QPersistentModelIndex
 HitRole = Qt.ItemDataRole.UserRole + 1
-HERE_BACKGROUND = QColor("#e6f4ea")  # a guest in the lounge now stands out in the list
+HERE_COLOR = QColor("#2e7d4f")  # a guest in the lounge now stands out (the chip's green)
 
 
 def approx_age(birth_year: int | None, this_year: int) -> int | None:
@@ -70,11 +70,14 @@ class ResultsModel(QAbstractListModel):
             return hit
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{hit.member_no} · {hit.match.value}"
-        if role == Qt.ItemDataRole.ForegroundRole and hit.tier_code is None:
-            return QColor("#6b6b6b")
-        if role == Qt.ItemDataRole.BackgroundRole and self._here(hit):
-            return HERE_BACKGROUND
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._ink(hit)
         return None
+
+    def _ink(self, hit: MemberHit) -> QColor | None:
+        if self._here(hit):
+            return HERE_COLOR
+        return QColor("#6b6b6b") if hit.tier_code is None else None
 
     def _here(self, hit: MemberHit) -> bool:
         facts = self.facts.get(hit.member_id)
