@@ -76,7 +76,8 @@ class SignInScreen(QWidget):
     def _layout(self) -> None:
         # A small card in the middle of the desk, like a hotel key-card reader.
         card = _named(QFrame(), "signinCard")
-        card.setFixedWidth(440)
+        # 440 at the 768-high type; wider with the larger type of a taller screen.
+        card.setFixedWidth(max(440, 24 * self.fontMetrics().height()))
         self.title.setWordWrap(True)  # the lock message is longer than the card is wide
         form = QFormLayout()
         form.addRow(self.tr("Staff number"), self.staff_no)
