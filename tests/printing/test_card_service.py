@@ -112,7 +112,7 @@ def test_an_accepted_job_is_logged_once_as_a_welcome_card(demo_copy: Engine) -> 
     assert printer.seen == [(preview.pdf, "Desk", (90.0, 54.0))]  # what was previewed
     [contact] = contacts(demo_copy, wang)
     assert (contact.channel, contact.by, contact.id) == ("print", staff.id, issued.contact_id)
-    assert contact.outcome == "printed on Desk, job Desk-7"
+    assert contact.outcome == "Desk · Desk-7"
     assert contact.at == CLOCK.now()
 
 

@@ -15,7 +15,7 @@ def test_standalone_offline_online_wording(window: MainWindow) -> None:
     offline = SyncStatus(online=False, pending=3, last_error="central database unreachable")
     assert sync_text(offline).startswith("离线")
     assert "3 条待上传" in sync_text(offline)
-    assert "unreachable" in sync_text(offline)
+    assert "同步失败" in sync_text(offline) and "unreachable" not in sync_text(offline)
     online = SyncStatus(online=True, pending=0,
                         last_success=datetime(2026, 11, 25, 2, 5, tzinfo=UTC))
     assert sync_text(online) == "在线  ·  0 条待上传  ·  上次同步 10:05"

@@ -79,6 +79,7 @@ class CardTemplate:
     artwork: Path | None = None
     artwork_alpha: float = 1.0
     wording: dict[str, dict[str, str]] = field(default_factory=dict)
+    label_zh: str = ""  # the name a Chinese desk shows ("" → `label`)
 
     def color(self, role: str) -> str:
         return self.palette.get(role, role)
@@ -177,7 +178,8 @@ def parse_template(raw: dict[str, Any], source: str, folder: Path = CARDS_DIR) -
             size_mm=size, palette=palette, fields=fields,
             ornaments=tuple(_ornament(o, palette, source) for o in raw.get("ornament", [])),
             tiers=tuple(raw.get("tiers", ())), brands=tuple(raw.get("brands", ())),
-            artwork=artwork, artwork_alpha=alpha, wording=dict(raw.get("wording", {})))
+            artwork=artwork, artwork_alpha=alpha, wording=dict(raw.get("wording", {})),
+            label_zh=str(raw.get("label_zh", "")))
     except (KeyError, IndexError, TypeError) as exc:
         raise _fail(source, f"malformed ({exc!r})") from None
 

@@ -27,7 +27,12 @@ NOBODY = Actor(None, "", "—")
 
 
 class PermissionDenied(PermissionError):
-    """The actor's role does not allow the action; the message says which and why."""
+    """The actor's role does not allow the action; the message says which and why.
+    `action` names it (a key of PERMISSIONS), so the desk can say who may instead."""
+
+    def __init__(self, message: str, action: str = "") -> None:
+        super().__init__(message)
+        self.action = action
 
 
 ALL = frozenset({"staff", "manager", "advisor", "admin"})
@@ -108,4 +113,4 @@ def require(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = Non
     if action not in PERMISSIONS:
         raise KeyError(f"unknown action {action!r}: add it to PERMISSIONS")
     if not allowed(actor, action, member_advisor_id, received_by=received_by):
-        raise PermissionDenied(f"{actor.name} ({actor.role}) may not {action}")
+        raise PermissionDenied(f"{actor.name} ({actor.role}) may not {action}", action)

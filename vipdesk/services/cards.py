@@ -93,8 +93,10 @@ class CardService:
         self.print_fn = print_fn
 
     @staticmethod
-    def templates() -> list[tuple[str, str]]:
-        return [(t.name, t.label) for t in load_templates().values()]
+    def templates(lang: str = "en") -> list[tuple[str, str]]:
+        """(name, the name people read): the Chinese one for `lang` "zh" where given."""
+        return [(t.name, (t.label_zh if lang == "zh" else "") or t.label)
+                for t in load_templates().values()]
 
     def render(self, member_id: uuid.UUID, template: str | None = None) -> CardPdf:
         """The card as it would print now. MemberNotFound for an unknown/erased member,
@@ -134,8 +136,9 @@ class CardService:
 
     def _log(self, actor: Actor, member_id: uuid.UUID, result: cups.PrintResult) -> uuid.UUID:
         now = self.clock.now()
-        outcome = f"printed on {result.printer}" + (f", job {result.job_id}"
-                                                    if result.job_id else "")
+        # Printer and job as they are, no sentence: the outcome shows on desks in either
+        # language (the card's kind and channel already say it was a printed card).
+        outcome = " · ".join(part for part in (result.printer, result.job_id) if part)
         with unit_of_work(self.factory) as session:
             contact = CareContact(member_id=member_id, kind=KIND, channel=CHANNEL,
                                   outcome=outcome[:500], at=now, by=actor.staff_id,

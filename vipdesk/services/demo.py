@@ -240,7 +240,7 @@ class DemoBuilder:
                 self.visit(member_id, self.rng.uniform(1, 360))
         if rich:
             self.add(PointsEntry, member_id=member_id, delta=spend // 1000, kind="earn",
-                     reason="消费积分 purchases", created_at=self.ago(self.rng.uniform(1, 300)))
+                     reason="消费积分", created_at=self.ago(self.rng.uniform(1, 300)))
             if self.rng.random() < 0.05:
                 self.complaint(member_id, open_=self.rng.random() < 0.3)
 
@@ -338,7 +338,7 @@ class DemoBuilder:
         for days in (3, 20, 45, 95, 180):
             self.visit(member_id, days)
         self.add(PointsEntry, member_id=member_id, delta=12_000, kind="earn",
-                 reason="消费积分 purchases", created_at=self.ago(20))
+                 reason="消费积分", created_at=self.ago(20))
         self.complaint(member_id, open_=True, minutes_ago=50)  # not called back yet: overdue
         self.buffers[Member.__table__][-1]["spend_12m_cents"] = total
         tier = self.tiers.for_spend(total)

@@ -35,13 +35,48 @@ from vipdesk.services.carelist import utc_range
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.complaints import ComplaintService
 from vipdesk.services.queue import UNTIERED_TARGET_MINUTES, waits_minutes
-from vipdesk.services.surveys import SCALE
+from vipdesk.services.surveys import SCALE, load_book
 from vipdesk.services.tiers import TierTable
 
 NAMES = ("lounge", "complaints", "care", "tiers", "satisfaction")
 ANSWERS = SCALE  # very_satisfied … very_unsatisfied, no_rating
 ANSWER_ZH = dict(zip(ANSWERS, ("非常满意", "比较满意", "一般", "不太满意", "非常不满意",
                                "不予评价"), strict=True))
+
+
+class Words(str):
+    """A label in both languages. As a string it reads as the exports always did (both
+    languages, or the code it names); the window shows `.zh` or `.en` alone."""
+
+    zh: str
+    en: str
+
+    def __new__(cls, zh: str, en: str, shown: str | None = None) -> Words:
+        words = super().__new__(cls, f"{zh} {en}" if shown is None else shown)
+        words.zh, words.en = zh, en
+        return words
+
+
+CARE_KINDS = {
+    "birthday": ("生日祝福", "Birthday greeting"),
+    "anniversary": ("入会周年", "Membership anniversary"),
+    "callback_3d": ("购后3天回访", "Callback after 3 days"),
+    "callback_3m": ("购后3个月回访", "Callback after 3 months"),
+    "callback_6m": ("购后6个月回访", "Callback after 6 months"),
+    "welcome_call": ("入会欢迎电话", "Welcome call"),
+    "complaint_contact": ("投诉：首次联系", "Complaint: first contact"),
+    "complaint_followup": ("投诉：回访", "Complaint: follow-up"),
+    "churn_silence": ("流失预警：久未到店", "Churn: silent"),
+    "churn_spend": ("流失预警：消费下降", "Churn: spending less"),
+    "tier_risk": ("等级即将下调", "Tier at risk")}
+MOVES = {"upgrade": ("升级", "upgrade"), "downgrade": ("降级", "downgrade"),
+         "override": ("手动调整", "set by a manager"),
+         "override_cleared": ("取消手动调整", "manager's setting removed")}
+
+
+def _coded(code: str, names: dict[str, tuple[str, str]]) -> Words:
+    zh, en = names.get(code, (code, code))
+    return Words(zh, en, shown=code)
 
 
 class ReportError(ValueError):
@@ -62,6 +97,11 @@ class Report:
     title: str
     period: str
     tables: list[Table]
+
+
+W = Words
+MEASURE, COUNT = W("指标", "measure"), W("数量", "count")
+TIER, KIND = W("等级", "tier"), W("类型", "kind")
 
 
 class ReportService:
@@ -89,9 +129,11 @@ class ReportService:
         start, end = utc_range(first, day, self.tz)
         return start, end, f"{first.isoformat()} – {day.isoformat()}"
 
-    def _tier_name(self, code: str | None) -> str:
+    def _tier_name(self, code: str | None) -> Words:
         tier = self.tiers.get(code)
-        return tier.name_zh if tier else "会员 (无等级)"
+        if tier is None:
+            return Words("会员 (无等级)", "Member (no tier)", shown="会员 (无等级)")
+        return Words(tier.name_zh, tier.name_en, shown=tier.name_zh)
 
     # -- today's lounge ---------------------------------------------------------------
 
@@ -102,13 +144,13 @@ class ReportService:
                 Visit.checked_in_at >= start, Visit.checked_in_at < end)) or 0
             entries = s.scalars(select(QueueEntry).where(QueueEntry.arrived_at >= start,
                                                          QueueEntry.arrived_at < end)).all()
-        summary = Table("到店与排队 Visits and queue", ("指标 measure", "数量 count"),
-                        [("到店 visits", visits), ("排队 queued", len(entries)),
-                         ("已接待 served", sum(e.state == "served" for e in entries)),
-                         ("离开 left", sum(e.state == "left" for e in entries)),
-                         ("等候中 waiting", sum(e.state in ("waiting", "called")
-                                               for e in entries))])
-        return Report("lounge", "今日贵宾室 Today's lounge", day.isoformat(),
+        summary = Table(W("到店与排队", "Visits and queue"), (MEASURE, COUNT),
+                        [(W("到店", "visits"), visits), (W("排队", "queued"), len(entries)),
+                         (W("已接待", "served"), sum(e.state == "served" for e in entries)),
+                         (W("离开", "left"), sum(e.state == "left" for e in entries)),
+                         (W("等候中", "waiting"), sum(e.state in ("waiting", "called")
+                                                     for e in entries))])
+        return Report("lounge", W("今日贵宾室", "Today's lounge"), day.isoformat(),
                       [summary, self._waits_by_tier(entries)])
 
     def _waits_by_tier(self, entries: Any) -> Table:
@@ -127,24 +169,24 @@ class ReportService:
             rows.append((self._tier_name(code), len(waits), round(sum(waits) / len(waits), 1),
                          round(_percentile(waits, 0.9), 1), round(waits[-1], 1), target,
                          f"{within:.0%}"))
-        return Table("等候时间 Waits by tier (minutes)",
-                     ("等级 tier", "人数 guests", "平均 mean", "P90", "最长 max",
-                      "目标 target", "达标 within target"), rows, chart=(0, 2))
+        return Table(W("等候时间", "Waits by tier (minutes)"),
+                     (TIER, W("人数", "guests"), W("平均", "mean"), "P90", W("最长", "max"),
+                      W("目标", "target"), W("达标", "within target")), rows, chart=(0, 2))
 
     # -- complaints -------------------------------------------------------------------
 
     def complaints(self, day: date, days: int) -> Report:
         start, end, period = self._period(day, days)
         k = ComplaintService(self.factory, self.clock).kpis(start, end, now=self.clock.now())
-        rows = [("收到 received", k.received, ""),
-                ("已关闭 closed", k.closed, _pct(k.closure_rate)),
-                ("30分钟内联系 contacted within 30 min",
+        rows = [(W("收到", "received"), k.received, ""),
+                (W("已关闭", "closed"), k.closed, _pct(k.closure_rate)),
+                (W("30分钟内联系", "contacted within 30 min"),
                  f"{k.contacted_in_time}/{k.contact_measured}", _pct(k.contacted_in_time_rate)),
-                ("3天内回访 followed up within 3 days",
+                (W("3天内回访", "followed up within 3 days"),
                  f"{k.followed_up_in_time}/{k.follow_up_measured}",
                  _pct(k.followed_up_in_time_rate))]
-        return Report("complaints", "投诉指标 Complaint KPIs", period,
-                      [Table("投诉 KPIs", ("指标 measure", "数量 count", "比例 rate"), rows)])
+        return Report("complaints", W("投诉指标", "Complaint KPIs"), period,
+                      [Table(W("投诉", "KPIs"), (MEASURE, COUNT, W("比例", "rate")), rows)])
 
     # -- care list --------------------------------------------------------------------
 
@@ -165,16 +207,18 @@ class ReportService:
                 c["done"] += 1
                 deadline = due_at or utc_range(due_on, due_on, self.tz)[1]
                 c["on_time"] += _aware(closed_at) <= deadline
-        table = [(kind, c["tasks"], c["done"], c["on_time"], c["tasks"] - c["done"],
-                  _pct(c["done"] / c["tasks"])) for kind, c in sorted(stats.items())]
+        table = [(_coded(kind, CARE_KINDS), c["tasks"], c["done"], c["on_time"],
+                  c["tasks"] - c["done"], _pct(c["done"] / c["tasks"]))
+                 for kind, c in sorted(stats.items())]
         total = sum(c["tasks"] for c in stats.values())
         done = sum(c["done"] for c in stats.values())
-        table.append(("合计 total", total, done, sum(c["on_time"] for c in stats.values()),
+        table.append((W("合计", "total"), total, done, sum(c["on_time"] for c in stats.values()),
                       total - done, _pct(done / total if total else None)))
-        return Report("care", "关怀任务完成情况 Care-list completion", _span(first, day),
-                      [Table("任务 Tasks due in the period",
-                             ("类型 kind", "任务 tasks", "完成 done", "按时 on time",
-                              "未完成 open", "完成率 rate"), table, chart=(0, 2))])
+        return Report("care", W("关怀任务完成情况", "Care-list completion"), _span(first, day),
+                      [Table(W("任务", "Tasks due in the period"),
+                             (KIND, W("任务", "tasks"), W("完成", "done"),
+                              W("按时", "on time"), W("未完成", "open"), W("完成率", "rate")),
+                             table, chart=(0, 2))])
 
     # -- tiers ------------------------------------------------------------------------
 
@@ -194,10 +238,11 @@ class ReportService:
         distribution = [(self._tier_name(c), counts.get(c, 0)) for c in order]
         movement = [(self._tier_name(a), self._tier_name(b), _direction(self.tiers, a, b, kind),
                      n) for a, b, kind, n in moves]
-        return Report("tiers", "会员等级 Tiers", period, [
-            Table("等级分布 Distribution (today)", ("等级 tier", "会员 members"), distribution,
-                  chart=(0, 1)),
-            Table("等级变动 Movements", ("原等级 from", "新等级 to", "类型 kind", "人数 members"),
+        return Report("tiers", W("会员等级", "Tiers"), period, [
+            Table(W("等级分布", "Distribution (today)"), (TIER, W("会员", "members")),
+                  distribution, chart=(0, 1)),
+            Table(W("等级变动", "Movements"), (W("原等级", "from"), W("新等级", "to"), KIND,
+                                               W("人数", "members")),
                   sorted(movement, key=lambda r: (-r[3], r[0])))])
 
     # -- satisfaction -----------------------------------------------------------------
@@ -212,16 +257,22 @@ class ReportService:
         by_question: dict[str, Counter[str]] = defaultdict(Counter)
         for question, answer, n in rows:
             by_question[question][answer] += n
+        book = load_book()
+        wording = {q.code: (q.zh, q.en) for qn in book.questionnaires.values()
+                   for q in qn.questions}
         table = []
         for question, c in sorted(by_question.items()):
             rated = sum(c[a] for a in ANSWERS[:5])
             happy = c["very_satisfied"] + c["satisfied"]
-            table.append((question, *(c[a] for a in ANSWERS),
+            table.append((_coded(question, wording), *(c[a] for a in ANSWERS),
                           round(100 * happy / rated, 1) if rated else None))
-        columns = ("问题 question", *(f"{ANSWER_ZH[a]} {a}" for a in ANSWERS),
-                   "满意率 % satisfied")
-        return Report("satisfaction", "满意度 Satisfaction by question", period,
-                      [Table("按问题 By question", columns, table, chart=(0, len(columns) - 1))])
+        scale = {s.code: s.en for s in book.scale}
+        columns = (W("问题", "question"),
+                   *(Words(ANSWER_ZH[a], scale.get(a, a), shown=f"{ANSWER_ZH[a]} {a}")
+                     for a in ANSWERS), W("满意率", "% satisfied"))
+        return Report("satisfaction", W("满意度", "Satisfaction by question"), period,
+                      [Table(W("按问题", "By question"), columns, table,
+                             chart=(0, len(columns) - 1))])
 
 
 # -- export ------------------------------------------------------------------------------
@@ -276,7 +327,7 @@ def _span(first: date, last: date) -> str:
     return f"{first.isoformat()} – {last.isoformat()}"
 
 
-def _direction(tiers: TierTable, before: str | None, after: str | None, kind: str) -> str:
+def _direction(tiers: TierTable, before: str | None, after: str | None, kind: str) -> Words:
     if kind != "auto":
-        return kind
-    return "upgrade" if tiers.rank(after) > tiers.rank(before) else "downgrade"
+        return _coded(kind, MOVES)
+    return _coded("upgrade" if tiers.rank(after) > tiers.rank(before) else "downgrade", MOVES)

@@ -36,17 +36,19 @@ class StaffError(ValueError):
 
 
 class SignInFailed(ValueError):
-    """Sign-in refused; the message is safe to show at the desk."""
+    """Sign-in refused; the message is safe to show at the desk. `locked_until` (UTC) is
+    set when the account is locked, so the desk can say until when in its own words and
+    its store's time."""
+
+    def __init__(self, message: str, locked_until: datetime | None = None) -> None:
+        super().__init__(message)
+        self.locked_until = locked_until
 
 
 class WrongCurrentSecret(SignInFailed):
     """A PIN change refused because the current PIN/password did not match (or the
     account is locked). It counts as a failed sign-in; `locked_until` is set when the
     account is locked, so the desk can lock the way sign-in would."""
-
-    def __init__(self, message: str, locked_until: datetime | None = None) -> None:
-        super().__init__(message)
-        self.locked_until = locked_until
 
 
 @dataclass(frozen=True)
@@ -241,7 +243,8 @@ def sign_in(factory: sessionmaker[Session], staff_no: str, secret: str, clock: C
             failure = _count_failure(staff, clock.now(), policy)
         actor = Actor(None, "", "", staff_no=staff_no.strip()[:32], desk=desk)
         audit.record(session, actor, "staff.sign_in_failed", None, failure, clock)
-    raise SignInFailed(failure)
+        locked = staff.locked_until if failure != WRONG and staff is not None else None
+    raise SignInFailed(failure, locked)
 
 
 def _refusal(staff: Staff | None, secret: str, now: datetime) -> str | None:

@@ -34,6 +34,8 @@ from vipdesk.ui.history_forms import HistoryForms
 from vipdesk.ui.lounge_strip import LoungeBoard, LoungeStrip
 from vipdesk.ui.manager_pages import ManagerPages
 from vipdesk.ui.member_card import MemberCard
+from vipdesk.ui.messages import message_text
+from vipdesk.ui.names import ROLE_NAMES, store_name
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.points_forms import PointsForms
 from vipdesk.ui.results import ResultsModel, ResultsView
@@ -155,7 +157,7 @@ class MainWindow(QMainWindow):
             app.installEventFilter(self.scanner)
         self.scanner.sig_scanned.connect(self.scan)
         self.scanner.sig_typed.connect(self._typed_elsewhere)
-        self.ops.sig_failed.connect(self.status_message.setText)
+        self.ops.sig_failed.connect(lambda text: self.status_message.setText(message_text(text)))
         self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
         self.language_action.triggered.connect(self.toggle_language)
         self.lock_action.triggered.connect(self.gate.lock)
@@ -359,6 +361,11 @@ class MainWindow(QMainWindow):
         self.results_model.set_language(self.lang)
         self.card.lang = self.lang
         self.card.redraw()
+        self._show_sync()  # status-bar lines set earlier follow Ctrl+L too
+        if getattr(self, "info", None) is not None:
+            self._show_info(self.info)
+        if self.who.text():
+            self._show_who(self.desk.actor)
 
     def show_sync_status(self, status: SyncStatus | None) -> None:
         """Online/offline, pending changes, last successful sync, the error in words;
@@ -388,10 +395,15 @@ class MainWindow(QMainWindow):
         self.placeholder.show_start()
 
     def _signed_in(self, actor: Actor) -> None:
-        self.who.setText(f"{actor.name} · {actor.role}")
+        self._show_who(actor)
         self.status_message.setText(self.tr("Signed in as %1").replace("%1", actor.name))
         self.search.setFocus()
 
+    def _show_who(self, actor: Actor) -> None:
+        role = i18n.t(ROLE_NAMES.get(actor.role, actor.role))
+        self.who.setText(f"{actor.name} · {role}")
+
     def _show_info(self, info: DeskInfo) -> None:
-        self.store.setText(f"{info.store_name or info.store_code}  ·  "
+        self.info = info  # shown again in the other language after Ctrl+L
+        self.store.setText(f"{store_name(info.store_name, info.store_code, self.lang)}  ·  "
                            + self.tr("%n members").replace("%n", f"{info.members:,}"))

@@ -17,3 +17,15 @@ STATE_NAMES = {"received": "Received", "contacted": "Contacted", "resolved": "Re
 SCALE_NAMES = {"very_satisfied": "Very satisfied", "satisfied": "Fairly satisfied",
                "neutral": "Neutral", "unsatisfied": "Not very satisfied",
                "very_unsatisfied": "Very unsatisfied", "no_rating": "No rating"}
+ROLE_NAMES = {"staff": "Lounge staff", "manager": "Store manager", "advisor": "Advisor",
+              "admin": "Administrator"}
+
+
+def store_name(name: str | None, code: str, lang: str) -> str:
+    """The store as the desk names it. The stores table has one name, in Chinese: the
+    English desk shows the store's code (SH01) instead."""
+    return (name or code) if lang == "zh" else code
+# A welcome card's fields (resources/cards/*.toml `key`), named when one is shortened.
+CARD_FIELDS = {"name": "Name", "name_alt": "Second name", "tier": "Tier", "store": "Store",
+               "date": "Date", "greeting": "Greeting", "offer": "Offer",
+               "advisor": "Advisor", "birthday": "Birthday"}

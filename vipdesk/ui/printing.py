@@ -37,6 +37,9 @@ from vipdesk.printing.cups import PrintResult
 from vipdesk.printing.render import CardPdf
 from vipdesk.services.auth import Actor
 from vipdesk.services.cards import CardPrintError, CardService, IssuedCard, write_pdf
+from vipdesk.ui.i18n import current, t
+from vipdesk.ui.messages import error_text
+from vipdesk.ui.names import CARD_FIELDS
 
 PRINT_DPI = 600
 CARD_MM = (90, 54)
@@ -184,6 +187,7 @@ class CardDialog(QDialog):
         self.member_id = member_id
         self.service = service
         self.actor = actor
+        self.lang = current()  # read here: the worker asks for template names in it
         self.run = run_in_background
         self.settings = settings or QSettings("vipdesk", "desk")
         self.card: CardPdf | None = None
@@ -230,7 +234,8 @@ class CardDialog(QDialog):
             printers: list[str] | BaseException = list_printers()
         except cups.CupsError as exc:
             printers = exc
-        return self.service.templates(), self.service.render(self.member_id), printers
+        return (self.service.templates(self.lang), self.service.render(self.member_id),
+                printers)
 
     def _alive(self, generation: int | None = None) -> bool:
         return shiboken6.isValid(self) and (generation is None or generation == self._generation)
@@ -246,7 +251,7 @@ class CardDialog(QDialog):
 
     def _fill_printers(self, printers: list[str] | BaseException) -> None:
         if isinstance(printers, BaseException):
-            self._say(str(printers), error=True)
+            self._say(error_text(printers), error=True)
             return
         self.printer_box.addItems(printers)
         remembered = str(self.settings.value(SETTINGS_PRINTER, "") or "")
@@ -269,7 +274,7 @@ class CardDialog(QDialog):
                 chars=chars))
         if card.truncated:
             notes.append(self.tr("Shortened to fit: {fields}.").format(
-                fields=", ".join(card.truncated)))
+                fields=t(", ").join(t(CARD_FIELDS.get(f, f)) for f in card.truncated)))
         return " ".join(notes)
 
     def _template_chosen(self, index: int) -> None:
@@ -306,8 +311,8 @@ class CardDialog(QDialog):
         if not self._alive():
             return
         self.print_button.setText(self.tr("Retry"))
-        message = str(error) if isinstance(error, CardPrintError) else self.tr(
-            "Printing failed: {error}").format(error=error)
+        message = error_text(error) if isinstance(error, CardPrintError) else self.tr(
+            "Printing failed: {error}").format(error=error_text(error))
         self._set_busy(False, message + " " + self.tr("Nothing was logged."), error=True)
 
     def _ask_save(self) -> None:
@@ -330,7 +335,7 @@ class CardDialog(QDialog):
 
     def _on_error(self, error: BaseException) -> None:
         if self._alive():
-            self._set_busy(False, str(error) or type(error).__name__, error=True)
+            self._set_busy(False, error_text(error), error=True)
 
     def _set_busy(self, busy: bool, message: str = "", error: bool = False) -> None:
         ready = not busy and self.card is not None

@@ -35,8 +35,8 @@ from PySide6.QtWidgets import (
 )
 
 from vipdesk.services.desk import Desk
-from vipdesk.services.reports import NAMES, Report, Table
-from vipdesk.ui.i18n import t
+from vipdesk.services.reports import NAMES, Report, Table, Words
+from vipdesk.ui.i18n import current, t
 from vipdesk.ui.ops import Ops
 
 Index = QModelIndex | QPersistentModelIndex
@@ -48,8 +48,16 @@ GOLD, INK, GRID = QColor("#8c6d46"), QColor("#333333"), QColor("#dddddd")
 MAX_BARS = 24
 
 
+def shown(value: Any) -> str:
+    """A report's label in the desk's language (the service gives both); numbers and
+    data as they are."""
+    if isinstance(value, Words):
+        return value.zh if current() == "zh" else value.en
+    return "" if value is None else str(value)
+
+
 class TableModel(QAbstractTableModel):
-    """A report `Table` as it came from the service (its titles are already Chinese)."""
+    """A report `Table` as it came from the service, its labels in the desk's language."""
 
     def __init__(self, table: Table, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,7 +73,7 @@ class TableModel(QAbstractTableModel):
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
                 and 0 <= section < len(self.table.columns)):
-            return self.table.columns[section]
+            return shown(self.table.columns[section])
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -76,7 +84,7 @@ class TableModel(QAbstractTableModel):
             return None
         value = row[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return "" if value is None else str(value)
+            return shown(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -91,7 +99,7 @@ def chart_points(table: Table) -> list[tuple[str, float]]:
     for row in table.rows[:MAX_BARS]:
         value = row[value_col] if value_col < len(row) else None
         if isinstance(value, int | float) and not isinstance(value, bool):
-            points.append((str(row[label_col]), float(value)))
+            points.append((shown(row[label_col]), float(value)))
     return points
 
 
@@ -211,13 +219,13 @@ class ReportsPage(QWidget):
             if widget is not None:
                 widget.deleteLater()
         self.table_views = []
-        self.heading.setText(f"{report.title}    {report.period}")
+        self.heading.setText(f"{shown(report.title)}    {report.period}")
         for table in report.tables:
             self._add_table(table)
         self.body_layout.addStretch(1)
 
     def _add_table(self, table: Table) -> None:
-        title = QLabel(table.title)
+        title = QLabel(shown(table.title))
         title.setObjectName("sectionTitle")
         self.body_layout.addWidget(title)
         if not table.rows:
@@ -235,7 +243,7 @@ class ReportsPage(QWidget):
         self.body_layout.addWidget(view)
         points = chart_points(table)
         if points:
-            self.body_layout.addWidget(BarChart(table.title, points))
+            self.body_layout.addWidget(BarChart(shown(table.title), points))
 
     def ask_export(self, suffix: str) -> None:
         if self.report is None:
@@ -272,3 +280,5 @@ class ReportsPage(QWidget):
         self.show_button.setText(t("Show"))
         self.csv_button.setText(t("Export CSV"))
         self.pdf_button.setText(t("Export PDF"))
+        if self.report is not None:  # Ctrl+L: the shown report changes language too
+            self.show_report(self.report)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 
 from vipdesk.services.auth import Actor
 from vipdesk.services.desk import Desk
+from vipdesk.ui.messages import error_text
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.signin import IdleWatcher, SignInScreen
 
@@ -50,7 +51,8 @@ class SessionGate(QObject):
 
     def _sign_in(self, staff_no: str, secret: str) -> None:
         self.ops.mutate(lambda: self.desk.sign_in(staff_no, secret), self._signed_in,
-                        lambda error: self.screen.show_error(str(error)))
+                        lambda error: self.screen.show_error(
+                            error_text(error, self.desk.visits.tz)))
 
     def _signed_in(self, actor: Actor) -> None:
         self.stack.setCurrentWidget(self.desk_page)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from vipdesk.ui.i18n import t
+from vipdesk.ui.i18n import current, t
 
 if TYPE_CHECKING:  # the sync package (and psycopg) load only when a centre is configured
     from vipdesk.sync.runner import SyncStatus
@@ -30,8 +30,12 @@ def sync_text(status: SyncStatus | None, refused: int = 0) -> str:
     if status.last_success:
         when = status.last_success.astimezone(LOCAL).strftime("%H:%M")
         parts.append(t("last sync %1").replace("%1", when))
+    # The runner's details are English (for IT and the log); the Chinese desk says what
+    # happened in its words and keeps the details in the tooltip.
+    english = current() == "en"
     if status.last_error and not status.online:
-        parts.append(status.last_error[:80])
+        parts.append(status.last_error[:80] if english else t("sync failed (details: hover)"))
     if status.warning:
-        parts.append("⚠ " + status.warning[:80])
+        parts.append("⚠ " + (status.warning[:80] if english
+                             else t("sync warning (details: hover)")))
     return "  ·  ".join(parts) + warning
