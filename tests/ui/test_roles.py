@@ -60,6 +60,9 @@ def menus_offered(win: MainWindow) -> set[str]:
 
 
 def test_staff_see_only_their_pages_and_f3_does_nothing(qtbot: Any, gated: MainWindow) -> None:
+    # over the lock screen nobody is signed in: no manager's menu shows, even greyed out
+    assert not gated.conflicts_action.isVisible()
+    assert not gated.dead_letters_action.isVisible()
     sign_in_as(qtbot, gated, "S005")
     assert pages_offered(gated) == {"desk", "queue"}
     assert menus_offered(gated) == set()
@@ -94,6 +97,16 @@ def test_a_manager_page_showing_goes_when_the_role_cannot_open_it(
     gated.desk.actor = staff_actor(gated.desk.engine, "S005")
     gated.gate.sig_signed_in.emit(gated.desk.actor)
     assert gated.manager.mode == "desk" and not gated.manager.stack.isVisible()
+
+
+def test_the_managers_sync_windows_close_over_the_lock(qtbot: Any, gated: MainWindow) -> None:
+    """Opened by a manager, they must not wait on screen for the next person."""
+    sign_in_as(qtbot, gated, "S001")
+    gated.conflicts_action.trigger()
+    dialog = gated.findChild(ConflictsDialog)
+    assert dialog is not None and dialog.isVisible()
+    switch_to(qtbot, gated, "S005")
+    assert not any(d.isVisible() for d in gated.findChildren(ConflictsDialog))
 
 
 def test_an_advisor_sees_the_care_list_but_not_reports(qtbot: Any, gated: MainWindow) -> None:

@@ -91,7 +91,7 @@ class ComplaintsDialog(QDialog):
         self.reload()
 
     def _layout(self) -> None:
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow(t("Note"), self.note)
         form.addRow(t("Compensation points"), self.points)
         form.addRow(t("Gift or voucher"), self.item)
@@ -145,9 +145,10 @@ class ComplaintsDialog(QDialog):
                 widget.deleteLater()
         view = self.current()
         self.detail.setText(view.description if view else t("No open complaints."))
+        offered = self.desk.complaints.next_steps(self.desk.actor, view) if view else []
+        self.form.setRowVisible(self.note, any(s.allowed for s in offered))  # a step's note
         if view is None:
             return
-        offered = self.desk.complaints.next_steps(self.desk.actor, view)
         for step in offered:
             if step.allowed:
                 self.steps.addWidget(self._step_button(step.to_state))

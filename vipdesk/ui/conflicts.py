@@ -63,10 +63,13 @@ class ConflictsDialog(QDialog):
         self._offer_buttons(False)  # nothing to act on until the list is read
         self.keep.clicked.connect(lambda: self._settle("kept"))
         self.restore.clicked.connect(lambda: self._settle("lost"))
+        self.close_button = QPushButton(self.tr("Close"))
+        self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.message, 1)
         buttons.addWidget(self.keep)
         buttons.addWidget(self.restore)
+        buttons.addWidget(self.close_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty, 1)

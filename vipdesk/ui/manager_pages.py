@@ -113,10 +113,15 @@ class ManagerPages(QObject):
         if self.mode not in open_pages:
             self.show_mode_unlocked("desk")
         self.add_button.setVisible(can("queue.add"))
+        self._fit_menus(signed_in=True)
+
+    def _fit_menus(self, signed_in: bool) -> None:
+        """The managers' menus, for a manager; over the lock screen, for nobody."""
+        can = self.window.desk.can
         for action, needs in ((self.window.conflicts_action, "sync.settle"),
                               (self.window.dead_letters_action, "sync.dead_letters")):
-            action.setVisible(can(needs))
-            action.setEnabled(can(needs))
+            action.setVisible(signed_in and can(needs))
+            action.setEnabled(signed_in and can(needs))
 
     def show_mode(self, mode: str) -> None:
         if self.window.gate.locked or not self.may_open(mode):
@@ -172,8 +177,21 @@ class ManagerPages(QObject):
     def _locked(self) -> None:
         """Nothing of the board or the list stays behind the lock for the next person."""
         self.show_mode_unlocked("desk")
+        self._fit_menus(signed_in=False)
+        self._close_managers_dialogs()
         self.board.model.set_rows([])
         self.care.model.set_items([])
+
+    def _close_managers_dialogs(self) -> None:
+        """The sync-conflict and refused-change windows show members' data to a manager:
+        they close over the lock, whoever signs in next."""
+        from vipdesk.ui.conflicts import ConflictsDialog
+        from vipdesk.ui.dead_letters import DeadLettersDialog
+
+        for kind in (ConflictsDialog, DeadLettersDialog):
+            for dialog in self.window.findChildren(kind):
+                dialog.close()
+                dialog.deleteLater()
 
     def show_mode_unlocked(self, mode: str) -> None:
         self.mode = mode
