@@ -116,6 +116,13 @@ def test_advisor_without_an_id_owns_nobody() -> None:
     assert not auth.allowed(anonymous, "member.edit.own", None)
 
 
+@pytest.mark.parametrize(("action", "role"), [(a, r) for a in EXPECTED for r in ROLES])
+def test_role_may_is_allowed_on_some_record(action: str, role: str) -> None:
+    """What a window offers a role at all: allowed on their own member / own record."""
+    some_record = any(expected(action, role, MY_ID, received) for received in (MY_ID, None))
+    assert auth.role_may(actor(role), action) is some_record
+
+
 def test_staff_without_an_id_received_nothing() -> None:
     anonymous = Actor(None, "staff", "nobody")
     assert not auth.allowed(anonymous, "complaint.contact.received", received_by=None)

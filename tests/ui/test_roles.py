@@ -66,6 +66,9 @@ def test_staff_see_only_their_pages_and_f3_does_nothing(qtbot: Any, gated: MainW
     sign_in_as(qtbot, gated, "S005")
     assert pages_offered(gated) == {"desk", "queue"}
     assert menus_offered(gated) == set()
+    card = gated.card  # home visits are the advisors' and managers'
+    assert not card.home_visit_button.isVisibleTo(card)
+    assert card.complaint_button.isVisibleTo(card)
     qtbot.keyClick(gated, Qt.Key.Key_F3)
     qtbot.keyClick(gated, Qt.Key.Key_F4)
     assert gated.manager.mode == "desk" and not gated.manager.stack.isVisible()
@@ -80,6 +83,7 @@ def test_a_manager_after_staff_gets_the_pages_back_and_staff_after_lose_them(
     switch_to(qtbot, gated, "S001")
     assert pages_offered(gated) == {"desk", "queue", "care", "reports"}
     assert menus_offered(gated) == {"conflicts", "refused"}
+    assert gated.card.home_visit_button.isVisibleTo(gated.card)
     qtbot.keyClick(gated, Qt.Key.Key_F3)
     assert gated.manager.mode == "care" and gated.manager.stack.isVisible()
     switch_to(qtbot, gated, "S005")
@@ -113,6 +117,7 @@ def test_an_advisor_sees_the_care_list_but_not_reports(qtbot: Any, gated: MainWi
     sign_in_as(qtbot, gated, "S002")
     assert pages_offered(gated) == {"desk", "queue", "care"}
     assert menus_offered(gated) == set()
+    assert gated.card.home_visit_button.isVisibleTo(gated.card)  # for their own VIPs
     qtbot.keyClick(gated, Qt.Key.Key_F4)
     assert gated.manager.mode == "desk"
 

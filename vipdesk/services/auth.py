@@ -108,6 +108,13 @@ def allowed(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = Non
     return True
 
 
+def role_may(actor: Actor, action: str) -> bool:
+    """Whether the actor's role may ever do `action`, on some member or record: what a
+    window offers at all (an advisor's own members, a complaint the person took down are
+    then checked on the record)."""
+    return actor.role in PERMISSIONS.get(action, frozenset())
+
+
 def require(actor: Actor, action: str, member_advisor_id: uuid.UUID | None = None, *,
             received_by: uuid.UUID | None = None) -> None:
     if action not in PERMISSIONS:

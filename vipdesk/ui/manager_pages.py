@@ -21,6 +21,7 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QBoxLayout, QButtonGroup, QHBoxLayout, QPushButton, QStackedWidget
 
+from vipdesk.services import auth
 from vipdesk.ui.care_list import CareListPage
 from vipdesk.ui.i18n import t
 from vipdesk.ui.queue_board import QueueAddDialog, QueueBoard
@@ -113,6 +114,10 @@ class ManagerPages(QObject):
         if self.mode not in open_pages:
             self.show_mode_unlocked("desk")
         self.add_button.setVisible(can("queue.add"))
+        card, actor = self.window.card, self.window.desk.actor
+        for button, action in ((card.home_visit_button, "homevisit.log.own"),
+                               (card.complaint_button, "complaint.open")):
+            button.setVisible(auth.role_may(actor, action))  # per member: the service
         self._fit_menus(signed_in=True)
 
     def _fit_menus(self, signed_in: bool) -> None:
