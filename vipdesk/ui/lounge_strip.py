@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QToolButton,
     QWidget,
 )
@@ -48,6 +49,8 @@ class LoungeStrip(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("loungeStrip")
+        # One row high: the results and the card below take the rest of the height.
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.guests: list[GuestHere] = []
         self.tz = "UTC"
         self.chips: dict[uuid.UUID, tuple[QPushButton, QToolButton]] = {}
