@@ -68,7 +68,7 @@ def test_adding_twice_says_why(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> N
     member_id = members(mgr_desk, 1)[0]
     mgr_desk.queue_add(member_id, "pickup", appointment=False)
     win.manager.add_to_queue(member_id, "repair", False)
-    qtbot.waitUntil(lambda: "already on the board" in win.status_message.text())
+    qtbot.waitUntil(lambda: "已在排队看板上" in win.status_message.text())  # the desk speaks zh
 
 
 def test_call_next_and_served_by_keys(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
