@@ -52,5 +52,7 @@ def test_every_accepted_format_round_trips(code: str, form: str) -> None:
 def test_clean_removes_every_control_character_and_is_idempotent(text: str) -> None:
     tally("scan.clean")
     cleaned = scan.clean(text)
-    assert not any(unicodedata.category(c).startswith("C") for c in cleaned)
+    assert not any(unicodedata.category(c).startswith("C") and not scan.is_ideograph_plane(c)
+                   for c in cleaned)
+    assert not any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in cleaned)
     assert scan.clean(cleaned) == cleaned

@@ -364,7 +364,7 @@ def to_new_member(values: dict[str, str], tiers: TierTable, today: date) -> NewM
         birthday=attempt(lambda b: parse_birthday(b, today), values.get("birthday", ""), None),
         email=values.get("email") or None,
         phones=split_list(values.get("phone", "")),
-        cards=[c.upper() for c in split_list(values.get("card_no", ""))],
+        cards=[phones.code_number(c) for c in split_list(values.get("card_no", ""))],
         spend_12m_cents=spend, tier_code=tier.code if tier else None,
     )
     problems += validate(data)

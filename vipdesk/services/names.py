@@ -1,18 +1,24 @@
-"""Search terms for names: Chinese suffixes, pinyin (full and initials), Latin words."""
+"""Search terms for names: Chinese suffixes, pinyin (full and initials), Latin words.
+
+Chinese names are indexed in simplified form and queries folded the same way, so 陈大文
+finds 陳大文 and back. Pinyin is indexed in the surname reading (曾小贤 `zengxiaoxian`,
+`zxx`) and, when it differs, the everyday one (`cengxiaoxian`, `cxx`) that staff also type.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_NON_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff\uf900-\ufaff]+")
+from vipdesk.services.person_name import CJK_CLASS, PersonName, Script, has_cjk, simplified
+from vipdesk.services.surnames import COMPOUND_SURNAMES, SURNAME_READINGS
 
-WHOLE, WORD, SUFFIX = 0, 1, 2
+__all__ = ["has_cjk", "name_terms", "pinyin_full", "pinyin_initials", "query_term"]
 
+_NON_WORD = re.compile(f"[^0-9a-z{CJK_CLASS}]+")
 
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
+# Lower ranks first. A query that equals a term ranks before one that only starts it.
+WHOLE, WORD, OTHER_READING, SUFFIX = 0, 1, 2, 3
 
 
 def fold(text: str) -> str:
@@ -21,18 +27,38 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower().strip()
 
 
-def pinyin_initials(name_zh: str) -> str:
+def _lazy_pinyin(text: str) -> list[str]:
     # pypinyin loads a 1 s phrase dictionary on import; only writes need it, so the desk
     # (which mostly reads) imports it the first time a name is indexed.
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import lazy_pinyin
 
-    return "".join(p[0] for p in lazy_pinyin(name_zh, style=Style.FIRST_LETTER) if p)
+    return list(lazy_pinyin(text))
+
+
+def pinyin_initials(name_zh: str) -> str:
+    return _initials(_lazy_pinyin(name_zh))
 
 
 def pinyin_full(name_zh: str) -> str:
-    from pypinyin import lazy_pinyin
+    return "".join(_lazy_pinyin(name_zh))
 
-    return "".join(lazy_pinyin(name_zh))
+
+def _initials(syllables: list[str]) -> str:
+    return "".join(s[0] for s in syllables if s)
+
+
+def _compact(text: str) -> str:
+    return _NON_WORD.sub("", fold(text))
+
+
+def surname_reading(surname: str) -> list[str] | None:
+    """The surname's syllables read as a surname when that may differ from what pypinyin
+    reads (单 shan, not dan; 尉迟 yu chi, 欧阳 ou yang); None for any other surname."""
+    if surname in COMPOUND_SURNAMES:
+        return COMPOUND_SURNAMES[surname].split()
+    if surname in SURNAME_READINGS:
+        return [SURNAME_READINGS[surname]]
+    return None
 
 
 def name_terms(name_zh: str | None, name_latin: str | None) -> dict[str, int]:
@@ -44,21 +70,59 @@ def name_terms(name_zh: str | None, name_latin: str | None) -> dict[str, int]:
         if term and weight < terms.get(term, 99):
             terms[term] = weight
 
-    if name_zh:
-        zh = _NON_WORD.sub("", fold(name_zh))
-        for i in range(len(zh)):
-            add(zh[i:], WHOLE if i == 0 else SUFFIX)
-        if has_cjk(zh):
-            add(pinyin_initials(zh), WORD)
-            add(pinyin_full(zh), WORD)
+    name = PersonName.of(name_zh, name_latin)
+    if name_zh and name.is_chinese:
+        _chinese_terms(name, add)
+    elif name_zh:  # not Chinese at all: its words like a Latin name's
+        _latin_terms(name_zh, add)
     if name_latin:
-        words = [w for w in _NON_WORD.split(fold(name_latin)) if w]
-        add("".join(words), WHOLE)
-        for word in words:
-            add(word, WORD)
+        _latin_terms(name_latin, add)
     return terms
 
 
+def _chinese_terms(name: PersonName, add) -> None:  # type: ignore[no-untyped-def]
+    zh = _compact(simplified(name.full))
+    for i in range(len(zh)):
+        add(zh[i:], WHOLE if i == 0 else SUFFIX)
+    for syllables, weight in _readings(name, zh):
+        add(_compact("".join(syllables)), weight)
+        add(_compact(_initials(syllables)), weight)
+    if name.script is Script.HAN and name.given:
+        # The given name's full pinyin (`xiaoming`), not its initials: two letters would
+        # match a good part of the lounge.
+        add(_compact(pinyin_full(simplified(name.given))), OTHER_READING)
+
+
+def _readings(name: PersonName, zh: str) -> list[tuple[list[str], int]]:
+    """The name's pinyin as staff may type it: the surname read as a surname first, then
+    each character's everyday reading (单 dan, 尉迟 wei chi), then pypinyin's reading of
+    the whole name (what the index held before surname readings)."""
+    whole = _lazy_pinyin(zh)
+    if name.script is not Script.HAN:
+        return [(whole, WORD)]
+    surname = _compact(simplified(name.surname))
+    given = _lazy_pinyin(zh[len(surname):])
+    everyday = [p for char in surname for p in _lazy_pinyin(char)] + given
+    own = surname_reading(surname)
+    first = own + given if own else whole
+    return [(first, WORD), (everyday, OTHER_READING), (whole, OTHER_READING)]
+
+
+_LATIN_GAPS = re.compile(r"[\s,;/.\-_]+")
+
+
+def _latin_terms(latin: str, add) -> None:  # type: ignore[no-untyped-def]
+    # Words split where a name has gaps; an apostrophe joins (O'Brien → obrien).
+    words = [w for w in (_compact(part) for part in _LATIN_GAPS.split(fold(latin))) if w]
+    add("".join(words), WHOLE)
+    for i, word in enumerate(words):
+        add(word, WORD)
+        # The later words together: a romanised given name, `tai man` of Chan Tai Man.
+        add("".join(words[i:]), WORD)
+
+
 def query_term(text: str) -> str:
-    """The form a typed name query is compared in: folded, no spaces or punctuation."""
-    return _NON_WORD.sub("", fold(text))
+    """The form a typed name query is compared in: folded, simplified, no spaces or
+    punctuation."""
+    term = _compact(text)
+    return simplified(term) if has_cjk(term) else term

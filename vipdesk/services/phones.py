@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import phonenumbers
 
 DEFAULT_REGION = "CN"
-_SEPARATORS = re.compile(r"[\s\-().\u00a0/]")
 _PHONE_CHARS = re.compile(r"^\+?[0-9]+$")
+# A number shared from a phone's contact sheet or a QR code: `tel:+86-139-1234-5678`,
+# RFC 3966 parameters (`;ext=…`, `;phone-context=…`) after it.
+_TEL_URI = re.compile(r"^\s*(?:tel|callto|sms):(?://)?([^;?]*)", re.IGNORECASE)
+# Between digit groups people type brackets, dots, slashes and, besides the ASCII hyphen,
+# whatever their IME or a copied web page gives: em and en dashes (139—1234—5678), the
+# non-breaking hyphen (U+2011), figure dash (U+2012), minus sign, the wave dash, the
+# Japanese prolonged sound mark that IMEs offer as a dash (ー).
+_PUNCTUATION = frozenset("()[].·/\u2212\u30fc\uff70")
 
 
 class InvalidPhone(ValueError):
@@ -16,8 +24,34 @@ class InvalidPhone(ValueError):
 
 
 def squeeze(text: str) -> str:
-    """Drop the separators people type between digit groups: spaces, dashes, brackets, dots."""
-    return _SEPARATORS.sub("", text)
+    """A typed or shared phone or card number without what people put between its digit
+    groups: `tel:` prefix, spaces of any width, dashes of any kind, brackets, dots.
+    Full-width digits become ASCII (NFKC). The one normaliser for lookup and import."""
+    text = unicodedata.normalize("NFKC", text)
+    uri = _TEL_URI.match(text)
+    if uri:
+        text = uri.group(1)
+    return "".join(c for c in text if not _is_separator(c))
+
+
+def _is_separator(char: str) -> bool:
+    if char in _PUNCTUATION or char.isspace():
+        return True
+    # Pd: every dash; Zs: every space (U+3000, U+00A0, U+202F); Cf: zero-width and
+    # direction marks a copied number carries invisibly.
+    return unicodedata.category(char) in ("Pd", "Zs", "Cf")
+
+
+def code_number(text: str) -> str:
+    """A card or member number as typed, read out or printed in groups: `8800 0000 0001`,
+    `8800—0000—0001` → 880000000001; `vip 0012 34` → VIP001234. Dashes go only between
+    digit groups: in `H-CARD` a dash is no separator but a wrong character."""
+    digits = squeeze(text)
+    if digits.isdigit():
+        return digits
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if not (c.isspace() or unicodedata.category(c) == "Zs")
+                   ).upper()
 
 
 def looks_like_phone(text: str) -> bool:

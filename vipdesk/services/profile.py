@@ -13,6 +13,7 @@ from vipdesk.models import Complaint, Member, PointsEntry, Purchase, Staff, Visi
 from vipdesk.services import phones
 from vipdesk.services.clock import local_date
 from vipdesk.services.complaints import OPEN_STATES
+from vipdesk.services.person_name import PersonName, has_cjk, preferred_address
 from vipdesk.services.tiers import Benefit, TierTable, effective_tier_code, outlook
 from vipdesk.services.timeline import TimelineEntry, timeline
 
@@ -60,15 +61,30 @@ class MemberProfile:
 
 
 def honorifics(member: Member) -> tuple[str, str]:
-    """`王先生` / `Mr Smith`: how to address the guest (surname + title)."""
+    """`王先生` / `Mr Smith`: how to address the guest, surname + title (`欧阳女士`,
+    `阿卜杜拉先生`, `Ms García`). The form the member asked for (preference `address_as`,
+    `请称呼王总`) wins in the script it is written in."""
+    name = PersonName.of(member.name_zh, member.name_latin)
     title_zh = {"F": "女士", "M": "先生"}.get(member.gender or "", "")
     title_en = {"F": "Ms", "M": "Mr"}.get(member.gender or "", "")
-    zh = (member.name_zh[0] + title_zh) if member.name_zh and title_zh else member.display_name
-    words = (member.name_latin or "").split()
-    # A Chinese name romanised keeps the surname first ("Wang Xiaoming" → Mr Wang).
-    surname = (words[0] if member.name_zh else words[-1]) if words else ""
-    en = f"{title_en} {surname}".strip() if surname else zh
-    return zh, en
+    zh = name.surname + title_zh if name.is_chinese and title_zh else member.display_name
+    en = f"{title_en} {name.latin_surname}".strip() if name.latin_surname else zh
+    wish = _address_as(member, name)
+    if wish is None:
+        return zh, en
+    if has_cjk(wish):
+        return wish, (wish if en == zh else en)
+    return (wish if zh == member.display_name else zh), wish
+
+
+def _address_as(member: Member, name: PersonName) -> str | None:
+    """The latest `address_as` preference, as a form of address."""
+    asked = [p for p in member.preferences if p.tag == "address_as" and p.value]
+    if not asked:
+        return None
+    # Newest by time, then by list order; one not yet flushed has no time and is newest.
+    _, latest = max(enumerate(asked), key=lambda ip: (ip[1].created_at or utcnow(), ip[0]))
+    return preferred_address(latest.value, name)
 
 
 def days_to_birthday(birthday: date, today: date) -> int:

@@ -28,7 +28,15 @@ class ScanPayload:
 def clean(text: str) -> str:
     """NFKC (full-width digits → ASCII) without control characters, trimmed."""
     text = unicodedata.normalize("NFKC", text)
-    return "".join(c for c in text if unicodedata.category(c)[0] != "C").strip()
+    return "".join(c for c in text if unicodedata.category(c)[0] != "C" or is_ideograph_plane(c)
+                   ).strip()
+
+
+def is_ideograph_plane(char: str) -> bool:
+    """Planes 2 and 3 hold only CJK ideographs. Python's Unicode tables trail the
+    standard (3.11 knows Unicode 14: not Extension H, U+31350–U+323AF, nor I), and an
+    ideograph they do not know yet is "unassigned" to them, yet a real name's character."""
+    return 0x20000 <= ord(char) <= 0x3FFFD
 
 
 def parse_payload(text: str) -> ScanPayload | None:

@@ -1,0 +1,55 @@
+"""Rebuilding the whole name index (`member_terms`) after its rules change.
+
+A migration calls this (the index is derived data: rows written by older rules lack the
+newer keys). Plain Core on the connection it is given, in batches, so it runs inside the
+migration's transaction on SQLite and PostgreSQL alike; it touches no synced table.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from vipdesk.services.names import name_terms
+
+_members = sa.table(
+    "members", sa.column("id", sa.Uuid()), sa.column("name_zh", sa.String()),
+    sa.column("name_latin", sa.String()), sa.column("erased_at", sa.DateTime()),
+)
+_terms = sa.table(
+    "member_terms", sa.column("term", sa.String()), sa.column("member_id", sa.Uuid()),
+    sa.column("weight", sa.Integer()),
+)
+
+
+@lru_cache(maxsize=100_000)
+def _cached_terms(name_zh: str | None, name_latin: str | None) -> tuple[tuple[str, int], ...]:
+    return tuple(name_terms(name_zh, name_latin).items())  # namesakes are common
+
+
+def rebuild_name_terms(conn: Connection, batch: int = 2000) -> int:
+    """Replace every live member's terms with the current rules'; returns the members
+    indexed. A database without any term (a central one) is left alone."""
+    if conn.execute(sa.select(_terms.c.term).limit(1)).first() is None:
+        return 0
+    conn.execute(sa.delete(_terms))
+    done = 0
+    after: uuid.UUID | None = None
+    while True:
+        query = (sa.select(_members.c.id, _members.c.name_zh, _members.c.name_latin)
+                 .where(_members.c.erased_at.is_(None)).order_by(_members.c.id).limit(batch))
+        if after is not None:
+            query = query.where(_members.c.id > after)
+        rows = conn.execute(query).all()
+        if not rows:
+            return done
+        terms = [{"term": term, "member_id": member_id, "weight": weight}
+                 for member_id, name_zh, name_latin in rows
+                 for term, weight in _cached_terms(name_zh, name_latin)]
+        if terms:
+            conn.execute(sa.insert(_terms), terms)
+        done += len(rows)
+        after = rows[-1][0]
