@@ -71,3 +71,22 @@ def test_the_person_who_locked_comes_back_with_enter_and_pin(qtbot: Any,
     type_into_focus(qtbot, DEMO_PIN)
     qtbot.waitUntil(lambda: not gated.gate.locked, timeout=10000)
     assert gated.desk.actor.staff_no == "S001"
+
+
+def test_the_lock_screen_follows_a_language_switch(qtbot: Any, gated: MainWindow) -> None:
+    from vipdesk.ui import i18n
+
+    locked_on_manager(qtbot, gated)
+    screen = gated.gate.screen
+
+    def label(row: int) -> str:
+        return (screen.staff_label, screen.secret_label)[row].text()
+
+    assert (label(0), screen.button.text()) == ("员工号", "登录")
+    i18n.install("en")
+    qtbot.waitUntil(lambda: label(0) == "Staff number", timeout=2000)
+    assert label(1) == "PIN or password" and screen.button.text() == "Sign in"
+    assert screen.title.text().startswith("Locked — ")
+    i18n.install("zh")
+    qtbot.waitUntil(lambda: label(0) == "员工号", timeout=2000)
+    assert screen.title.text().startswith("已锁屏")

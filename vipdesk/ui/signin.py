@@ -57,12 +57,11 @@ class SignInScreen(QWidget):
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.staff_no = _named(QLineEdit(), "staffNo")
         self.staff_no.setMaxLength(MAX_STAFF_NO)
-        self.staff_no.setPlaceholderText(self.tr("Staff number"))
+        self.locked_name: str | None = None  # who was signed in when the desk locked
         self.secret = _named(QLineEdit(), "secret")
         self.secret.setMaxLength(MAX_SECRET)
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText(self.tr("PIN or password"))
-        self.button = _named(QPushButton(self.tr("Sign in")), "signinButton")
+        self.button = _named(QPushButton(), "signinButton")
         self.button.setDefault(True)
         self.error = _named(QLabel(), "signinError")
         self.error.setWordWrap(True)
@@ -79,9 +78,10 @@ class SignInScreen(QWidget):
         # 440 at the 768-high type; wider with the larger type of a taller screen.
         card.setFixedWidth(max(440, 24 * self.fontMetrics().height()))
         self.title.setWordWrap(True)  # the lock message is longer than the card is wide
-        form = QFormLayout()
-        form.addRow(self.tr("Staff number"), self.staff_no)
-        form.addRow(self.tr("PIN or password"), self.secret)
+        self.staff_label, self.secret_label = QLabel(), QLabel()  # words: retranslate()
+        form = self.form = QFormLayout()
+        form.addRow(self.staff_label, self.staff_no)
+        form.addRow(self.secret_label, self.secret)
         inner = QVBoxLayout(card)
         inner.setContentsMargins(32, 28, 32, 28)
         inner.setSpacing(14)
@@ -104,17 +104,38 @@ class SignInScreen(QWidget):
     # -- what the window calls ---------------------------------------------------------
 
     def show_signin(self) -> None:
-        self.title.setText(self.tr("Sign in to the desk"))
+        self.locked_name = None
+        self.retranslate()
         self._reset("")
 
     def show_locked(self, staff_no: str, name: str) -> None:
         """The desk locked on someone: their number stays, anyone may type theirs."""
-        self.title.setText(self.tr("Locked — %1 was signed in. Press Enter and type your "
-                                   "PIN to continue, or type your own staff number to "
-                                   "switch person.").replace("%1", name))
+        self.locked_name = name
+        self.retranslate()
         self._reset(staff_no)
         self.staff_no.setFocus()
         self.staff_no.selectAll()  # whoever types a staff number replaces the old one
+
+    def retranslate(self) -> None:
+        """Every word on the screen, in the language now installed (Ctrl+L works here)."""
+        self.title.setText(self._title_text())
+        self.staff_label.setText(self.tr("Staff number"))
+        self.secret_label.setText(self.tr("PIN or password"))
+        self.staff_no.setPlaceholderText(self.tr("Staff number"))
+        self.secret.setPlaceholderText(self.tr("PIN or password"))
+        self.button.setText(self.tr("Sign in"))
+
+    def _title_text(self) -> str:
+        if self.locked_name is None:
+            return self.tr("Sign in to the desk")
+        return self.tr("Locked — %1 was signed in. Press Enter and type your PIN to "
+                       "continue, or type your own staff number to switch person."
+                       ).replace("%1", self.locked_name)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def show_error(self, message: str) -> None:
         self.set_busy(False)
