@@ -72,8 +72,9 @@ def grab(app: QApplication, widget: QWidget, name: str) -> None:
 
 @contextmanager
 def desk_window(prepare: Callable[[Path], Desk]) -> Iterator[tuple[QApplication, MainWindow]]:
-    """The styled app and a 1360 × 860 window, in Chinese, on the desk `prepare` builds in
-    a temporary directory; the workers stop and the database closes afterwards."""
+    """The styled app and a 1366 × 738 window (a 1366 × 768 screen less its title bar), in
+    Chinese, on the desk `prepare` builds in a temporary directory; the workers stop and
+    the database closes afterwards."""
     app = QApplication.instance() or QApplication(sys.argv)
     assert isinstance(app, QApplication)
     theme.apply(app)
@@ -82,7 +83,7 @@ def desk_window(prepare: Callable[[Path], Desk]) -> Iterator[tuple[QApplication,
         desk = prepare(Path(tmp) / "demo.db")
         ops = Ops()
         window = MainWindow(desk, ops, i18n.install("zh"))
-        window.resize(1360, 860)
+        window.resize(1366, 738)
         window.show()
         yield app, window
         ops.shutdown()

@@ -18,7 +18,8 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--query", help="search for this; with --view card, open the first hit")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
-    p.add_argument("--size", default="1360x860", help="window size WxH")
+    p.add_argument("--size", default="1366x738",
+                   help="window size WxH (default: a 1366 × 768 screen less its title bar)")
     p.set_defaults(run=run)
 
 
