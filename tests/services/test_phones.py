@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.services.phone_writings import example_numbers, writings
 from vipdesk.services import phones
 
 CN = "+8613800138000"
@@ -64,3 +65,37 @@ def test_any_writing_of_a_mobile_normalises_to_one_e164(case: tuple[str, str]) -
 def test_arbitrary_text_never_crashes(text: str) -> None:
     result = phones.try_normalize(text)
     assert result is None or result.startswith("+")
+
+
+# -- writings from IMEs, share sheets and QR codes ----------------------------------------
+
+CN_MOBILE = "+8613912345678"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["tel:+86-139-1234-5678", "TEL:+86 139 1234 5678", "tel:13912345678",
+     "tel:+86-139-1234-5678;phone-context=+86", "tel://+8613912345678",
+     "139—1234—5678", "139——1234——5678", "139–1234–5678", "139\u20111234\u20115678",
+     "139\u20121234\u20125678", "139\u22121234\u22125678", "139\u20101234\u20105678",
+     "１３９　１２３４　５６７８", "+86\u00a0139\u202f1234\u20095678", "139\u200b1234\u200b5678",
+     "（139）1234－5678", "139ー1234ー5678", "+86 (0)139 1234 5678"],
+)
+def test_shared_and_ime_writings_of_a_mobile(typed: str) -> None:
+    assert phones.normalize(typed) == CN_MOBILE
+
+
+@pytest.mark.parametrize(("region", "e164"), example_numbers())
+def test_every_writing_of_each_regions_example_numbers(region: str, e164: str) -> None:
+    for typed in writings(e164):
+        assert phones.normalize(typed) == e164, (region, typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("8800 0000 0001", "880000000001"), ("8800—0000—0001", "880000000001"),
+     ("８８００　００００　０００１", "880000000001"), ("8800-0000-0001", "880000000001"),
+     ("vip 0012 34", "VIP001234"), ("H-CARD", "H-CARD")],
+)
+def test_card_numbers_in_groups(typed: str, code: str) -> None:
+    assert phones.code_number(typed) == code
