@@ -122,6 +122,27 @@ def test_an_advisor_sees_the_care_list_but_not_reports(qtbot: Any, gated: MainWi
     assert gated.manager.mode == "desk"
 
 
+def test_on_the_board_an_advisor_marks_served_but_does_not_call(qtbot: Any,
+                                                                gated: MainWindow) -> None:
+    sign_in_as(qtbot, gated, "S002")
+    desk = gated.desk
+    with desk.factory() as s:
+        guest = s.scalars(select(Member.id).order_by(Member.member_no).limit(1)).one()
+    desk.queue_add(guest, "advisor", appointment=False)
+    qtbot.keyClick(gated, Qt.Key.Key_F2)
+    board = gated.manager.board
+    qtbot.waitUntil(lambda: len(board.model.rows) == 1, timeout=5000)
+    assert not board.call_button.isVisibleTo(board)
+    assert not board.assign_button.isVisibleTo(board)
+    assert board.served_button.isVisibleTo(board)
+    board.view.setFocus()
+    said = gated.status_message.text()
+    qtbot.keyClick(board.view, Qt.Key.Key_N)  # calling is not theirs: the key does nothing,
+    qtbot.wait(300)  # … not even a refusal in the status bar
+    assert gated.status_message.text() == said
+    assert [row.state for row in desk.queue_board()] == ["waiting"]
+
+
 # -- the complaint dialog ---------------------------------------------------------------
 
 

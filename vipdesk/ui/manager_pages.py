@@ -34,6 +34,9 @@ MODES = ("desk", "queue", "care", "reports")
 MODE_TEXT = {"desk": "Desk", "queue": "Queue", "care": "Care list", "reports": "Reports"}
 # The permission each page reads with (the page's first service call needs it).
 PAGE_NEEDS = {"queue": "queue.view", "care": "care.view", "reports": "report.view"}
+# On the board, everyone at the desk marks a guest served or gone; calling the next guest
+# and assigning an advisor are the lounge staff's and the manager's (SPEC §6).
+BOARD_KEYS = {"N": "queue.call", "A": "queue.assign", "S": "queue.finish", "L": "queue.finish"}
 
 
 class ManagerPages(QObject):
@@ -114,11 +117,23 @@ class ManagerPages(QObject):
         if self.mode not in open_pages:
             self.show_mode_unlocked("desk")
         self.add_button.setVisible(can("queue.add"))
+        self._fit_board()
         card, actor = self.window.card, self.window.desk.actor
         for button, action in ((card.home_visit_button, "homevisit.log.own"),
                                (card.complaint_button, "complaint.open")):
             button.setVisible(auth.role_may(actor, action))  # per member: the service
         self._fit_menus(signed_in=True)
+
+    def _fit_board(self) -> None:
+        """The board's buttons and their keys, for what the role may do on it."""
+        can, board = self.window.desk.can, self.board
+        for button, key in ((board.call_button, "N"), (board.assign_button, "A"),
+                            (board.served_button, "S"), (board.left_button, "L")):
+            button.setVisible(can(BOARD_KEYS[key]))
+        for shortcut in board.findChildren(QShortcut):
+            needs = BOARD_KEYS.get(shortcut.key().toString())
+            if needs is not None:
+                shortcut.setEnabled(can(needs))
 
     def _fit_menus(self, signed_in: bool) -> None:
         """The managers' menus, for a manager; over the lock screen, for nobody."""
@@ -154,7 +169,7 @@ class ManagerPages(QObject):
         self.stack.setVisible(not desk)
         layout = self.window.desk_page.layout()
         assert isinstance(layout, QBoxLayout)
-        layout.setStretch(1, 1 if desk else 0)  # 0: the top bar, 1: results + card
+        layout.setStretchFactor(self.window.body, 1 if desk else 0)
 
     def open_member(self, member_id: uuid.UUID) -> None:
         """Enter on the board or the care list: the member's card on the desk page."""
