@@ -142,7 +142,7 @@ def _latin_parts(latin: str | None, surname_first: bool) -> tuple[str | None, st
 # How staff write the preference down: `请称呼王总`, `称呼：Dr Chen`, `Please call her Mei`.
 _ASKING = re.compile(
     r"^(?:请|請)?(?:称呼|稱呼|叫|称|稱)(?:他|她|为|為)?\s*[:：]?\s*"
-    r"|^(?:please\s+)?(?:call|address)\s+(?:(?:him|her|them)\s+)?(?:as\s+)?:?\s*",
+    r"|^(?:please\s+)?(?:call|address)\s+(?:(?:him|her|them)\b\s*)?(?:as\b\s*)?:?\s*",
     re.IGNORECASE,
 )
 # `请称呼 X 总`: the surname left as X, for a title that goes with it.
