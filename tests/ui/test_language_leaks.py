@@ -12,6 +12,7 @@ Chinese one): those strings are read from the database and allowed explicitly.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 from collections.abc import Iterable, Iterator
@@ -62,7 +63,7 @@ LANGUAGE_SWITCH_TEXTS = ("中文 / English", "English / 中文")
 ASCII_WORD = re.compile(r"[A-Za-z]{3,}")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff01-\uff5e]")
 # snake_case or dotted lower-case identifiers: service codes that escaped translation
-RAW_CODE = re.compile(r"(?<![\w@.])[a-z]+(?:[_.][a-z]+)+(?![\w@])")
+RAW_CODE = re.compile(r"(?<![\w@.])[a-z]{2,}(?:[_.][a-z]{2,})+(?![\w@])")
 HTML_TAG = re.compile(r"<[^>]+>")
 MAX_ROWS = 60
 
@@ -283,4 +284,241 @@ def test_the_desk_and_the_manager_pages_speak_one_language(scene: Scene) -> None
         pages.reports.show_button.click()
         scene.qtbot.wait(400)
         scene.check(f"report {pages.reports.names.itemData(index)}")
+    assert not scene.found, scene.report()
+
+
+def _member_id(scene: Scene) -> Any:
+    return scene.desk.search(MEMBER).hits[0].member_id
+
+
+def _prepare_the_member(scene: Scene) -> Any:
+    """Checked in today (the card offers check-out and voiding) with a contacted minor
+    complaint (the complaint steps offer resolving, with points)."""
+    from vipdesk.services.complaints import ComplaintDraft, StepDraft
+    from vipdesk.services.visits import VisitError
+
+    member_id = _member_id(scene)
+    with contextlib.suppress(VisitError):
+        scene.desk.check_in(member_id, None, None)
+    view = scene.desk.open_complaint(member_id, ComplaintDraft(
+        "service_attitude", "minor", "店员未及时招呼"))
+    scene.desk.advance_complaint(view.complaint_id, StepDraft("contacted", "已致电道歉"))
+    scene.data = (*scene.data, "店员未及时招呼", "已致电道歉")
+    return member_id
+
+
+def _dialog(scene: Scene, opened: QDialog | None) -> QDialog:
+    assert opened is not None
+    scene.qtbot.waitUntil(opened.isVisible, timeout=5000)
+    scene.qtbot.wait(300)  # what the dialog loads (lists, balances, advisors) arrives
+    return opened
+
+
+def _check_dialog(scene: Scene, name: str, dialog: QDialog, also: Iterable[str] = ()) -> None:
+    scene.check(name, dialog, also)
+    _close_dialogs()
+    scene.qtbot.waitUntil(lambda: not _dialogs(), timeout=5000)
+
+
+def test_every_form_on_the_card_speaks_one_language(scene: Scene) -> None:
+    from vipdesk.ui.complaint_steps import ComplaintsDialog
+    from vipdesk.ui.history_forms import CheckInDialog, ComplaintDialog, HomeVisitDialog
+    from vipdesk.ui.points_forms import CheckOutDialog, PointsDialog
+
+    _prepare_the_member(scene)
+    scene.open_member()
+    win = scene.win
+    forms = win.history_forms
+    for kind in (CheckInDialog, ComplaintDialog, HomeVisitDialog):
+        dialog = _dialog(scene, forms.open(kind))
+        dialog.submit()  # type: ignore[attr-defined]  # empty or refused: words show
+        scene.qtbot.wait(500)
+        _check_dialog(scene, kind.__name__, dialog)
+    complaints = _dialog(scene, forms.open(ComplaintsDialog))
+    _check_dialog(scene, "open complaints", complaints)
+    for kind in (CheckOutDialog, PointsDialog):
+        _check_dialog(scene, kind.__name__, _dialog(scene, win.points_forms.open(kind)))
+    survey = _dialog(scene, win.survey_forms.open())
+    survey.questionnaire.setCurrentIndex(1)  # type: ignore[attr-defined]
+    survey.submit()  # type: ignore[attr-defined]
+    _check_dialog(scene, "survey", survey)
+    care = _dialog(scene, win.care_contact_forms.open())
+    care.submit()  # type: ignore[attr-defined]
+    _check_dialog(scene, "care contact", care)
+    visit_id = next(iter(win.void_visit_forms.visits))
+    void = _dialog(scene, win.void_visit_forms.open(visit_id))
+    void.submit()  # type: ignore[attr-defined]
+    _check_dialog(scene, "void visit", void)
+    assert not scene.found, scene.report()
+
+
+def test_the_card_print_dialog_and_its_refusal_speak_one_language(scene: Scene) -> None:
+    from vipdesk.printing.cups import PrintResult
+    from vipdesk.ui.printing import CardDialog
+
+    def no_printer(*_: Any) -> PrintResult:  # what cups.submit answers on such a desk
+        return PrintResult(False, "", message="Cannot print: no printer chosen and this "
+                                              "desk has no default printer.")
+
+    scene.desk.cards.print_fn = no_printer
+    scene.open_member()
+    scene.win.open_card_dialog(_member_id(scene))
+    dialog = next(w for w in _dialogs() if isinstance(w, CardDialog))
+    scene.qtbot.waitUntil(lambda: dialog.print_button.isEnabled(), timeout=15000)
+    printers = [dialog.printer_box.itemText(i) for i in range(dialog.printer_box.count())]
+    scene.check("card print dialog", dialog, printers)
+    dialog.printer_box.clear()
+    dialog.print_card()
+    scene.qtbot.waitUntil(lambda: dialog.print_button.isEnabled(), timeout=15000)
+    scene.check("card print refused", dialog, printers)
+    said = dialog.status.text()
+    assert ("未选择打印机" if scene.lang == "zh" else "no printer is chosen") in said
+    dialog.reject()
+    assert not scene.found, scene.report()
+
+
+def _signs_in(scene: Scene, staff_no: str, secret: str) -> str:
+    screen = scene.win.gate.screen
+    screen.error.clear()
+    screen.staff_no.setText(staff_no)
+    screen.secret.setText(secret)
+    screen.submit()
+    scene.qtbot.waitUntil(lambda: screen.error.text() != "" or not scene.win.gate.locked,
+                          timeout=15000)
+    return screen.error.text()
+
+
+def test_sign_in_lock_screen_and_their_errors_speak_one_language(scene: Scene) -> None:
+    gate = scene.win.gate
+    gate.require_sign_in()
+    scene.check("sign-in screen")
+    wrong = _signs_in(scene, "S005", "000000")
+    scene.check("sign-in, wrong PIN")
+    assert wrong == ("员工号或 PIN 码不正确，请重试。" if scene.lang == "zh"
+                     else "Wrong staff number or PIN. Please try again.")
+    for _ in range(4):
+        _signs_in(scene, "S006", "000000")
+    locked = _signs_in(scene, "S006", "000000")
+    # locked for 15 minutes from 15:20 in Shanghai, said in the store's time, not UTC
+    assert "15:35" in locked and "UTC" not in locked and "07:35" not in locked
+    scene.check("sign-in, account locked")
+    scene.win.gate._signed_in(scene.desk.actor)
+    gate.lock()
+    scene.check("lock screen")
+    _signs_in(scene, "S001", "000000")
+    scene.check("lock screen, wrong PIN")
+    assert not scene.found, scene.report()
+
+
+def test_refusals_and_range_errors_speak_one_language(scene: Scene) -> None:
+    """A lounge staff member asks for a manager's step; a manager types points out of
+    range and a wrong current PIN."""
+    from vipdesk.ui.change_pin import open_change_pin
+    from vipdesk.ui.complaint_steps import ComplaintsDialog
+    from vipdesk.ui.points_forms import PointsDialog
+
+    _prepare_the_member(scene)
+    manager = scene.desk.actor
+    scene.desk.actor = actor(scene.desk.engine, "S005")  # 张敏, lounge staff
+    scene.open_member()
+    steps = _dialog(scene, scene.win.history_forms.open(ComplaintsDialog))
+    assert isinstance(steps, ComplaintsDialog)
+    scene.qtbot.waitUntil(lambda: bool(steps.views), timeout=5000)
+    steps.list.setCurrentRow(next(i for i, v in enumerate(steps.views)
+                                  if v.state == "contacted"))
+    steps.points.setValue(200)
+    steps.advance("resolved")  # no button offered: as if the service were asked
+    scene.qtbot.waitUntil(lambda: steps.error.text() not in ("", t_saving()), timeout=5000)
+    refusal = steps.error.text()  # who may, not the action's code
+    assert ("经理" in refusal or "店长" in refusal) if scene.lang == "zh" else (
+        "manager" in refusal)
+    assert "complaint." not in refusal and "staff" not in refusal
+    _check_dialog(scene, "complaint step refused", steps)
+    scene.desk.actor = manager
+    points = _dialog(scene, scene.win.points_forms.open(PointsDialog))
+    assert isinstance(points, PointsDialog)
+    points.action.setCurrentIndex(points.action.findData("earn"))
+    points.amount.setValue(-999_999)
+    points.submit()
+    said = points.errors["points"].text()
+    assert said == ("须在 1 到 10,000,000 之间（现为 -999,999）" if scene.lang == "zh"
+                    else "Must be between 1 and 10,000,000 (now -999,999)")
+    _check_dialog(scene, "points out of range", points)
+    pin = open_change_pin(scene.win)
+    pin.current.setText("000000")
+    pin.new.setText("135792")
+    pin.repeat.setText("135792")
+    pin.submit()
+    scene.qtbot.waitUntil(lambda: pin.general.text() not in ("", t_saving()), timeout=15000)
+    _check_dialog(scene, "change PIN, wrong current PIN", pin)
+    assert not scene.found, scene.report()
+
+
+def t_saving() -> str:
+    from vipdesk.ui.i18n import t
+
+    return t("Saving…")
+
+
+def _refused_changes(engine: Engine) -> None:
+    """A concurrent edit to settle and a change the centre refused."""
+    import json
+    import uuid
+
+    from vipdesk.models import Member, SyncConflict, SyncDeadLetter
+
+    with Session(engine) as s, s.begin():
+        wang = s.scalars(select(Member).where(Member.member_no == MEMBER)).one()
+        s.add(SyncConflict(table_name="members", record_id=wang.id, field="occupation",
+                           kept_value=json.dumps("基金经理"), kept_store="SH01",
+                           kept_hlc="000001764036000000-0000-SH01",
+                           lost_value=json.dumps("投资公司合伙人"), lost_store="BJ01",
+                           lost_hlc="000001764035000000-0000-BJ01", detected_at=NOW))
+        theirs = uuid.uuid4()
+        s.add(SyncDeadLetter(
+            op_id=uuid.uuid4(), store="BJ01", kind="insert", table_name="members",
+            record_id=theirs, reason="pulled record clashes with a local record (same "
+                                     "unique value, different id)", at=NOW,
+            payload=json.dumps({"hlc": "x", "row": {"id": str(theirs), "member_no": MEMBER,
+                                                     "name_zh": "王芳"}}, ensure_ascii=False)))
+
+
+def test_conflicts_and_refused_changes_speak_one_language(scene: Scene,
+                                                          lounge: Engine) -> None:
+    from vipdesk.ui.conflicts import ConflictsDialog
+    from vipdesk.ui.dead_letters import DeadLettersDialog
+
+    _refused_changes(lounge)
+    scene.win.open_conflicts()
+    conflicts = next(w for w in _dialogs() if isinstance(w, ConflictsDialog))
+    scene.qtbot.waitUntil(lambda: conflicts.table.rowCount() == 1, timeout=5000)
+    _check_dialog(scene, "sync conflicts", conflicts, ("基金经理", "投资公司合伙人"))
+    scene.win.open_dead_letters()
+    letters = next(w for w in _dialogs() if isinstance(w, DeadLettersDialog))
+    scene.qtbot.waitUntil(lambda: letters.table.rowCount() == 1, timeout=5000)
+    scene.qtbot.wait(300)
+    _check_dialog(scene, "refused changes", letters)
+    assert not scene.found, scene.report()
+
+
+def test_ctrl_l_brings_every_line_into_the_other_language(scene: Scene) -> None:
+    """Lines set before the switch (store, who is signed in, sync status, the card's tier)
+    follow it: they stayed in the language the desk started in."""
+    from vipdesk.sync.runner import SyncStatus
+
+    scene.qtbot.waitUntil(lambda: scene.win.store.text() != "", timeout=5000)
+    scene.win.show_sync_status(SyncStatus(online=False, pending=3,
+                                          last_error="central database unreachable"))
+    scene.open_member()
+    scene.win.manager.show_mode("reports")
+    scene.qtbot.waitUntil(lambda: scene.win.manager.reports.report is not None, timeout=5000)
+    scene.win.manager.show_mode("desk")
+    scene.win.toggle_language()
+    scene.lang = "en" if scene.lang == "zh" else "zh"
+    scene.qtbot.wait(500)  # the language change reaches every widget; the overdue count
+    scene.check("after Ctrl+L")
+    scene.win.manager.show_mode("reports")
+    scene.check("reports after Ctrl+L")
+    store = scene.win.store.text()
+    assert store.startswith("SH01") if scene.lang == "en" else store.startswith("上海恒隆广场店")
     assert not scene.found, scene.report()

@@ -24,4 +24,8 @@ def test_standalone_offline_online_wording(window: MainWindow) -> None:
 def test_window_shows_the_runner_status(qtbot: Any, window: MainWindow) -> None:
     window.show_sync_status(SyncStatus(online=False, pending=7, last_error="no route"))
     assert "7 条待上传" in window.sync_label.text()
+    assert "同步失败" in window.sync_label.toolTip()  # the English details go to the log
+    assert "no route" not in window.sync_label.toolTip()
+    window.toggle_language()  # Ctrl+L: the line and its details follow
+    qtbot.waitUntil(lambda: "7 pending" in window.sync_label.text())
     assert "no route" in window.sync_label.toolTip()

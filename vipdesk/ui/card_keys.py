@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractButton
 
@@ -40,6 +40,12 @@ class CardKeys(QObject):
             shortcut.activated.connect(lambda names=buttons: self.press(names))
             self.shortcuts[keys] = shortcut
         window.card.sig_profile_shown.connect(lambda _id: self.name_keys())
+        window.installEventFilter(self)  # Ctrl+L: the tooltips change language too
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.LanguageChange:
+            self.name_keys()
+        return False
 
     def press(self, names: tuple[str, ...]) -> bool:
         """Click the first of these card buttons that is on offer; False if none is."""

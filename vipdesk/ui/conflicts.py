@@ -27,6 +27,9 @@ from PySide6.QtWidgets import (
 
 from vipdesk.services.auth import PermissionDenied
 from vipdesk.services.desk import Desk
+from vipdesk.ui.i18n import t
+from vipdesk.ui.messages import error_text
+from vipdesk.ui.names import FIELD_NAMES
 from vipdesk.ui.ops import Ops
 
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -99,7 +102,8 @@ class ConflictsDialog(QDialog):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for i, c in enumerate(rows):
-            cells = (c.label, c.field, f"{_value(c.kept_value)}  ({c.kept_store}, "
+            cells = (c.label, t(FIELD_NAMES.get(c.field, c.field)),
+                     f"{_value(c.kept_value)}  ({c.kept_store}, "
                      f"{_when(c.kept_at)})", f"{_value(c.lost_value)}  ({c.lost_store}, "
                      f"{_when(c.lost_at)})", _when(c.detected_at))
             for j, text in enumerate(cells):
@@ -123,5 +127,5 @@ class ConflictsDialog(QDialog):
 
     def _failed(self, error: BaseException) -> None:
         said = (self.tr("This step is for a manager.") if isinstance(error, PermissionDenied)
-                else str(error))
+                else error_text(error))
         self.message.setText(self.tr("Not settled: %1").replace("%1", said))

@@ -42,7 +42,7 @@ from vipdesk.ui.results import ResultsModel, ResultsView
 from vipdesk.ui.scanner import BurstInBox, ScanDetector
 from vipdesk.ui.session_gate import SessionGate
 from vipdesk.ui.survey_form import SurveyForms
-from vipdesk.ui.sync_status import sync_text
+from vipdesk.ui.sync_status import sync_text, sync_tooltip
 from vipdesk.ui.void_visit_form import VoidVisitForms
 
 if TYPE_CHECKING:
@@ -366,6 +366,8 @@ class MainWindow(QMainWindow):
             self._show_info(self.info)
         if self.who.text():
             self._show_who(self.desk.actor)
+        self.history_forms.refresh_overdue()
+        self.status_message.clear()  # a passing message, said in the other language
 
     def show_sync_status(self, status: SyncStatus | None) -> None:
         """Online/offline, pending changes, last successful sync, the error in words;
@@ -385,7 +387,7 @@ class MainWindow(QMainWindow):
     def _show_sync(self) -> None:
         status = self.sync_status
         self.sync_label.setText(sync_text(status, self.refused))
-        self.sync_label.setToolTip(status.describe() if status else "")
+        self.sync_label.setToolTip(sync_tooltip(status))
 
     def forget_member(self) -> None:
         """Locked: nothing of the last guest stays on screen behind the lock."""

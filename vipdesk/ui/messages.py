@@ -180,6 +180,8 @@ def permission_text(error: PermissionDenied) -> str:
         return t("This needs a manager.")
     if error.action.endswith(".own"):
         return t("Only the member's advisor or a manager may do this.")
+    if error.action.endswith(".received"):
+        return t("Only whoever took this down, or a manager, may do this.")
     return t("Your role may not do this.")
 
 

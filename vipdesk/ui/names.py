@@ -29,3 +29,15 @@ def store_name(name: str | None, code: str, lang: str) -> str:
 CARD_FIELDS = {"name": "Name", "name_alt": "Second name", "tier": "Tier", "store": "Store",
                "date": "Date", "greeting": "Greeting", "offer": "Offer",
                "advisor": "Advisor", "birthday": "Birthday"}
+# Record fields a sync conflict can name (models' column names).
+FIELD_NAMES = {"name_zh": "Chinese name", "name_latin": "Latin name", "gender": "Gender",
+               "birthday": "Birthday", "email": "Email", "address": "Address",
+               "occupation": "Occupation", "language": "Language", "family": "Family",
+               "hobbies": "Hobbies", "career": "Career", "lifestyle": "Lifestyle",
+               "referral": "Referred by", "purchase_intent": "Purchase intent",
+               "member_no": "Member no.", "tier_code": "Tier",
+               "tier_override_code": "Tier set by a manager",
+               "tier_override_reason": "Reason for the tier", "advisor_id": "Advisor",
+               "home_store_id": "Home store", "value": "Value", "tag": "Preference",
+               "e164": "Phone", "label": "Label", "state": "State", "note": "Note",
+               "description": "Description", "outcome": "Outcome", "reason": "Reason"}

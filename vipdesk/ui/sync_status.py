@@ -10,7 +10,7 @@ from vipdesk.ui.i18n import current, t
 if TYPE_CHECKING:  # the sync package (and psycopg) load only when a centre is configured
     from vipdesk.sync.runner import SyncStatus
 
-__all__ = ["sync_text"]
+__all__ = ["sync_text", "sync_tooltip"]
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 
@@ -31,11 +31,19 @@ def sync_text(status: SyncStatus | None, refused: int = 0) -> str:
         when = status.last_success.astimezone(LOCAL).strftime("%H:%M")
         parts.append(t("last sync %1").replace("%1", when))
     # The runner's details are English (for IT and the log); the Chinese desk says what
-    # happened in its words and keeps the details in the tooltip.
+    # happened in its words.
     english = current() == "en"
     if status.last_error and not status.online:
-        parts.append(status.last_error[:80] if english else t("sync failed (details: hover)"))
+        parts.append(status.last_error[:80] if english else t("sync failed (details in the log)"))
     if status.warning:
         parts.append("⚠ " + (status.warning[:80] if english
-                             else t("sync warning (details: hover)")))
+                             else t("sync warning (details in the log)")))
     return "  ·  ".join(parts) + warning
+
+
+def sync_tooltip(status: SyncStatus | None) -> str:
+    """The runner's own details on the English desk; the status line, one part a line, on
+    the Chinese one (the English details are in the log)."""
+    if status is None:
+        return ""
+    return status.describe() if current() == "en" else sync_text(status).replace("  ·  ", "\n")
