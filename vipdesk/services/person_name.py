@@ -59,7 +59,7 @@ class PersonName:
             surname, given, script = _split_cjk(zh)
             return cls(zh, surname, given, script, latin, latin_surname)
         if zh:  # a Latin name typed into the Chinese field
-            return cls.of(None, zh if not latin else f"{zh} {latin}")
+            return cls.of(None, latin or zh)
         if latin:
             return cls(latin, latin_surname or latin, latin_given, Script.LATIN, latin,
                        latin_surname)
