@@ -9,12 +9,13 @@ from hypothesis import strategies as st
 from vipdesk.services.names import name_terms, query_term
 from vipdesk.services.surnames import COMPOUND_SURNAMES
 
-# The unified ideographs, Extension A, and samples of B–H (planes 2 and 3), plus
-# traditional characters whose simplified forms differ.
+# The unified ideographs, Extension A, B–H (planes 2 and 3), compatibility ideographs,
+# and traditional characters whose simplified forms differ.
 IDEOGRAPHS = st.one_of(
     st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF),
     st.characters(min_codepoint=0x3400, max_codepoint=0x4DBF),
     st.characters(min_codepoint=0x20000, max_codepoint=0x323AF),
+    st.characters(min_codepoint=0xF900, max_codepoint=0xFAFF),  # compatibility ideographs
     st.sampled_from("陳張劉黃鄭歐陽鍾關譚詠麟臺銘潤發紅學華鎮"),
 )
 SURNAMES = st.sampled_from([*COMPOUND_SURNAMES, "曾", "单", "王", "陳", "歐陽", "司馬"])

@@ -51,6 +51,13 @@ def _compact(text: str) -> str:
     return _NON_WORD.sub("", fold(text))
 
 
+def _folded(text: str) -> str:
+    """How a Chinese name and a query for it are compared: compact, then simplified (in
+    this order for both: NFKC first turns a compatibility ideograph into the unified
+    character that t2s knows)."""
+    return simplified(_compact(text))
+
+
 def surname_reading(surname: str) -> list[str] | None:
     """The surname's syllables read as a surname when that may differ from what pypinyin
     reads (单 shan, not dan; 尉迟 yu chi, 欧阳 ou yang); None for any other surname."""
@@ -81,7 +88,7 @@ def name_terms(name_zh: str | None, name_latin: str | None) -> dict[str, int]:
 
 
 def _chinese_terms(name: PersonName, add) -> None:  # type: ignore[no-untyped-def]
-    zh = _compact(simplified(name.full))
+    zh = _folded(name.full)
     for i in range(len(zh)):
         add(zh[i:], WHOLE if i == 0 else SUFFIX)
     for syllables, weight in _readings(name, zh):
@@ -90,7 +97,7 @@ def _chinese_terms(name: PersonName, add) -> None:  # type: ignore[no-untyped-de
     if name.script is Script.HAN and name.given:
         # The given name's full pinyin (`xiaoming`), not its initials: two letters would
         # match a good part of the lounge.
-        add(_compact(pinyin_full(simplified(name.given))), OTHER_READING)
+        add(_compact(pinyin_full(_folded(name.given))), OTHER_READING)
 
 
 def _readings(name: PersonName, zh: str) -> list[tuple[list[str], int]]:
@@ -100,7 +107,7 @@ def _readings(name: PersonName, zh: str) -> list[tuple[list[str], int]]:
     whole = _lazy_pinyin(zh)
     if name.script is not Script.HAN:
         return [(whole, WORD)]
-    surname = _compact(simplified(name.surname))
+    surname = _folded(name.surname)
     given = _lazy_pinyin(zh[len(surname):])
     everyday = [p for char in surname for p in _lazy_pinyin(char)] + given
     own = surname_reading(surname)
@@ -125,4 +132,4 @@ def query_term(text: str) -> str:
     """The form a typed name query is compared in: folded, simplified, no spaces or
     punctuation."""
     term = _compact(text)
-    return simplified(term) if has_cjk(term) else term
+    return _folded(term) if has_cjk(term) else term
