@@ -99,3 +99,13 @@ def test_the_card_addresses_the_guest_as_asked(engine: Engine) -> None:
         assert (profile.honorific_zh, profile.honorific_en) == ("司马总", "司马总")
         other = load_profile(s, plain, tiers)
         assert other is not None and other.honorific_zh == "诸葛先生"
+
+
+def test_a_listing_row_without_preferences_is_addressed_too() -> None:
+    """Care lists and the queue read members as rows, not ORM objects."""
+
+    class Row:
+        name_zh, name_latin, gender = "诸葛晓峰", None, "M"
+        display_name = "诸葛晓峰"
+
+    assert honorifics(Row()) == ("诸葛先生", "诸葛先生")

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import Protocol
 
 from vipdesk.services.surnames import COMPOUND_SURNAMES
 
@@ -30,6 +31,23 @@ _CJK = re.compile(f"[{CJK_CLASS}]")
 DOTS = "·‧•・･⋅∙.．"
 _DOT_SPLIT = re.compile(f"\\s*[{re.escape(DOTS)}]\\s*")
 _SPACES = re.compile(r"\s+")
+
+
+class Addressee(Protocol):
+    """What addressing a guest reads: the ORM member and a listing's row alike (a row
+    that also has `preferences` gets its `address_as` honoured)."""
+
+    @property
+    def name_zh(self) -> str | None: ...
+
+    @property
+    def name_latin(self) -> str | None: ...
+
+    @property
+    def gender(self) -> str | None: ...
+
+    @property
+    def display_name(self) -> str: ...
 
 
 class Script(StrEnum):

@@ -13,7 +13,7 @@ from vipdesk.models import Complaint, Member, PointsEntry, Purchase, Staff, Visi
 from vipdesk.services import phones
 from vipdesk.services.clock import local_date
 from vipdesk.services.complaints import OPEN_STATES
-from vipdesk.services.person_name import PersonName, has_cjk, preferred_address
+from vipdesk.services.person_name import Addressee, PersonName, has_cjk, preferred_address
 from vipdesk.services.tiers import Benefit, TierTable, effective_tier_code, outlook
 from vipdesk.services.timeline import TimelineEntry, timeline
 
@@ -60,7 +60,7 @@ class MemberProfile:
     photo: bytes | None = None  # a checked JPEG/PNG (services/photos.py), when there is one
 
 
-def honorifics(member: Member) -> tuple[str, str]:
+def honorifics(member: Addressee) -> tuple[str, str]:
     """`王先生` / `Mr Smith`: how to address the guest, surname + title (`欧阳女士`,
     `阿卜杜拉先生`, `Ms García`). The form the member asked for (preference `address_as`,
     `请称呼王总`) wins in the script it is written in."""
@@ -77,9 +77,9 @@ def honorifics(member: Member) -> tuple[str, str]:
     return (wish if zh == member.display_name else zh), wish
 
 
-def _address_as(member: Member, name: PersonName) -> str | None:
+def _address_as(member: Addressee, name: PersonName) -> str | None:
     """The latest `address_as` preference, as a form of address."""
-    asked = [p for p in member.preferences if p.tag == "address_as" and p.value]
+    asked = [p for p in getattr(member, "preferences", ()) if p.tag == "address_as" and p.value]
     if not asked:
         return None
     # Newest by time, then by list order; one not yet flushed has no time and is newest.
