@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from vipdesk.services.person_name import CJK_CLASS, PersonName, Script, has_cjk, simplified
 from vipdesk.services.surnames import COMPOUND_SURNAMES, SURNAME_READINGS
@@ -16,6 +17,8 @@ from vipdesk.services.surnames import COMPOUND_SURNAMES, SURNAME_READINGS
 __all__ = ["has_cjk", "name_terms", "pinyin_full", "pinyin_initials", "query_term"]
 
 _NON_WORD = re.compile(f"[^0-9a-z{CJK_CLASS}]+")
+
+Add = Callable[[str, int], None]  # term, weight
 
 # Lower ranks first. A query that equals a term ranks before one that only starts it.
 WHOLE, WORD, OTHER_READING, SUFFIX = 0, 1, 2, 3
@@ -87,7 +90,7 @@ def name_terms(name_zh: str | None, name_latin: str | None) -> dict[str, int]:
     return terms
 
 
-def _chinese_terms(name: PersonName, add) -> None:  # type: ignore[no-untyped-def]
+def _chinese_terms(name: PersonName, add: Add) -> None:
     zh = _folded(name.full)
     for i in range(len(zh)):
         add(zh[i:], WHOLE if i == 0 else SUFFIX)
@@ -118,7 +121,7 @@ def _readings(name: PersonName, zh: str) -> list[tuple[list[str], int]]:
 _LATIN_GAPS = re.compile(r"[\s,;/.\-_]+")
 
 
-def _latin_terms(latin: str, add) -> None:  # type: ignore[no-untyped-def]
+def _latin_terms(latin: str, add: Add) -> None:
     # Words split where a name has gaps; an apostrophe joins (O'Brien → obrien).
     words = [w for w in (_compact(part) for part in _LATIN_GAPS.split(fold(latin))) if w]
     add("".join(words), WHOLE)
