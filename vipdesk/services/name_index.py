@@ -45,6 +45,7 @@ def rebuild_name_terms(conn: Connection, batch: int = 2000) -> int:
             query = query.where(_members.c.id > after)
         rows = conn.execute(query).all()
         if not rows:
+            _cached_terms.cache_clear()  # the desk goes on running: give the memory back
             return done
         terms = [{"term": term, "member_id": member_id, "weight": weight}
                  for member_id, name_zh, name_latin in rows
