@@ -27,6 +27,7 @@ from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.visits import TellApart
 from vipdesk.ui import i18n
+from vipdesk.ui.card_keys import CardKeys
 from vipdesk.ui.care_contact_form import CareContactForms
 from vipdesk.ui.change_pin import open_change_pin
 from vipdesk.ui.empty_state import EmptyState
@@ -111,6 +112,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(self.lounge_strip)
         layout.addLayout(body, 1)
+        self.body = body  # results + card: the part that takes the height
         self.desk_page = central
         self.root = QStackedWidget()
         self.root.addWidget(central)
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         self.survey_forms = SurveyForms(self)
         self.care_contact_forms = CareContactForms(self)
         self.void_visit_forms = VoidVisitForms(self)
+        self.card_keys = CardKeys(self)  # Ctrl+I check in, Ctrl+K complaint, Ctrl+P print…
         self.lounge = LoungeBoard(self, self.lounge_strip)
 
     # -- search ------------------------------------------------------------------------
