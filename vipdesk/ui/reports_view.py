@@ -51,8 +51,8 @@ MAX_BARS = 24
 def shown(value: Any) -> str:
     """A report's label in the desk's language (the service gives both); numbers and
     data as they are."""
-    if isinstance(value, Words):
-        return value.zh if current() == "zh" else value.en
+    if isinstance(value, Words):  # alone, an English label starts with a capital
+        return value.zh if current() == "zh" else value.en[:1].upper() + value.en[1:]
     return "" if value is None else str(value)
 
 
@@ -236,6 +236,8 @@ class ReportsPage(QWidget):
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.verticalHeader().hide()
         view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # the labels (a question, a tier) read whole; the numbers share the rest
+        view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         # Tall enough for every row: the page scrolls, not each table.
         rows_height = view.verticalHeader().defaultSectionSize() * len(table.rows)
         view.setFixedHeight(rows_height + view.horizontalHeader().sizeHint().height() + 6)
