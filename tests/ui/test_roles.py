@@ -226,6 +226,27 @@ def test_staff_record_the_first_contact_of_their_own_complaint(qtbot: Any,
     assert "Traceback" not in dialog.error.text() and "may not" not in dialog.error.text()
 
 
+def test_the_first_contact_is_a_note_and_enter(qtbot: Any, gated: MainWindow) -> None:
+    """Keyboard only: Ctrl+Shift+K, the cursor waits in the note, Enter takes the step."""
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtWidgets import QApplication
+
+    sign_in_as(qtbot, gated, "S005")
+    desk = gated.desk
+    open_card(qtbot, gated, a_member_without_complaints(desk))
+    assert gated.card.profile is not None
+    mine = desk.open_complaint(gated.card.profile.member_id, WAITED)
+    dialog = complaints_dialog(qtbot, gated, mine)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.note, timeout=3000)
+    typed = QInputMethodEvent()
+    typed.setCommitString("已致电道歉，约好明天取件")
+    QApplication.sendEvent(dialog.note, typed)
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.complaints.get(mine.complaint_id).state == "contacted",
+                    timeout=5000)
+    assert dialog.isVisible()  # the list stays: the next complaint may need a step too
+
+
 def test_a_manager_is_offered_every_step(qtbot: Any, gated: MainWindow) -> None:
     sign_in_as(qtbot, gated, "S001")
     desk = gated.desk

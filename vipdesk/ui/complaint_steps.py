@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
@@ -149,11 +149,15 @@ class ComplaintsDialog(QDialog):
         self.form.setRowVisible(self.note, any(s.allowed for s in offered))  # a step's note
         if view is None:
             return
-        for step in offered:
-            if step.allowed:
-                self.steps.addWidget(self._step_button(step.to_state))
+        buttons = [self._step_button(s.to_state) for s in offered if s.allowed]
+        for button in buttons:
+            self.steps.addWidget(button)
         self._managers_steps([s for s in offered if not s.allowed])
         self.steps.addStretch(1)
+        if buttons:
+            # The workflow's forward step first: a note, then Enter takes it.
+            buttons[0].setDefault(True)
+            self.note.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _step_button(self, state: str) -> QPushButton:
         button = QPushButton("→ " + t(STATE_NAMES[state]))
