@@ -4,7 +4,8 @@ common store screen, 1366×768.
 
 Walkthrough: lounge staff sign in → type the last four digits of a phone → scan another
 guest's card → check in with Ctrl+I and Enter → record a complaint with the keyboard →
-lock with Ctrl+Shift+L → the manager switches in. What happened is read back from the
+record its first contact (Ctrl+Shift+K, a note, Enter) → print the welcome card (Ctrl+P,
+Enter) → lock with Ctrl+Shift+L → the manager switches in. What happened is read back from the
 desk's database (the audit log, visits, complaints), and screenshots are kept beside the
 test's files for a person to look at.
 """
@@ -144,6 +145,38 @@ def _guest(db: Path) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
+def _complaint_state(db: Path, member_id: str) -> str:
+    rows = _rows(db, "SELECT state FROM complaints WHERE member_id = ?", member_id)
+    return str(rows[0][0]) if rows else ""
+
+
+def _printer_ready() -> bool:
+    """A CUPS queue to print on (CI starts one: scripts/services.sh)."""
+    if shutil.which("lpstat") is None:
+        ready = False
+    else:
+        said = subprocess.run(["lpstat", "-r"], capture_output=True, text=True, check=False)
+        ready = "is running" in said.stdout
+    if not ready and os.environ.get("VIPDESK_REQUIRE_PG") == "1":
+        raise AssertionError("CI prints the welcome card: CUPS must be running")
+    return ready
+
+
+def _print_card(env: dict[str, str], db: Path, member_id: str, tmp_path: Path) -> None:
+    """Ctrl+P previews the welcome card; Enter prints it on the desk's printer."""
+    _key(env, "ctrl+p")
+    _until(lambda: _shown(env, "欢迎卡"), 10, "no welcome-card window")
+    time.sleep(3)  # the preview renders and the printers are listed
+    _shot(env, tmp_path / "4b-card.png")
+    _key(env, "Return")
+    # An accepted print job is logged as the guest's welcome-card contact.
+    _until(lambda: bool(_rows(db, "SELECT 1 FROM care_contacts WHERE member_id = ? AND "
+                                  "kind = 'welcome_card'", member_id)), 20,
+           "the card was not printed")
+    _key(env, "Escape")
+    time.sleep(0.5)
+
+
 def _sign_in(env: dict[str, str], db: Path, staff_no: str) -> None:
     before = _signed_in(db, staff_no)
     _type(env, staff_no)
@@ -186,6 +219,16 @@ def test_a_receptionists_morning_with_keyboard_and_scanner(desk: dict[str, str],
                               member_id)), 10, "the complaint was not saved")
     time.sleep(0.5)
     _shot(env, tmp_path / "4-after-complaint.png")
+    _key(env, "ctrl+shift+k")  # the person who took it records the first contact
+    _until(lambda: _shown(env, "未结投诉"), 10, "no open-complaints window")
+    time.sleep(0.5)
+    _type(env, "called back, apologised")
+    _key(env, "Return")
+    _until(lambda: _complaint_state(db, member_id) == "contacted", 10, "no first contact")
+    _key(env, "Escape")
+    time.sleep(0.5)
+    if _printer_ready():
+        _print_card(env, db, member_id, tmp_path)
     _key(env, "ctrl+shift+l")  # lock; the manager switches in
     time.sleep(0.8)
     _sign_in(env, db, "S001")
