@@ -115,7 +115,7 @@ def test_a_second_check_in_is_refused_in_the_dialog(qtbot: Any, win: MainWindow)
     dialog = win.history_forms.dialog
     assert isinstance(dialog, CheckInDialog)
     dialog.ok.click()
-    qtbot.waitUntil(lambda: "already checked in" in dialog.general.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "已登记到店" in dialog.general.text(), timeout=5000)
     assert dialog.isVisible() and dialog.is_valid()
 
 

@@ -522,3 +522,91 @@ def test_ctrl_l_brings_every_line_into_the_other_language(scene: Scene) -> None:
     store = scene.win.store.text()
     assert store.startswith("SH01") if scene.lang == "en" else store.startswith("上海恒隆广场店")
     assert not scene.found, scene.report()
+
+
+# -- the services' words, one by one ----------------------------------------------------
+
+def test_every_word_the_desk_may_show_for_a_service_has_chinese() -> None:
+    from vipdesk.ui.messages import ERROR_PATTERNS, FIELD_PATTERNS
+    from vipdesk.ui.names import CARD_FIELDS, FIELD_NAMES, ROLE_NAMES
+
+    zh = i18n.table("zh")
+    sources = [words for _, words in (*FIELD_PATTERNS, *ERROR_PATTERNS)]
+    for names in (ROLE_NAMES, CARD_FIELDS, FIELD_NAMES):
+        sources += names.values()
+    assert [s for s in sources if s not in zh] == []
+
+
+def _service_refusals() -> list[BaseException]:
+    """What the services raise at people, built the way the services build it."""
+    from vipdesk.printing import cups
+    from vipdesk.services import auth
+    from vipdesk.services.cards import CardPrintError
+    from vipdesk.services.points import InsufficientPoints
+    from vipdesk.services.queue import QueueError
+    from vipdesk.services.staff import SAME_SECRET, StaffError, secret_problem
+    from vipdesk.services.visits import VisitError
+
+    staff = auth.Actor(None, "staff", "张敏")
+    refusals: list[BaseException] = [
+        VisitError("王小明 is already checked in (since 15:20); check out first"),
+        VisitError("王小明 is not checked in today"),
+        QueueError("王小明 is already on the board"),
+        InsufficientPoints("points: balance is 1,200, cannot take 5,000"),
+        StaffError(secret_problem("123") or ""), StaffError(secret_problem("111111") or ""),
+        StaffError(SAME_SECRET),
+        CardPrintError(cups.PrintResult(False, "Desk", message=cups._not_ready_message(
+            cups.PrinterStatus("Desk", exists=True, enabled=False, reason="paused")))),
+        CardPrintError(cups.PrintResult(False, "Desk", message=cups._not_ready_message(
+            cups.PrinterStatus("Desk", exists=False)))),
+    ]
+    for action in ("complaint.advance", "staff.manage", "homevisit.log.own"):
+        try:
+            auth.require(staff, action)
+        except auth.PermissionDenied as refused:
+            refusals.append(refused)
+    try:
+        cups._resolve("")
+    except cups.CupsError as error:
+        refusals.append(CardPrintError(cups.PrintResult(False, "", message=f"Cannot print: "
+                                                                           f"{error}.")))
+    return refusals
+
+
+def _field_problems() -> list[Any]:
+    from datetime import date
+
+    from vipdesk.services import validation
+    from vipdesk.services.complaints import StepDraft, validate_step
+    from vipdesk.services.surveys import SurveyDraft, validate_survey
+
+    today = date(2026, 11, 25)
+    return [*validation.text("note", "x" * 600, limit=500),
+            *validation.text("note", "a\x07b", limit=500),
+            *validation.choice("kind", "nonsense", ("phone", "sms")),
+            *validation.not_future("visited_on", date(2026, 12, 1), today),
+            *validation.int_range("points", -999_999, 1, 10_000_000),
+            *validation.int_range("points", None, 1, 10),
+            *validate_step(StepDraft("closed"), "received", "minor"),
+            *validate_step(StepDraft("resolved", item="礼品"), "contacted", "minor"),
+            *validate_survey(SurveyDraft("sales", {}))]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_each_service_refusal_and_field_problem_reads_in_the_desks_language(
+        qtbot: Any, lang: str) -> None:
+    from vipdesk.services.staff import SignInFailed
+    from vipdesk.ui.messages import error_text, field_text
+
+    i18n.install(lang)
+    try:
+        locked = SignInFailed("account locked until 07:35 UTC; ask a manager or wait",
+                              datetime(2026, 11, 25, 7, 35, tzinfo=UTC))
+        said = {repr(e): error_text(e) for e in [*_service_refusals(), locked]}
+        said |= {repr(e): field_text(e) for e in _field_problems()}
+        general = i18n.t("This could not be done. The details are in the desk's log.")
+        assert [k for k, text in said.items() if text == general] == []
+        assert leaks(said.values(), lang, ("王小明", "礼品", "Desk")) == []
+        assert "15:35" in said[repr(locked)]
+    finally:
+        i18n.install("en")

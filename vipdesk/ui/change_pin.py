@@ -22,6 +22,7 @@ from vipdesk.services.desk import Desk
 from vipdesk.services.validation import FieldError
 from vipdesk.ui.forms import FormDialog
 from vipdesk.ui.i18n import t
+from vipdesk.ui.messages import sign_in_text
 from vipdesk.ui.ops import Ops
 
 
@@ -95,7 +96,7 @@ class ChangePinDialog(FormDialog):
         self.saving = False
         if isinstance(error, staff.WrongCurrentSecret) and error.locked_until is not None:
             self._forget()
-            self.sig_locked_out.emit(self._locked_text(error))
+            self.sig_locked_out.emit(sign_in_text(error, self.desk.visits.tz))
             self.reject()
             return
         if isinstance(error, staff.WrongCurrentSecret):
@@ -111,13 +112,6 @@ class ChangePinDialog(FormDialog):
             message = t("Not saved: %1").replace("%1", str(error))
         self.revalidate()
         self.general.setText(message)  # after revalidate, which rewrites this line
-
-    @staticmethod
-    def _locked_text(error: staff.WrongCurrentSecret) -> str:
-        until = error.locked_until
-        at = until.astimezone().strftime("%H:%M") if until is not None else ""
-        return (t("Too many wrong PINs: your account is locked until %1. "
-                  "Wait, or ask a manager to unlock it.").replace("%1", at))
 
     def _forget(self) -> None:
         """Secrets do not stay in the widgets longer than needed."""

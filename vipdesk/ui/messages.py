@@ -53,6 +53,7 @@ FIELD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"not a question of .*", "Not a question of this questionnaire"),
         (r"an adjustment of 0 changes nothing", "An adjustment of 0 changes nothing"),
     ))
+CHINESE = re.compile(r"[\u3400-\u9fff]")
 REFUSED = re.compile(r".* may not ([\w.]+)")  # auth.require's words, when only they arrive
 COMPLAINT_STEP = re.compile(r"a (\w+) complaint can only go to (.+), not (\w+)")
 
@@ -83,6 +84,17 @@ ERROR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"the record no longer exists.*",
          "This record no longer exists. Refresh and try again."),
         (r"the member was erased.*", "The member was erased: their data cannot come back"),
+        # a new PIN or password (vipdesk/services/staff.py secret_problem)
+        (r"PIN: at least (\d+) digits", "PIN: at least %1 digits"),
+        (r"PIN: too easy to guess.*",
+         "PIN: too easy to guess (one digit repeated or a simple run)"),
+        (r"password: at least (\d+) characters \(or a PIN of (\d+)\+ digits\)",
+         "Password: at least %1 characters (or a PIN of %2+ digits)"),
+        (r"password: no control characters.*",
+         "Password: no control characters or leading/trailing spaces"),
+        (r"secret: at most (\d+) characters", "At most %1 characters"),
+        (r"new PIN/password: the same as the current one",
+         "The new PIN is the same as the current one"),
         # printing (vipdesk/printing/cups.py, fonts.py, templates.py)
         (r"(?:Cannot print: )?no printer chosen and this desk has no default printer\.?",
          "Cannot print: no printer is chosen and this desk has no default printer. "
@@ -199,7 +211,7 @@ def local_time(at: datetime, tz: str = DEFAULT_TZ) -> str:
 
 
 def _unknown(message: str) -> str:
-    if current() == "en":
-        return message
+    if current() == "en" or CHINESE.search(message):
+        return message  # in the desk's language already (a form's own words)
     log.warning("no desk wording for a service message: %s", message)
     return t("This could not be done. The details are in the desk's log.")
