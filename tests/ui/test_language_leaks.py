@@ -266,8 +266,30 @@ def _close_dialogs() -> None:
 
 # -- the checks --------------------------------------------------------------------------
 
+def _history_the_services_wrote(scene: Scene) -> None:
+    """Records whose words come from the desk itself, not from staff: a survey, tier
+    changes by spend, overnight and by a manager, a welcome card printed by an older
+    version (its note was an English sentence)."""
+    from vipdesk import models as m
+    from vipdesk.services.surveys import SurveyDraft
+
+    member_id = _member_id(scene)
+    scene.desk.record_survey(member_id, SurveyDraft("sales", {"courteous": "satisfied"}))
+    with Session(scene.desk.engine) as s, s.begin():
+        for kind, tier, reason in (("auto", "diamond", "12m spend ¥1,234,567"),
+                                   ("auto", "black", "nightly recompute"),
+                                   ("override", "black", "集团贵宾"),
+                                   ("override_cleared", "diamond", "集团贵宾")):
+            s.add(m.TierChange(member_id=member_id, from_tier="senior", to_tier=tier,
+                               kind=kind, reason=reason, created_at=NOW))
+        s.add(m.CareContact(member_id=member_id, kind="welcome_card", channel="print",
+                            outcome="printed on PDF, job PDF-4", at=NOW, created_at=NOW))
+    scene.data = (*scene.data, "集团贵宾")
+
+
 def test_the_desk_and_the_manager_pages_speak_one_language(scene: Scene) -> None:
     scene.check("start")
+    _history_the_services_wrote(scene)
     scene.open_member()
     scene.check("desk page with a member card")
     pages = scene.win.manager

@@ -123,6 +123,16 @@ ERROR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"no card template .*", "This card template no longer exists"),
     ))
 
+# Notes the services themselves write into the records (tier changes, printed cards),
+# shown in the member's history; what staff typed is shown as typed.
+NOTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), words) for pattern, words in (
+        (r"12m spend (¥[\d,]+)", "12-month spend %1"),
+        (r"imported, 12m spend (.+)", "Imported; 12-month spend %1"),
+        (r"nightly recompute", "Recomputed overnight"),
+        (r"printed on (.+?)(?:, job (.+))?", "%1 · %2"),  # a card printed before
+    ))
+
 # Who may do what, in words a refusal can name (by the roles an action allows).
 MANAGER_ROLES = frozenset({"manager", "admin"})
 
@@ -215,3 +225,9 @@ def _unknown(message: str) -> str:
         return message  # in the desk's language already (a form's own words)
     log.warning("no desk wording for a service message: %s", message)
     return t("This could not be done. The details are in the desk's log.")
+
+
+def note_text(note: str) -> str:
+    """A note in a record: the services' own words in the desk's language, staff's as
+    they typed them."""
+    return (_matched(note, NOTE_PATTERNS) or note).strip(" ·")

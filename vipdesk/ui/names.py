@@ -7,6 +7,8 @@ in the timeline, in both languages.
 
 from __future__ import annotations
 
+from functools import cache
+
 CATEGORY_NAMES = {"service_attitude": "Service attitude", "wait_time": "Waiting time",
                   "product_quality": "Product quality", "delivery": "Delivery",
                   "after_sales": "After-sales", "billing": "Billing",
@@ -41,3 +43,21 @@ FIELD_NAMES = {"name_zh": "Chinese name", "name_latin": "Latin name", "gender": 
                "home_store_id": "Home store", "value": "Value", "tag": "Preference",
                "e164": "Phone", "label": "Label", "state": "State", "note": "Note",
                "description": "Description", "outcome": "Outcome", "reason": "Reason"}
+# The default tiers (resources/defaults/tiers.toml) and how a tier change came about, named
+# in the history. A store's own extra tiers show their code.
+TIER_NAMES = {"senior": "Senior VIP", "diamond": "Diamond", "black": "Black Card"}
+TIER_CHANGE_NAMES = {"auto": "By spend", "override": "Set by a manager",
+                     "override_cleared": "Manager's setting removed"}
+
+
+@cache
+def _questionnaires() -> dict[str, tuple[str, str]]:
+    from vipdesk.services.surveys import load_book
+
+    return {q.code: (q.zh, q.en) for q in load_book().questionnaires.values()}
+
+
+def questionnaire_name(code: str, lang: str) -> str:
+    """A questionnaire as the survey data names it ("sales" → 销售体验调查)."""
+    zh, en = _questionnaires().get(code, (code, code))
+    return zh if lang == "zh" else en

@@ -10,8 +10,15 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from vipdesk.services.timeline import TimelineEntry
-from vipdesk.ui.i18n import t
-from vipdesk.ui.names import CATEGORY_NAMES, STATE_NAMES
+from vipdesk.ui.i18n import current, t
+from vipdesk.ui.messages import note_text
+from vipdesk.ui.names import (
+    CATEGORY_NAMES,
+    STATE_NAMES,
+    TIER_CHANGE_NAMES,
+    TIER_NAMES,
+    questionnaire_name,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 LOCAL = ZoneInfo("Asia/Shanghai")
@@ -38,6 +45,12 @@ def describe(entry: TimelineEntry) -> str:
     if entry.kind in ("complaint", "care"):
         # "after_sales · received" → "售后 · 已受理": codes are words for people.
         return " · ".join(t(CODE_NAMES.get(part, part)) for part in summary.split(" · "))
+    if entry.kind == "survey":
+        return questionnaire_name(summary, current())
+    if entry.kind == "tier":  # "auto: diamond" → "按消费：钻石会员"
+        how, _, tier = summary.partition(": ")
+        return t("%1: %2").replace("%1", t(TIER_CHANGE_NAMES.get(how, how))).replace(
+            "%2", t(TIER_NAMES.get(tier, tier)) if tier else "—")
     if entry.kind == "purchase" and summary.lstrip("-").isdigit():
         summary = f"¥{int(summary) / 100:,.0f}"
     elif entry.kind == "points" and summary.lstrip("-").isdigit():
@@ -91,7 +104,7 @@ class TimelineModel(QAbstractListModel):
         entry = self.entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             when = entry.at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
-            detail = f"\n{entry.detail[:300]}" if entry.detail else ""
+            detail = f"\n{note_text(entry.detail)[:300]}" if entry.detail else ""
             return f"{when}   {t(KIND_NAMES.get(entry.kind, entry.kind))}   " \
                    f"{describe(entry)}{detail}"
         if role == Qt.ItemDataRole.ForegroundRole:
