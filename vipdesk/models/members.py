@@ -46,6 +46,10 @@ class Member(IdMixin, CreatedMixin, Base):
     tier_override_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None]
+    # The member agreed to their personal data being recorded (客户同意登记个人信息), and
+    # who at the desk recorded that consent (a staff id; no foreign key: a plain stamp).
+    consent_at: Mapped[datetime | None]
+    consent_by: Mapped[uuid.UUID | None]
 
     phones: Mapped[list[MemberPhone]] = relationship(
         back_populates="member", cascade="all, delete-orphan"
@@ -53,8 +57,10 @@ class Member(IdMixin, CreatedMixin, Base):
     cards: Mapped[list[MemberCard]] = relationship(
         back_populates="member", cascade="all, delete-orphan"
     )
+    # Newest first: the card lists what was learned last at the top.
     preferences: Mapped[list[Preference]] = relationship(
-        back_populates="member", cascade="all, delete-orphan"
+        back_populates="member", cascade="all, delete-orphan",
+        order_by="(Preference.created_at.desc(), Preference.id.desc())",
     )
 
     @property

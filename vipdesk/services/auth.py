@@ -46,6 +46,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.view": ALL,
     "member.import": frozenset({"manager", "admin"}),
     "member.edit.own": frozenset({"manager", "advisor", "admin"}),
+    # The file is built at the desk (SPEC §2): anyone there registers a new VIP and
+    # records preferences (advisors: for their own members); managers assign advisors.
+    "member.register": ALL,
+    "member.preference.own": ALL,
+    "member.advisor.assign": frozenset({"manager", "admin"}),
     "tier.override": frozenset({"manager"}),
     "member.erase": frozenset({"manager", "admin"}),  # SPEC §10 erasure request
     "sync.settle": frozenset({"manager", "admin"}),  # review concurrent edits (SPEC §1)
