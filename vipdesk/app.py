@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication
 
 from vipdesk.config import Config
 from vipdesk.services.desk import Desk
+from vipdesk.services.tiers import DailyTierPass
 from vipdesk.storage import open_database
 from vipdesk.ui import i18n, theme
 from vipdesk.ui.gc_guard import GuiThreadCollector
@@ -28,6 +29,7 @@ class DeskApp:
     desk: Desk
     ops: Ops
     window: MainWindow
+    tier_pass: DailyTierPass | None = None
 
 
 def qt_application() -> QApplication:
@@ -48,12 +50,16 @@ def build(config: Config, *, sign_in: bool | None = None) -> DeskApp:
     lang = i18n.install(config.language or i18n.system_language())
     engine = open_database(config)
     desk = Desk(engine, store_code=config.store)
+    # Members whose old purchases left the 12-month window move before anything reads
+    # tiers today (the card, the queue, the care list's morning build).
+    tier_pass = DailyTierPass(desk.factory, desk.tiers, desk.clock)
+    tier_pass.run_if_new_day()
     ops = Ops(qt)
     window = MainWindow(desk, ops, lang,
                         require_sign_in=config.sign_in if sign_in is None else sign_in,
                         idle_lock_minutes=config.idle_lock_minutes)
     qt.aboutToQuit.connect(ops.shutdown)
-    return DeskApp(qt, desk, ops, window)
+    return DeskApp(qt, desk, ops, window, tier_pass)
 
 
 def run(config: Config) -> int:
@@ -73,9 +79,20 @@ async def _until_closed(app: DeskApp, config: Config) -> None:
     runner = _start_sync(app, config)
     closed = asyncio.Event()
     app.qt.lastWindowClosed.connect(closed.set)
+    days = asyncio.ensure_future(_new_days(app))
     await closed.wait()
+    days.cancel()
     if runner is not None:
         await runner.stop()
+
+
+async def _new_days(app: DeskApp, every_seconds: float = 600) -> None:
+    """A desk left open overnight re-tiers on the new local day, off the UI thread."""
+    if app.tier_pass is None:
+        return
+    while True:
+        await asyncio.sleep(every_seconds)
+        await asyncio.to_thread(app.tier_pass.run_if_new_day)
 
 
 def _start_sync(app: DeskApp, config: Config) -> SyncRunner | None:

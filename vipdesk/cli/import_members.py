@@ -1,4 +1,5 @@
-"""`vipdesk import members FILE.csv [--staff S001] [--json]`: load members from a CSV.
+"""`vipdesk import members|purchases FILE.csv [--staff S001] [--json]`: load members, or
+purchases from the store's POS export, from a CSV.
 
 Good rows are imported, every other row is reported with its line number and reason.
 Exit 0 when every row was imported (or already there), 2 when any row was rejected or
@@ -17,7 +18,7 @@ SHOWN_REJECTIONS = 50  # the terminal gets the first ones; --json carries them a
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("import", help="import data from files (members)")
+    p = sub.add_parser("import", help="import data from files (members, purchases)")
     what = p.add_subparsers(dest="what", metavar="WHAT", required=True)
     m = what.add_parser("members", parents=[parent], help="import members from a CSV file",
                         description="Columns (English or Chinese headers): member_no/会员号, "
@@ -28,6 +29,55 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     m.add_argument("--staff", help="act as this staff number (default: the system, as admin)")
     m.add_argument("--json", action="store_true", help="print the report as JSON")
     m.set_defaults(run=run)
+    register_purchases(what, parent)
+
+
+def register_purchases(what: Any, parent: argparse.ArgumentParser) -> None:
+    p = what.add_parser("purchases", parents=[parent],
+                        help="import purchases from a POS export (CSV)",
+                        description="Columns (English or Chinese headers): phone/手机, "
+                        "card_no/卡号 or member_no/会员号 (at least one), time/消费时间, "
+                        "amount/金额, items/商品, store/门店 (default: --store), "
+                        "receipt_no/小票号. A receipt already imported is left alone. "
+                        "Members with new purchases are re-tiered once.")
+    p.add_argument("file", help="the CSV file")
+    p.add_argument("--staff", help="act as this staff number (default: the system, as admin)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(run=run_purchases)
+
+
+def run_purchases(args: argparse.Namespace) -> int:
+    from vipdesk.cli.common import config_from
+    from vipdesk.db import session_factory, unit_of_work
+    from vipdesk.services import auth
+    from vipdesk.services.importer import ImportFileError
+    from vipdesk.services.purchases import import_purchases
+    from vipdesk.services.tiers import seed_default_tiers
+
+    factory = session_factory(open_db(args))
+    with unit_of_work(factory) as session:
+        seed_default_tiers(session)
+    try:
+        actor = actor_for(factory, args.staff) if args.staff else auth.SYSTEM
+        report = import_purchases(factory, args.file, actor, config_from(args).store)
+    except (ImportFileError, auth.PermissionDenied, LookupError) as exc:
+        return fail(str(exc))
+    if args.json:
+        print_json({**vars(report), "ok": report.ok})
+    else:
+        print_purchase_summary(report)
+    return 0 if report.ok else 2
+
+
+def print_purchase_summary(report: Any) -> None:
+    rate = report.rows / report.seconds if report.seconds else 0.0
+    print(f"{report.path}: {report.rows:,} rows ({report.encoding}, "
+          f"delimiter {report.delimiter!r}) in {report.seconds:.1f}s, {rate:,.0f} rows/s")
+    print(f"  imported {report.imported:,}, unchanged {report.unchanged:,}, "
+          f"rejected {len(report.rejected):,}; {report.points:,} points earned")
+    moves = ", ".join(f"{k}: {v:,}" for k, v in sorted(report.tier_moves.items()))
+    print(f"  {report.members:,} members re-tiered" + (f"; moved {moves}" if moves else ""))
+    print_rejections(report)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,6 +120,10 @@ def print_summary(report: Any) -> None:
           f"delimiter {report.delimiter!r}) in {report.seconds:.1f}s, {rate:,.0f} rows/s")
     print(f"  imported {len(report.imported):,}, unchanged {report.unchanged:,}, "
           f"rejected {len(report.rejected):,}")
+    print_rejections(report)
+
+
+def print_rejections(report: Any) -> None:
     if report.ignored_columns:
         print(f"  ignored columns: {', '.join(report.ignored_columns)}")
     for row in report.rejected[:SHOWN_REJECTIONS]:

@@ -24,7 +24,11 @@ class Purchase(IdMixin, CreatedMixin, Base):
     # With the amount, so spend sums per member (tiers, the care list's spend watch) read
     # the index alone.
     __table_args__ = (Index("ix_purchases_member_time", "member_id", "occurred_at",
-                            "amount_cents"),)
+                            "amount_cents"),
+                      # A POS receipt is one purchase: what makes re-importing an export
+                      # change nothing.
+                      Index("ux_purchases_store_receipt", "store_id", "receipt_no",
+                            unique=True))
 
     member_id: Mapped[uuid.UUID] = _member_fk()
     store_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stores.id"))
@@ -32,6 +36,7 @@ class Purchase(IdMixin, CreatedMixin, Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     description: Mapped[str | None] = mapped_column(String(500))
     delivered_at: Mapped[datetime | None]
+    receipt_no: Mapped[str | None] = mapped_column(String(64))  # the POS's, per store
 
 
 class Visit(IdMixin, CreatedMixin, Base):

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import tomllib
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import String, and_, case, func, literal, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
+from vipdesk.db import unit_of_work
 from vipdesk.models import Member, Purchase, Tier, TierBenefit, TierChange, utcnow
 from vipdesk.resources import resource
+from vipdesk.services.clock import Clock
 
 WINDOW = timedelta(days=365)
 DEFAULTS_NAMESPACE = uuid.UUID("6f1c2a9e-5b7d-4c3e-9a41-2d8e7f0b3c55")
 AT_RISK_HORIZON = timedelta(days=30)
+DEFAULT_POINTS_PER_100_YUAN = 100  # SPEC §3: points are earned by purchases, 1 per ¥1
+
+# Why an automatic change happened, written at the start of its reason (the kind stays
+# "auto": reports count it as an up- or downgrade, the card names it "by spend").
+WHY_SPEND = "purchase"  # new purchases moved the trailing spend
+WHY_LAPSE = "lapse"  # old purchases left the 12-month window
+WHY_TABLE = "tier table"  # the brand adopted a new tier table
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,9 @@ class TierInfo:
     target_wait_minutes: int
     color: str
     benefits: tuple[Benefit, ...]  # cumulative: this tier's and every lower tier's
+    in_care_plan: bool = True
+    card_template: str | None = None  # None: the default welcome-card layout
+    points_per_100_yuan: int = 100
 
 
 class TierTable:
@@ -62,6 +75,13 @@ class TierTable:
         current = self.rank(code)
         return next((t for t in self.tiers if t.rank > current), None)
 
+    def points_for(self, amount_cents: int, code: str | None) -> int:
+        """Points a purchase earns at the member's tier; below the first tier, at the
+        first tier's rate (the brand's base rate). Whole points, rounded down."""
+        tier = self.get(code) or (self.tiers[0] if self.tiers else None)
+        rate = tier.points_per_100_yuan if tier else DEFAULT_POINTS_PER_100_YUAN
+        return max(0, amount_cents * rate // 10_000)
+
 
 def load_tier_table(session: Session) -> TierTable:
     rows = session.scalars(select(Tier).order_by(Tier.rank)).all()
@@ -76,7 +96,8 @@ def load_tier_table(session: Session) -> TierTable:
         infos.append(
             TierInfo(
                 tier.code, tier.name_zh, tier.name_en, tier.rank, tier.min_spend_12m_cents,
-                tier.target_wait_minutes, tier.color, own,
+                tier.target_wait_minutes, tier.color, own, tier.in_care_plan,
+                tier.card_template, tier.points_per_100_yuan,
             )
         )
     return TierTable(infos)
@@ -96,6 +117,8 @@ def seed_default_tiers(session: Session) -> None:
             code=spec["code"], name_zh=spec["name_zh"], name_en=spec["name_en"],
             rank=spec["rank"], min_spend_12m_cents=int(spec["min_spend_yuan"]) * 100,
             target_wait_minutes=spec["target_wait_minutes"], color=spec["color"],
+            in_care_plan=spec.get("in_care_plan", True), card_template=spec.get("card_template"),
+            points_per_100_yuan=round(spec.get("points_per_yuan", 1) * 100),
         )
         session.add(tier)
         session.flush()
@@ -120,42 +143,107 @@ def spend_between(session: Session, member_id: uuid.UUID, start: datetime, end: 
     return int(total or 0)
 
 
+def _spend_text(cents: int) -> str:
+    return f"12m spend ¥{cents // 100:,}"
+
+
+def record_change(session: Session, member: Member, new_code: str | None, why: str) -> None:
+    """Move the computed tier and write the history row (old → new, when, why) that the
+    timeline shows and the care list reads for congratulations."""
+    session.add(TierChange(member_id=member.id, from_tier=member.tier_code, to_tier=new_code,
+                           kind="auto", reason=f"{why}: {_spend_text(member.spend_12m_cents)}"))
+    member.tier_code = new_code
+
+
 def recompute_member(
-    session: Session, member: Member, table: TierTable, as_of: datetime | None = None
+    session: Session, member: Member, table: TierTable, as_of: datetime | None = None,
+    why: str = WHY_SPEND,
 ) -> TierInfo | None:
-    """Refresh the cached spend and computed tier; record a change in the history."""
+    """Refresh the cached spend and computed tier; record a change in the history.
+
+    A manager's override stands: the spend is refreshed, the tier is not moved (it would
+    record a change the member's card does not show)."""
     as_of = as_of or utcnow()
     spend = spend_between(session, member.id, as_of - WINDOW, as_of)
     tier = table.for_spend(spend)
     new_code = tier.code if tier else None
     member.spend_12m_cents = spend
-    if new_code != member.tier_code:
-        session.add(TierChange(member_id=member.id, from_tier=member.tier_code, to_tier=new_code,
-                               kind="auto", reason=f"12m spend ¥{spend // 100:,}"))
-        member.tier_code = new_code
+    if new_code != member.tier_code and not member.tier_override_code:
+        record_change(session, member, new_code, why)
     return tier
 
 
-def recompute_all(session: Session, table: TierTable, as_of: datetime | None = None) -> int:
-    """Nightly job: set-based refresh of every member's spend and tier; returns changes."""
-    as_of = as_of or utcnow()
+@dataclass
+class PassReport:
+    """What a re-tiering pass did: members looked at, and moves per (old → new) tier."""
+
+    members: int = 0
+    moves: dict[tuple[str | None, str | None], int] = field(default_factory=dict)
+
+    @property
+    def moved(self) -> int:
+        return sum(self.moves.values())
+
+
+def _computed_tier(table: TierTable, spend: Any) -> Any:
+    """SQL for the tier code a spend earns under `table` (NULL below the first tier)."""
+    ladder = sorted(table.tiers, key=lambda t: t.min_spend_cents, reverse=True)
+    if not ladder:
+        return literal(None, String())
+    return case(*((spend >= t.min_spend_cents, t.code) for t in ladder), else_=None)
+
+
+def refresh_spend(session: Session, as_of: datetime) -> None:
+    """Every member's cached trailing spend, in one statement (a desk-local cache column,
+    so the bulk statement bypasses no outbox)."""
     spend = (
         select(func.coalesce(func.sum(Purchase.amount_cents), 0))
         .where(Purchase.member_id == Member.id, Purchase.occurred_at > as_of - WINDOW,
                Purchase.occurred_at <= as_of)
         .scalar_subquery()
     )
-    session.execute(update(Member).values(spend_12m_cents=spend))
-    changed = 0
-    for member in session.scalars(select(Member).where(Member.erased_at.is_(None))):
-        tier = table.for_spend(member.spend_12m_cents)
-        code = tier.code if tier else None
-        if code != member.tier_code:
-            session.add(TierChange(member_id=member.id, from_tier=member.tier_code, to_tier=code,
-                                   kind="auto", reason="nightly recompute"))
-            member.tier_code = code
-            changed += 1
-    return changed
+    session.execute(update(Member).values(spend_12m_cents=spend)
+                    .execution_options(synchronize_session=False))
+
+
+def retier(session: Session, table: TierTable, why: str,
+           as_of: datetime | None = None) -> PassReport:
+    """Re-tier every member from the trailing 12 months' spend, in one pass: the spend is
+    refreshed set-based, then only the members whose tier moves are loaded (through the
+    ORM, so the sync outbox carries each move). Overridden and erased members stay."""
+    as_of = as_of or utcnow()
+    session.flush()  # expire_all below must not drop the caller's unflushed changes
+    refresh_spend(session, as_of)
+    session.expire_all()
+    computed = _computed_tier(table, Member.spend_12m_cents)
+    report = PassReport(members=int(session.scalar(
+        select(func.count()).select_from(Member).where(Member.erased_at.is_(None))) or 0))
+    movers = select(Member.id).where(
+        Member.erased_at.is_(None), Member.tier_override_code.is_(None),
+        or_(and_(Member.tier_code.is_(None), computed.is_not(None)),
+            and_(Member.tier_code.is_not(None),
+                 or_(computed.is_(None), computed != Member.tier_code))))
+    ids = list(session.scalars(movers))
+    for chunk in range(0, len(ids), 500):
+        for member in session.scalars(select(Member).where(Member.id.in_(ids[chunk:chunk + 500]))):
+            tier = table.for_spend(member.spend_12m_cents)
+            code = tier.code if tier else None
+            key = (member.tier_code, code)
+            report.moves[key] = report.moves.get(key, 0) + 1
+            record_change(session, member, code, why)
+        session.flush()
+    return report
+
+
+def recompute_all(session: Session, table: TierTable, as_of: datetime | None = None) -> int:
+    """Every member re-tiered (see `retier`); returns how many moved."""
+    return retier(session, table, WHY_LAPSE, as_of).moved
+
+
+def daily_pass(session: Session, table: TierTable, now: datetime) -> PassReport:
+    """The morning pass: members whose old purchases left the 12-month window move down
+    (and any the last import missed move up). Idempotent: a second run moves nobody."""
+    return retier(session, table, WHY_LAPSE, now)
 
 
 class TierOverrideError(ValueError):
@@ -207,3 +295,23 @@ def outlook(
     nxt = table.next_above(current.code if current else None)
     return TierOutlook(spend, remaining, at_risk, nxt,
                        nxt.min_spend_cents - spend if nxt else None)
+
+
+class DailyTierPass:
+    """Runs `daily_pass` once per local day of the desk: at start-up (before the care
+    list's morning build reads tiers) and again when a desk left open passes midnight."""
+
+    def __init__(self, factory: sessionmaker[Session], table: TierTable, clock: Clock) -> None:
+        self.factory = factory
+        self.table = table
+        self.clock = clock
+        self.done_for: date | None = None
+
+    def run_if_new_day(self) -> PassReport | None:
+        today = self.clock.today()
+        if self.done_for == today:
+            return None
+        with unit_of_work(self.factory) as session:
+            report = daily_pass(session, self.table, self.clock.now())
+        self.done_for = today
+        return report

@@ -1,0 +1,503 @@
+"""Purchases from the store's POS export (SPEC §3): each one updates its member's trailing
+spend, tier and points.
+
+The file is read as the member import reads its CSV (`importer`: encodings checked
+first, streamed, a delimiter sniffed from the header, broken records reported by line).
+Each row names its member by phone, card or member number, and the receipt by store
+and receipt number: that pair is the purchase's identity, so re-importing an export (or
+an overlapping one) changes nothing. Rows are written through the ORM (the sync outbox
+sees them), a batch per transaction and a SAVEPOINT per row when the batch is refused,
+so a row is written whole (purchase and points) or not at all. Once the file is in,
+every member it touched is re-tiered once.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import time
+import unicodedata
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from itertools import islice
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from vipdesk.db import unit_of_work
+from vipdesk.models import Member, MemberCard, MemberPhone, PointsEntry, Purchase, Store, uuid7
+from vipdesk.services import auth, phones, tiers
+from vipdesk.services.clock import DEFAULT_TZ, Clock
+from vipdesk.services.importer import (
+    FIELD_LIMIT,
+    MAX_LINE,
+    ImportFileError,
+    Record,
+    RejectedRow,
+    RowError,
+    _begin_write,
+    _Lines,
+    detect_encoding,
+    normalise_header,
+    read_records,
+    row_cells,
+    sniff_delimiter,
+)
+from vipdesk.services.tiers import TierTable, load_tier_table
+
+BATCH_ROWS = 500
+MAX_AMOUNT_CENTS = 10**11  # ¥1,000,000,000 on one receipt is a typo, not a sale
+FUTURE_SLACK = timedelta(minutes=10)  # a POS clock a little ahead of the desk's
+
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "member_no": ("memberno", "memberid", "membernumber", "会员号", "会员编号", "会员编码"),
+    "phone": ("phone", "mobile", "手机", "手机号", "手机号码", "电话", "会员手机"),
+    "card_no": ("cardno", "card", "卡号", "会员卡号"),
+    "occurred_at": ("time", "datetime", "date", "purchasedat", "occurredat", "saletime",
+                    "消费时间", "购买时间", "交易时间", "销售时间", "时间", "日期"),
+    "amount": ("amount", "total", "paid", "金额", "消费金额", "实付金额", "实收金额", "销售额"),
+    "items": ("items", "item", "description", "products", "商品", "商品明细", "明细", "品名"),
+    "store": ("store", "storecode", "shop", "门店", "门店编号", "门店代码", "店铺"),
+    "receipt_no": ("receiptno", "receipt", "ticket", "ticketno", "orderno", "小票号",
+                   "小票", "单号", "订单号", "流水号", "销售单号"),
+}
+_ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
+MEMBER_COLUMNS = ("phone", "card_no", "member_no")
+REQUIRED_COLUMNS = ("occurred_at", "amount", "receipt_no")
+
+_MONEY_NOISE = re.compile(r"[¥￥,\s]|元|rmb|cny", re.IGNORECASE)
+_MONEY = re.compile(r"^-?[0-9]+(\.[0-9]{1,2})?$")
+_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+@dataclass
+class PurchaseImportReport:
+    path: str
+    encoding: str = ""
+    delimiter: str = ","
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    rows: int = 0
+    imported: int = 0
+    unchanged: int = 0
+    rejected: list[RejectedRow] = field(default_factory=list)
+    points: int = 0
+    members: int = 0  # members with new purchases, re-tiered once each
+    tier_moves: dict[str, int] = field(default_factory=dict)  # "old → new" → members
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected
+
+
+@dataclass(frozen=True)
+class PurchaseRow:
+    line: int
+    last_line: int
+    phone: str | None
+    card_no: str | None
+    member_no: str | None
+    occurred_at: datetime
+    amount_cents: int
+    items: str | None
+    store: str
+    receipt_no: str
+
+
+# -- reading rows ---------------------------------------------------------------------
+
+
+def map_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
+    columns: dict[str, int] = {}
+    ignored = []
+    for index, cell in enumerate(cells):
+        name = _ALIAS_TO_FIELD.get(normalise_header(cell))
+        if name is None:
+            if cell.strip():
+                ignored.append(cell.strip()[:60])
+            continue
+        if name in columns:
+            raise ImportFileError(f"line 1: two columns mean {name}: "
+                                  f"{cells[columns[name]].strip()!r} and {cell.strip()!r}")
+        columns[name] = index
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if not any(c in columns for c in MEMBER_COLUMNS):
+        missing.append("phone/card_no/member_no")
+    if missing:
+        raise ImportFileError(
+            f"line 1: no {' or '.join(missing)} column; a POS export needs the time/消费时间, "
+            "amount/金额, receipt_no/小票号 and the member's phone/手机, card_no/卡号 or "
+            f"member_no/会员号 (found: {', '.join(c.strip()[:30] for c in cells[:12])})")
+    return columns, ignored
+
+
+def parse_amount(text: str) -> int:
+    """`¥1,234.50` / `12 000元` → cents; a purchase is more than nothing."""
+    plain = _MONEY_NOISE.sub("", unicodedata.normalize("NFKC", text))
+    if not _MONEY.match(plain):
+        raise RowError(f"amount: not an amount in yuan: {text[:40]!r}")
+    cents = int(Decimal(plain) * 100)
+    if cents <= 0:
+        raise RowError(f"amount: {text[:40]!r} is not more than zero "
+                       "(returns are not imported; the POS keeps them)")
+    if cents >= MAX_AMOUNT_CENTS:
+        raise RowError(f"amount: implausibly large: {text[:40]!r}")
+    return cents
+
+
+def parse_time(text: str, tz: ZoneInfo, now: datetime) -> datetime:
+    """`2026-12-01 14:30[:05]`, `2026/12/1 14:30`, ISO 8601 with an offset; a time
+    without an offset is the store's local time; a date alone is the start of that day."""
+    plain = unicodedata.normalize("NFKC", text).strip()
+    match = _TIME.match(plain)
+    try:
+        if match:
+            y, mo, d, h, mi, sec = (int(p) if p else 0 for p in match.groups())
+            at = datetime(y, mo, d, h, mi, sec, tzinfo=tz)
+        else:
+            at = datetime.fromisoformat(plain)
+            at = at if at.tzinfo else at.replace(tzinfo=tz)
+    except ValueError as exc:
+        raise RowError(f"time: not a date and time (YYYY-MM-DD HH:MM): {text[:40]!r}") from exc
+    if at > now + FUTURE_SLACK:
+        raise RowError(f"time: {plain[:40]} is in the future")
+    if at.year < 2000:
+        raise RowError(f"time: {plain[:40]} is not a plausible purchase time")
+    return at.astimezone(ZoneInfo("UTC"))
+
+
+def to_row(rec: Record, columns: dict[str, int], width: int, default_store: str,
+           tz: ZoneInfo, now: datetime) -> PurchaseRow:
+    values = row_cells(rec.cells or [], columns, width)
+    problems: list[str] = []
+    at, cents = now, 0
+    try:
+        at = parse_time(values["occurred_at"], tz, now) if values["occurred_at"] else now
+        if not values["occurred_at"]:
+            problems.append("time: empty")
+    except RowError as exc:
+        problems.append(str(exc))
+    try:
+        cents = parse_amount(values["amount"]) if values["amount"] else 0
+        if not values["amount"]:
+            problems.append("amount: empty")
+    except RowError as exc:
+        problems.append(str(exc))
+    if not values["receipt_no"]:
+        problems.append("receipt_no: empty")
+    who = {c: values.get(c) or None for c in MEMBER_COLUMNS}
+    if not any(who.values()):
+        problems.append("no phone, card_no or member_no: whose purchase is it?")
+    if problems:
+        raise RowError("; ".join(problems))
+    return PurchaseRow(
+        rec.line, rec.last_line, who["phone"],
+        phones.code_number(who["card_no"]) if who["card_no"] else None,
+        who["member_no"].upper() if who["member_no"] else None,
+        at, cents, values.get("items") or None,
+        (values.get("store") or default_store).upper(), values["receipt_no"])
+
+
+# -- finding members and stores -------------------------------------------------------
+
+
+class _Members:
+    """Who each row names, looked up a batch at a time (three queries per batch)."""
+
+    def __init__(self) -> None:
+        self.by_no: dict[str, uuid.UUID] = {}
+        self.by_card: dict[str, uuid.UUID] = {}
+        self.by_phone: dict[str, set[uuid.UUID]] = {}
+        self.erased: set[uuid.UUID] = set()
+
+    def prefetch(self, session: Session, rows: list[PurchaseRow]) -> None:
+        numbers = list({r.member_no for r in rows if r.member_no})
+        cards = list({r.card_no for r in rows if r.card_no})
+        e164s = list({e for r in rows if r.phone and (e := phones.try_normalize(r.phone))})
+        for part in _chunks(numbers):
+            for no, mid, erased in session.execute(
+                    select(Member.member_no, Member.id, Member.erased_at)
+                    .where(Member.member_no.in_(part))):
+                self.by_no[no] = mid
+                if erased:
+                    self.erased.add(mid)
+        for part in _chunks(cards):
+            self.by_card.update({card: mid for card, mid in session.execute(
+                select(MemberCard.card_no, MemberCard.member_id)
+                .where(MemberCard.card_no.in_(part)))})
+        for part in _chunks(e164s):
+            for e164, mid in session.execute(select(MemberPhone.e164, MemberPhone.member_id)
+                                             .where(MemberPhone.e164.in_(part))):
+                self.by_phone.setdefault(e164, set()).add(mid)
+
+    def resolve(self, row: PurchaseRow) -> uuid.UUID:
+        found: dict[str, uuid.UUID] = {}
+        if row.member_no:
+            found["member_no"] = self._one(self.by_no.get(row.member_no), "member_no",
+                                           row.member_no)
+        if row.card_no:
+            found["card_no"] = self._one(self.by_card.get(row.card_no), "card_no", row.card_no)
+        if row.phone:
+            found["phone"] = self._by_phone(row.phone)
+        if len(set(found.values())) > 1:
+            raise RowError(f"{' and '.join(found)} name different members")
+        member_id = next(iter(found.values()))
+        if member_id in self.erased:
+            raise RowError("the member's data was erased; purchases are not recorded")
+        return member_id
+
+    @staticmethod
+    def _one(member_id: uuid.UUID | None, name: str, value: str) -> uuid.UUID:
+        if member_id is None:
+            raise RowError(f"{name} {value}: no such member")
+        return member_id
+
+    def _by_phone(self, text: str) -> uuid.UUID:
+        try:
+            e164 = phones.normalize(text)
+        except phones.InvalidPhone as exc:
+            raise RowError(f"phone: {exc}") from exc
+        owners = self.by_phone.get(e164, set())
+        if not owners:
+            raise RowError(f"phone {phones.mask(e164)}: no such member")
+        if len(owners) > 1:
+            raise RowError(f"phone {phones.mask(e164)}: shared by {len(owners)} members; "
+                           "give the card or member number")
+        return next(iter(owners))
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+# -- writing --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Staged:
+    row: PurchaseRow
+    member_id: uuid.UUID
+    store_id: uuid.UUID
+
+
+class _Importer:
+    def __init__(self, factory: sessionmaker[Session], table: TierTable,
+                 report: PurchaseImportReport) -> None:
+        self.factory = factory
+        self.table = table
+        self.report = report
+        self.stores: dict[str, uuid.UUID] = {}
+        self.seen: dict[tuple[str, str], int] = {}  # (store, receipt) → line in this file
+        self.touched: set[uuid.UUID] = set()
+        self.members = _Members()
+
+    def run(self, rows: Iterator[PurchaseRow | RejectedRow]) -> None:
+        with self.factory() as session:
+            self.stores = {code: sid for code, sid in session.execute(
+                select(Store.code, Store.id))}
+        while batch := list(islice(rows, BATCH_ROWS)):
+            with unit_of_work(self.factory) as session:
+                _begin_write(session)
+                good = [r for r in batch if isinstance(r, PurchaseRow)]
+                self.members.prefetch(session, good)
+                existing = self.existing(session, good)
+                staged = [s for r in batch if (s := self.check(r, existing))]
+                self.write(session, staged)
+        self.report.rejected.sort(key=lambda r: r.line)
+
+    def existing(self, session: Session, rows: list[PurchaseRow]
+                 ) -> dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]]:
+        keys = [(self.stores[r.store], r.receipt_no) for r in rows if r.store in self.stores]
+        out: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]] = {}
+        for start in range(0, len(keys), 300):
+            part = keys[start:start + 300]
+            for store_id, receipt, member_id, cents, at in session.execute(
+                    select(Purchase.store_id, Purchase.receipt_no, Purchase.member_id,
+                           Purchase.amount_cents, Purchase.occurred_at)
+                    .where(tuple_(Purchase.store_id, Purchase.receipt_no).in_(part))):
+                if store_id is not None and receipt is not None:
+                    out[(store_id, receipt)] = (member_id, cents, at)
+        return out
+
+    def check(self, row: PurchaseRow | RejectedRow,
+              existing: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]]
+              ) -> _Staged | None:
+        self.report.rows += 1
+        if isinstance(row, RejectedRow):
+            self.report.rejected.append(row)
+            return None
+        try:
+            return self.stage(row, existing)
+        except RowError as exc:
+            self.reject(row, str(exc))
+            return None
+
+    def stage(self, row: PurchaseRow,
+              existing: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]]
+              ) -> _Staged | None:
+        key = (row.store, row.receipt_no)
+        first = self.seen.setdefault(key, row.line)
+        if first != row.line:
+            raise RowError(f"receipt {row.receipt_no} of store {row.store} already on "
+                           f"line {first}")
+        store_id = self.stores.get(row.store)
+        if store_id is None:
+            known = ", ".join(sorted(self.stores)[:10]) or "none yet: stores come from the centre"
+            raise RowError(f"store {row.store}: no such store (this desk knows {known})")
+        member_id = self.members.resolve(row)
+        stored = existing.get((store_id, row.receipt_no))
+        if stored is None:
+            return _Staged(row, member_id, store_id)
+        if stored == (member_id, row.amount_cents, row.occurred_at):
+            self.report.unchanged += 1
+            return None
+        raise RowError(f"receipt {row.receipt_no} of store {row.store} was imported before "
+                       "with another member, amount or time; not overwritten")
+
+    def write(self, session: Session, staged: list[_Staged]) -> None:
+        """The batch in one SAVEPOINT; if the database refuses it, row by row, so one bad
+        row cannot sink the others and none is half-written."""
+        tier_of = self.tier_codes(session, {s.member_id for s in staged})
+        try:
+            with session.begin_nested():
+                points: list[int | None] = [self.add(session, s, tier_of) for s in staged]
+        except IntegrityError:
+            points = [self.write_one(session, s, tier_of) for s in staged]
+        for s, earned in zip(staged, points, strict=True):  # None: the row was refused
+            if earned is not None:
+                self.report.imported += 1
+                self.report.points += earned
+                self.touched.add(s.member_id)
+
+    def write_one(self, session: Session, staged: _Staged,
+                  tier_of: dict[uuid.UUID, str | None]) -> int | None:
+        try:
+            with session.begin_nested():
+                return self.add(session, staged, tier_of)
+        except IntegrityError as exc:
+            reason = str(exc.orig or exc).splitlines()[0][:200]
+            self.reject(staged.row, f"the database refused the row: {reason}")
+            return None
+
+    def add(self, session: Session, staged: _Staged,
+            tier_of: dict[uuid.UUID, str | None]) -> int:
+        row = staged.row
+        purchase_id = uuid7()
+        session.add(Purchase(id=purchase_id, member_id=staged.member_id,
+                             store_id=staged.store_id, occurred_at=row.occurred_at,
+                             amount_cents=row.amount_cents, description=row.items,
+                             receipt_no=row.receipt_no))
+        points = self.table.points_for(row.amount_cents, tier_of.get(staged.member_id))
+        if points:
+            session.add(PointsEntry(member_id=staged.member_id, delta=points, kind="earn",
+                                    reason=f"purchase {row.store}/{row.receipt_no}",
+                                    ref_id=purchase_id))
+        session.flush()
+        return points
+
+    @staticmethod
+    def tier_codes(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+        """Each member's tier as the points are earned (an override counts)."""
+        out: dict[uuid.UUID, str | None] = {}
+        id_list = list(ids)
+        for start in range(0, len(id_list), 500):
+            for mid, code, override in session.execute(
+                    select(Member.id, Member.tier_code, Member.tier_override_code)
+                    .where(Member.id.in_(id_list[start:start + 500]))):
+                out[mid] = override or code
+        return out
+
+    def reject(self, row: PurchaseRow, reason: str) -> None:
+        last = row.last_line if row.last_line > row.line else None
+        self.report.rejected.append(RejectedRow(row.line, reason, row.member_no, last))
+
+
+def retier_members(factory: sessionmaker[Session], member_ids: set[uuid.UUID],
+                   table: TierTable, now: datetime) -> dict[str, int]:
+    """Each member once, whatever number of their purchases the file held; moves counted
+    as "old → new"."""
+    moves: dict[str, int] = {}
+    ids = list(member_ids)
+    for start in range(0, len(ids), 500):
+        with unit_of_work(factory) as session:
+            for member in session.scalars(select(Member).where(
+                    Member.id.in_(ids[start:start + 500]))):
+                before = member.tier_code
+                tier = tiers.recompute_member(session, member, table, now, tiers.WHY_SPEND)
+                after = tier.code if tier else None
+                if after != before and not member.tier_override_code:
+                    key = f"{before or '-'} → {after or '-'}"
+                    moves[key] = moves.get(key, 0) + 1
+    return moves
+
+
+# -- the whole file -------------------------------------------------------------------
+
+
+def import_purchases(factory: sessionmaker[Session], path: Path | str, actor: auth.Actor,
+                     store_code: str, clock: Clock | None = None,
+                     table: TierTable | None = None) -> PurchaseImportReport:
+    """Import the file's good rows, report the others; raises ImportFileError (nothing
+    imported) when the file as a whole cannot be read. `store_code` is the store of rows
+    whose file has no store column or leaves the cell empty."""
+    auth.require(actor, "member.import")
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    clock = clock or Clock()
+    started = time.perf_counter()
+    with factory() as session:
+        table = table or load_tier_table(session)
+        tz_name = session.scalar(select(Store.timezone).where(Store.code == store_code.upper()))
+    report = PurchaseImportReport(str(path), encoding=detect_encoding(path))
+    importer = _Importer(factory, table, report)
+    old_limit = csv.field_size_limit(FIELD_LIMIT)
+    try:
+        with path.open(encoding=report.encoding, newline="") as fh:
+            rows = _rows(fh, report, store_code.upper(), ZoneInfo(tz_name or DEFAULT_TZ),
+                         clock.now())
+            importer.run(rows)
+    finally:
+        csv.field_size_limit(old_limit)
+    report.members = len(importer.touched)
+    report.tier_moves = retier_members(factory, importer.touched, table, clock.now())
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _rows(fh: IO[str], report: PurchaseImportReport, store: str, tz: ZoneInfo,
+          now: datetime) -> Iterator[PurchaseRow | RejectedRow]:
+    report.delimiter = sniff_delimiter(fh.readline(MAX_LINE))
+    fh.seek(0)
+    records = read_records(_Lines(fh), report.delimiter)
+    header = next(records, None)
+    if header is None:
+        raise ImportFileError(f"{report.path}: the file is empty")
+    if header.cells is None or header.line != 1:
+        raise ImportFileError(f"line {header.line}: the first line must be the header "
+                              f"({header.error or 'found a blank line'})")
+    columns, report.ignored_columns = map_header(header.cells)
+    report.columns = {name: header.cells[i].strip() for name, i in columns.items()}
+    return _parse(records, columns, len(header.cells), store, tz, now)
+
+
+def _parse(records: Iterator[Record], columns: dict[str, int], width: int, store: str,
+           tz: ZoneInfo, now: datetime) -> Iterator[PurchaseRow | RejectedRow]:
+    for rec in records:
+        last = rec.last_line if rec.last_line > rec.line else None
+        if rec.cells is None:
+            yield RejectedRow(rec.line, rec.error, None, last)
+            continue
+        try:
+            yield to_row(rec, columns, width, store, tz, now)
+        except RowError as exc:
+            yield RejectedRow(rec.line, str(exc), None, last)
