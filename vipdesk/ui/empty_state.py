@@ -4,8 +4,8 @@ type more). The status bar is too far from the eyes for "not found"."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from vipdesk.services.lookup import LookupOutcome, Note
 from vipdesk.ui.i18n import t
@@ -13,9 +13,14 @@ from vipdesk.ui.i18n import t
 TITLE_STYLE = "font-size: 26px; font-weight: 600; color: {};"
 NOTICE_COLOR = "#b3261e"  # the desk's error red (sign-in, form errors)
 HINT_COLOR = "#6b6b6b"
+REGISTER_KEYS = "Ctrl+N"  # the register button's key (vipdesk/ui/member_forms.py binds it)
 
 
 class EmptyState(QWidget):
+    # Register a new member from a search that found nobody: the query (a phone, card or
+    # name as typed) goes into the form (vipdesk/ui/member_forms.py opens it).
+    sig_register_requested = Signal(str)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("placeholder")
@@ -26,8 +31,19 @@ class EmptyState(QWidget):
         box.addStretch(1)
         box.addWidget(self.title)
         box.addWidget(self.detail)
+        self.register_button = QPushButton()
+        self.register_button.setObjectName("registerMember")
+        self.register_button.hide()  # only after a search that found nobody
+        self.register_button.clicked.connect(
+            lambda: self.sig_register_requested.emit(self.searched))
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.register_button)
+        row.addStretch(1)
+        box.addLayout(row)
         box.addStretch(2)
         self.notice = False
+        self.searched = ""  # the query that found nobody
 
     @staticmethod
     def _label(name: str) -> QLabel:
@@ -48,6 +64,7 @@ class EmptyState(QWidget):
         query = outcome.query.strip()[:60]
         if outcome.note in (Note.NO_MATCH, Note.TOO_LONG):
             self.show_notice(said, t("You searched: %1").replace("%1", query))
+            self.offer_register(query if outcome.note is Note.NO_MATCH else None)
         elif outcome.note is Note.MORE:
             self.show_notice(said)
         elif outcome.hits:
@@ -66,6 +83,7 @@ class EmptyState(QWidget):
 
     def _show(self, text: str, detail: str, color: str, *, notice: bool) -> None:
         self.notice = notice
+        self.offer_register(None)
         self.title.setStyleSheet(TITLE_STYLE.format(color))
         self.title.setText(text)
         self.detail.setText(detail)
@@ -74,3 +92,17 @@ class EmptyState(QWidget):
     def text(self) -> str:
         """Everything shown, for tests and screen readers."""
         return "\n".join(t for t in (self.title.text(), self.detail.text()) if t)
+
+    def offer_register(self, query: str | None) -> None:
+        """Offer 登记新会员 for the query that found nobody (None: no offer)."""
+        self.searched = query or ""
+        self._name_button()
+        self.register_button.setVisible(query is not None)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:  # Ctrl+L: the button follows
+            self._name_button()
+        super().changeEvent(event)
+
+    def _name_button(self) -> None:
+        self.register_button.setText(f"{t('Register new member')}  ({REGISTER_KEYS})")

@@ -35,6 +35,7 @@ from vipdesk.ui.history_forms import HistoryForms
 from vipdesk.ui.lounge_strip import LoungeBoard, LoungeStrip
 from vipdesk.ui.manager_pages import ManagerPages
 from vipdesk.ui.member_card import MemberCard
+from vipdesk.ui.member_forms import MemberForms
 from vipdesk.ui.messages import message_text
 from vipdesk.ui.names import ROLE_NAMES, store_name
 from vipdesk.ui.ops import Ops
@@ -180,6 +181,7 @@ class MainWindow(QMainWindow):
         self.survey_forms = SurveyForms(self)
         self.care_contact_forms = CareContactForms(self)
         self.void_visit_forms = VoidVisitForms(self)
+        self.member_forms = MemberForms(self)
         self.card_keys = CardKeys(self)  # Ctrl+I check in, Ctrl+K complaint, Ctrl+P print…
         self.lounge = LoungeBoard(self, self.lounge_strip)
 

@@ -74,6 +74,7 @@ class MemberCard(QFrame):
     sig_survey_requested = Signal()  # vipdesk/ui/survey_form.py opens it
     sig_care_contact_requested = Signal()  # vipdesk/ui/care_contact_form.py opens it
     sig_void_visit_requested = Signal(object)  # visit_id; vipdesk/ui/void_visit_form.py
+    sig_edit_requested = Signal()  # vipdesk/ui/member_forms.py opens the edit dialog
     sig_profile_shown = Signal(object)  # member_id: whoever shows per-member state refreshes
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -180,6 +181,9 @@ class MemberCard(QFrame):
         self.care_button = QPushButton()
         self.care_button.setObjectName("careContact")
         self.care_button.hide()  # until the desk confirms the actor may log for this member
+        self.edit_button = QPushButton()
+        self.edit_button.setObjectName("editMember")
+        self.edit_button.clicked.connect(self.sig_edit_requested.emit)
         for button, signal in ((self.check_in_button, self.sig_check_in_requested),
                                (self.check_out_button, self.sig_check_out_requested),
                                (self.points_button, self.sig_points_requested),
@@ -191,6 +195,7 @@ class MemberCard(QFrame):
             button.clicked.connect(signal.emit)
             row.addWidget(button)
         row.insertWidget(row.indexOf(self.check_out_button) + 1, self.void_button)
+        row.addWidget(self.edit_button)
         row.addStretch(1)
         return row
 
@@ -290,6 +295,8 @@ class MemberCard(QFrame):
         self.points_button.setText(t("Points…"))
         self.survey_button.setText(t("Survey…"))
         self.care_button.setText(t("Care contact…"))
+        self.edit_button.setText(t("Edit…"))
+        self.edit_button.setToolTip(t("Edit contact details, preferences and the file"))
         self.care_button.setToolTip(t("Log a call, message or greeting (%1)")
                                     .replace("%1", CARE_CONTACT_KEYS))
         open_count = next((int(str(a.params.get("count", 1))) for a in p.alerts

@@ -1,0 +1,130 @@
+"""Registering a new VIP from a search that found nobody, and editing a member from the
+card, driven with the keyboard on a writable demo lounge (manager S001 unless a test
+puts someone else at the desk)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from sqlalchemy import select
+
+from vipdesk.models import Member, Staff
+from vipdesk.services.auth import Actor
+from vipdesk.services.member_edit import MemberChanges, MemberDesk
+from vipdesk.ui.main_window import MainWindow
+from vipdesk.ui.member_forms import EditDialog, RegisterDialog
+
+NEW_PHONE = "13912345678"
+
+
+def _type(widget: QWidget, text: str) -> None:
+    """Type characters the way an input method delivers them (QTest's key clicks only
+    know Latin keys): one key event per character, carrying the text."""
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(widget, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier,
+                                                     char))
+
+
+def _put_at_desk(win: MainWindow, staff_no: str) -> None:
+    with win.desk.factory() as s:
+        staff = s.scalars(select(Staff).where(Staff.staff_no == staff_no)).one()
+        win.desk.actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
+
+
+def _search(qtbot: Any, win: MainWindow, text: str) -> None:
+    win.search.setFocus()
+    qtbot.keyClicks(win.search, text)
+    qtbot.keyClick(win.search, Qt.Key.Key_Return)
+
+
+def _open_card(qtbot: Any, win: MainWindow, phone: str) -> uuid.UUID:
+    _search(qtbot, win, phone)
+    qtbot.waitUntil(lambda: win.card.profile is not None and win.card.isVisible(),
+                    timeout=5000)
+    qtbot.waitUntil(lambda: win.busy.text() == "", timeout=5000)
+    assert win.card.profile is not None
+    return win.card.profile.member_id
+
+
+def _edit_dialog(qtbot: Any, win: MainWindow) -> EditDialog:
+    assert win.card.edit_button.text() == "编辑资料…" and win.card.edit_button.isVisible()
+    qtbot.keyClick(win.search, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: isinstance(win.member_forms.dialog, EditDialog)
+                    and win.member_forms.dialog.isVisible(), timeout=5000)
+    dialog = win.member_forms.dialog
+    assert isinstance(dialog, EditDialog)
+    return dialog
+
+
+def test_register_from_a_failed_lookup_with_the_keyboard(qtbot: Any, win: MainWindow) -> None:
+    _search(qtbot, win, NEW_PHONE)
+    button = win.placeholder.register_button
+    qtbot.waitUntil(button.isVisible, timeout=5000)
+    assert button.text() == "登记新会员  (Ctrl+N)"
+    qtbot.keyClick(win.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = win.member_forms.dialog
+    assert isinstance(dialog, RegisterDialog) and dialog.isVisible()
+    assert dialog.phones.text() == NEW_PHONE  # carried over from the search
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.name_zh, timeout=2000)
+    _type(dialog.name_zh, "欧阳娜娜")
+    qtbot.keyClick(dialog.name_zh, Qt.Key.Key_Return)  # no consent yet: not saved
+    assert dialog.isVisible()
+    assert dialog.errors["consent"].text() == "请先征得客户同意"
+    assert dialog.focusWidget() is dialog.consent
+    qtbot.keyClick(dialog.consent, Qt.Key.Key_Space)
+    qtbot.keyClick(dialog.consent, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.card.profile is not None
+                    and win.card.profile.name == "欧阳娜娜", timeout=5000)
+    assert not dialog.isVisible()
+    assert "欧阳娜娜" in win.status_message.text()
+    with win.desk.factory() as s:
+        member = s.scalar(select(Member).where(Member.name_zh == "欧阳娜娜"))
+        assert member is not None and member.consent_by == win.desk.actor.staff_id
+        assert member.phones[0].e164 == "+86" + NEW_PHONE
+
+
+def test_the_form_says_who_has_the_phone_and_opens_them_instead(qtbot: Any,
+                                                                 win: MainWindow) -> None:
+    dialog = win.member_forms.open_register("")
+    assert dialog is not None
+    qtbot.keyClicks(dialog.phones, "138 0013 8000")
+    qtbot.waitUntil(dialog.open_match.isVisible, timeout=5000)
+    assert "王小明" in dialog.match_label.text()
+    dialog.open_match.setFocus()  # in a dialog, Space presses the focused button
+    qtbot.keyClick(dialog.open_match, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: win.card.profile is not None
+                    and win.card.profile.name == "王小明", timeout=5000)
+    assert not dialog.isVisible()
+
+
+def test_a_preference_edited_shows_first_on_the_card(qtbot: Any, win: MainWindow) -> None:
+    win.desk.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    _open_card(qtbot, win, "13800138000")
+    dialog = _edit_dialog(qtbot, win)
+    box = dialog.preferences
+    box.setFocus()
+    box.moveCursor(box.textCursor().MoveOperation.End)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    _type(box, "尺码：42")
+    qtbot.keyClick(box, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: "尺码: 42" in win.card.preferences.text(), timeout=5000)
+    rows = win.card.preferences.text().split("<br>")
+    assert rows[1] == "尺码: 42"  # newest first, under the section title
+    assert "已保存" in win.status_message.text()
+
+
+def test_staff_edit_preferences_but_not_the_private_file(qtbot: Any, win: MainWindow) -> None:
+    member_id = _open_card(qtbot, win, "13800138000")
+    MemberDesk(win.desk).apply(member_id, MemberChanges(file={"family": "两个孩子"}))
+    _put_at_desk(win, "S005")
+    dialog = _edit_dialog(qtbot, win)
+    assert "family" not in dialog.file_boxes and "lifestyle" not in dialog.file_boxes
+    assert "两个孩子" not in " ".join(b.toPlainText() for b in dialog.file_boxes.values())
+    assert dialog.preferences.isEnabled()
+    assert not dialog.name_zh.isEnabled() and not dialog.phones_add.isEnabled()
