@@ -109,6 +109,7 @@ def seed_default_tiers(session: Session) -> None:
         return
     with resource("defaults", "tiers.toml").open("rb") as fh:
         data = tomllib.load(fh)
+    base_rate = data.get("points_per_yuan", 1)
     for spec in data["tier"]:
         tier = Tier(
             # The same id on every desk that seeds the defaults, so the sync sees one
@@ -118,7 +119,7 @@ def seed_default_tiers(session: Session) -> None:
             rank=spec["rank"], min_spend_12m_cents=int(spec["min_spend_yuan"]) * 100,
             target_wait_minutes=spec["target_wait_minutes"], color=spec["color"],
             in_care_plan=spec.get("in_care_plan", True), card_template=spec.get("card_template"),
-            points_per_100_yuan=round(spec.get("points_per_yuan", 1) * 100),
+            points_per_100_yuan=round(spec.get("points_per_yuan", base_rate) * 100),
         )
         session.add(tier)
         session.flush()
