@@ -31,6 +31,7 @@ class EmptyState(QWidget):
         box.addStretch(1)
         box.addWidget(self.title)
         box.addWidget(self.detail)
+        self.searched = ""  # the query that found nobody
         self.register_button = QPushButton()
         self.register_button.setObjectName("registerMember")
         self.register_button.hide()  # only after a search that found nobody
@@ -43,7 +44,6 @@ class EmptyState(QWidget):
         box.addLayout(row)
         box.addStretch(2)
         self.notice = False
-        self.searched = ""  # the query that found nobody
 
     @staticmethod
     def _label(name: str) -> QLabel:
