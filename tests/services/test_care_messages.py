@@ -19,7 +19,8 @@ ASCII_BETWEEN_CJK = re.compile(CJK + r"\s*[,.!?:;]\s*" + CJK)
 CONTEXT = {"birthday": "2026-11-28", "festival": "中秋节", "festival_en": "Mid-Autumn",
            "purchase": "腕表", "purchase_date": "2026-11-22", "days_silent": "90",
            "cadence_days": "30", "spend_12m": "12,000", "spend_prev": "80,000",
-           "tier": "黑卡", "tier_after": "金卡", "complaint": "手袋五金件有划痕，希望更换"}
+           "tier": "黑卡", "tier_after": "金卡", "complaint": "手袋五金件有划痕，希望更换",
+           "festival_date": "2026-09-25", "tier_from": "高级会员", "follow_up": "送新款样册"}
 
 
 def person(name_zh: str = "王小明", gender: str = "M", language: str = "zh") -> SimpleNamespace:

@@ -41,12 +41,13 @@ class Desk:
 
     def member(self, birthday: date | None = None, joined: datetime = LONG_AGO,
                gender: str = "F", language: str = "zh", advisor: uuid.UUID | None = None,
-               ) -> uuid.UUID:
+               tier: str | None = None) -> uuid.UUID:
         self.n += 1
         with unit_of_work(self.factory) as s:
             m = add_member(s, NewMember(member_no=f"C{self.n:05d}", name_zh="李娜",
                                         name_latin="Li Na", gender=gender, birthday=birthday,
-                                        language=language, advisor_id=advisor))
+                                        language=language, advisor_id=advisor,
+                                        tier_code=tier))
             m.created_at = joined
             return m.id
 
@@ -111,7 +112,7 @@ def test_birthday_on_a_festival_gets_the_holiday_wording(desk: Desk) -> None:
     en = desk.member(date(1971, 9, 25), gender="M", language="en")
     items = {i.member_id: i for i in desk.build(date(2026, 9, 22)).items}  # 中秋 2026-09-25
     assert "中秋节" in items[zh].message and items[zh].message.startswith("李女士")
-    assert "Mid-Autumn Festival" in items[en].message and "Mr Na" in items[en].message
+    assert "Mid-Autumn Festival" in items[en].message and "Dear Mr Li," in items[en].message
     plain = {i.member_id: i for i in desk.build(date(2027, 9, 22)).items}  # 中秋 2027-09-15
     assert "中秋" not in plain[zh].message and "生日快乐" in plain[zh].message
 
@@ -159,10 +160,10 @@ def test_three_months_after_30_november_is_28_february(desk: Desk) -> None:
 # -- new members ----------------------------------------------------------------------------
 
 def test_new_member_first_call_due_within_three_days(desk: Desk) -> None:
-    today = desk.member(joined=noon(D))
-    three = desk.member(joined=noon(D - timedelta(days=3)))
-    four = desk.member(joined=noon(D - timedelta(days=4)))
-    ten = desk.member(joined=noon(D - timedelta(days=10)))
+    today = desk.member(joined=noon(D), tier="senior")
+    three = desk.member(joined=noon(D - timedelta(days=3)), tier="senior")
+    four = desk.member(joined=noon(D - timedelta(days=4)), tier="senior")
+    ten = desk.member(joined=noon(D - timedelta(days=10)), tier="senior")
     assert desk.kinds(D, today) == {"welcome_call": "upcoming"}
     assert desk.kinds(D, three) == {"welcome_call": "due"}
     assert desk.kinds(D, four) == {"welcome_call": "overdue"}
@@ -373,11 +374,12 @@ def test_listed_messages_equal_the_orm_render(desk: Desk) -> None:
     from sqlalchemy import select
 
     from vipdesk.models import CareTemplate
+    from vipdesk.services.care_messages import TierWords
     from vipdesk.services.carelist import render
 
     desk.member(date(1980, 11, 28), language="en", gender="M")
     unknown = desk.member(date(1990, 11, 28))
-    desk.member(date(1975, 11, 27), joined=noon(D))
+    desk.member(date(1975, 11, 27), joined=noon(D), tier="diamond")
     with unit_of_work(desk.factory) as s:
         s.get_one(Member, unknown).gender = None
     items = desk.build(D).items
@@ -386,7 +388,8 @@ def test_listed_messages_equal_the_orm_render(desk: Desk) -> None:
         templates = {(t.kind, t.language): t.text for t in s.scalars(select(CareTemplate))}
         for item in items:
             member = s.get_one(Member, item.member_id)
-            assert item.message == render(templates, item.kind, member, item.context, D)
+            assert item.message == render(templates, item.kind, member, item.context, D,
+                                          TierWords.of(desk.svc.tiers))
             assert item.name == member.display_name and item.member_no == member.member_no
 
 
@@ -425,7 +428,7 @@ def test_a_limited_list_is_the_full_lists_head_with_its_counts(desk: Desk) -> No
     desk.member(date(1980, 11, 28))  # due today
     desk.member(date(1980, 11, 22))  # overdue (catch-up)
     done = desk.member(date(1981, 11, 28))
-    desk.member(joined=noon(D))  # welcome call: upcoming
+    desk.member(joined=noon(D), tier="senior")  # welcome call: upcoming
     desk.purchase(desk.member(), noon(D - timedelta(days=3)))  # callback due today
     desk.contact(f"birthday:{done}:2026", done, noon(D))
     full = desk.build(D)

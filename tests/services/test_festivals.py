@@ -21,7 +21,7 @@ KNOWN = [
     ("mid_autumn", date(2025, 10, 6)), ("mid_autumn", date(2026, 9, 25)),
     ("double_ninth", date(2024, 10, 11)), ("double_ninth", date(2025, 10, 29)),
     ("new_year", date(2026, 1, 1)), ("national_day", date(2025, 10, 1)),
-    ("christmas", date(2026, 12, 25)),
+    ("christmas", date(2026, 12, 25)), ("labour_day", date(2026, 5, 1)),
 ]
 
 
@@ -45,9 +45,9 @@ def test_ordinary_day_and_day_after() -> None:
 def test_every_year_has_all_festivals_within_the_calendar() -> None:
     for year in (1901, 1999, 2000, 2050, 2098):
         codes = {f.code for f in festivals_in(year).values()}
-        assert len(codes) == 10, (year, codes)
+        assert len(codes) == 11, (year, codes)
 
 
 def test_outside_the_lunar_table_only_solar_festivals() -> None:
     codes = {f.code for f in festivals_in(2150).values()}
-    assert codes == {"new_year", "national_day", "christmas"}
+    assert codes == {"new_year", "labour_day", "national_day", "christmas"}

@@ -17,6 +17,7 @@ from vipdesk.db import unit_of_work
 from vipdesk.models import CareContact
 from vipdesk.services import validation
 from vipdesk.services.auth import Actor
+from vipdesk.services.care_followups import mark_done
 from vipdesk.services.clock import Clock
 from vipdesk.services.records import member_for
 from vipdesk.services.validation import FieldError
@@ -75,6 +76,8 @@ class CareService:
                                   by=actor.staff_id, task_key=validation.clean(draft.task_key),
                                   created_at=now)
             session.add(contact)
+            # A home-visit follow-up's task: the contact is the follow-up done.
+            mark_done(session, member_id, contact.task_key, now)
             session.flush()
             return _record(contact)
 

@@ -23,12 +23,11 @@ How it stays fast and never forgets a task:
 from __future__ import annotations
 
 import json
-import tomllib
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -39,13 +38,13 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    delete,
     func,
     insert,
     literal,
     literal_column,
     or_,
     select,
-    type_coerce,
     union,
 )
 from sqlalchemy import text as sql_text
@@ -55,9 +54,6 @@ from sqlalchemy.orm import Session, aliased
 from vipdesk.models import (
     CareContact,
     CareTask,
-    CareTemplate,
-    Complaint,
-    ComplaintEvent,
     Member,
     Purchase,
     Staff,
@@ -66,29 +62,30 @@ from vipdesk.models import (
 )
 from vipdesk.models.base import utcnow
 from vipdesk.models.lounge import birthday_md
-from vipdesk.resources import resource
-from vipdesk.services import auth
+from vipdesk.services import auth, care_festivals, care_followups, care_milestones
 from vipdesk.services.auth import Actor
-from vipdesk.services.care_dates import add_months, add_years, utc_range
-from vipdesk.services.care_messages import (
-    fill,
-    message_kind,
-    message_language,
-    render,
-    template,
+from vipdesk.services.care_complaints import (  # the pending states: the desk's too
+    CONTACT_PENDING,
+    FOLLOWUP_PENDING,
+    close_complaints,
+    complaint_deadlines,
 )
+from vipdesk.services.care_config import CareRules, load_defaults, seed_templates, stored_templates
+from vipdesk.services.care_dates import add_months, add_years, utc_range
+from vipdesk.services.care_items import ITEM_COLUMNS, CareItem, ItemMaker
+from vipdesk.services.care_limits import held_back
+from vipdesk.services.care_messages import TierWords, render
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.festivals import festival_on
 from vipdesk.services.tiers import TierTable
 
-CONTACT_PENDING = frozenset({"received"})
-FOLLOWUP_PENDING = frozenset({"resolved"})
 LAST_BUILD_KEY = "care.last_build_day"
 INPUTS_KEY = "care.last_build_inputs"
 # The desk's change marks (vipdesk.sync.state's keys: the HLC every captured write ticks,
 # the pull cursor, the last sync) and the tables the rules read.
 _CHANGE_KEYS = ("hlc", "cursor", "last_sync")
-_INPUT_TABLES = ("members", "purchases", "visits", "complaints", "complaint_events")
+_INPUT_TABLES = ("members", "purchases", "visits", "complaints", "complaint_events",
+                 "tier_changes", "follow_up_tasks")
 _BATCH = 5000
 # The desk shows at most this many of the most urgent items: far above a real store's
 # day (hundreds; the dense 3,000-member demo lists ≈ 1,800), so only a chain-sized list
@@ -97,63 +94,7 @@ CARE_PAGE = 5000
 CARE_TASKS = cast(Table, CareTask.__table__)
 
 
-@dataclass(frozen=True)
-class CareRules:
-    birthday_days_ahead: int = 3
-    anniversary_years: int = 1
-    callback_days: int = 3
-    callback_months: tuple[int, ...] = (3, 6)
-    welcome_call_days: int = 3
-    complaint_contact_minutes: int = 30
-    complaint_followup_days: int = 3
-    catch_up_days: int = 7
-    carry_over_days: int = 30
-    churn_cadence_factor: float = 2.0
-    churn_min_silence_days: int = 60
-    churn_min_visits: int = 3
-    spend_drop_ratio: float = 0.5
-    spend_drop_min_previous_yuan: int = 20000
-    tier_risk_horizon_days: int = 30
-
-
-def load_defaults() -> tuple[CareRules, dict[tuple[str, str], str]]:
-    """The shipped rules and templates ((kind, language) → text)."""
-    with resource("defaults", "care_templates.toml").open("rb") as fh:
-        data = tomllib.load(fh)
-    raw = dict(data.get("rules", {}))
-    raw["callback_months"] = tuple(raw.get("callback_months", (3, 6)))
-    templates = {(t["kind"], lang): t[lang] for t in data.get("template", [])
-                 for lang in ("zh", "en") if lang in t}
-    return CareRules(**raw), templates
-
-
-def seed_templates(session: Session) -> None:
-    """Install the default message templates if the database has none (idempotent)."""
-    if session.scalar(select(func.count()).select_from(CareTemplate)):
-        return
-    for (kind, language), text in load_defaults()[1].items():
-        session.add(CareTemplate(kind=kind, language=language, text=text))
-
-
 # -- what the list shows ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CareItem:
-    task_key: str
-    kind: str
-    member_id: uuid.UUID
-    member_no: str
-    name: str
-    tier_code: str | None
-    advisor_id: uuid.UUID | None
-    due_on: date
-    due_at: datetime | None
-    status: str  # overdue / due / upcoming / done
-    days_overdue: int
-    message: str
-    context: dict[str, Any] = field(default_factory=dict)
-    spend_12m_cents: int = 0  # with the tier, who comes first in the list (`care_filters`)
-
 
 @dataclass(frozen=True)
 class CareList:
@@ -246,7 +187,8 @@ class CareListService:
         watched = CareWatch(self).refresh(session, day)
         created += self.insert_spend(session, day, watched.spend_rows)
         watched.drop_temporaries(session.connection())
-        skip = {"birthdays", "callbacks", "churn_spend", "churn_silence"}
+        created += care_festivals.insert_festivals(self, session, day, first)
+        skip = {"birthdays", "callbacks", "festivals", "churn_spend", "churn_silence"}
         found = self.candidates(session, day, first, skip)
         found += [self.silence_candidate(day, alarm) for alarm in watched.alarms]
         return created + self.store(session, day, found)
@@ -260,8 +202,19 @@ class CareListService:
         return found
 
     def rules_in_order(self) -> tuple[Any, ...]:
-        return (self.birthdays, self.anniversaries, self.callbacks, self.welcome_calls,
-                self.complaint_deadlines, self.churn_silence, self.churn_spend)
+        """Each rule is called (session, day, first) and named by its `__name__`."""
+        return (self.birthdays, self.anniversaries, self.callbacks,
+                *[self._rule(rule) for rule in (
+                    care_milestones.welcome_calls, care_milestones.tier_upgrades,
+                    care_festivals.festivals, care_followups.follow_ups, complaint_deadlines)],
+                self.churn_silence, self.churn_spend)
+
+    def _rule(self, rule: Any) -> Any:
+        """A rule of another module, bound to this service."""
+        def bound(session: Session, day: date, first: date | None = None) -> Any:
+            return rule(self, session, day, first)
+        bound.__name__ = rule.__name__
+        return bound
 
     def inputs_mark(self, session: Session, day: date) -> str | None:
         """What the rules read, as of now: the day, the rules and tier thresholds, and the
@@ -409,43 +362,6 @@ class CareListService:
     def _callback_offsets(self) -> list[tuple[str, int, int]]:
         offsets = [("callback_3d", self.rules.callback_days, 0)]
         return offsets + [(f"callback_{m}m", 0, m) for m in self.rules.callback_months]
-
-    def welcome_calls(self, session: Session, day: date,
-                      first: date | None = None) -> Iterator[Candidate]:
-        """A new member's first call, due within `welcome_call_days` of joining; listed
-        from the day they join."""
-        days = self.rules.welcome_call_days
-        first, _ = self._window(day, first)
-        start, end = utc_range(first - timedelta(days=days), day, self.tz)
-        rows = session.execute(select(Member.id, Member.created_at).where(
-            Member.created_at >= start, Member.created_at < end, Member.erased_at.is_(None)))
-        for member_id, joined_at in rows:
-            joined = joined_at.astimezone(self.tz).date()
-            yield Candidate(f"welcome_call:{member_id}", "welcome_call", member_id,
-                            joined + timedelta(days=days),
-                            context={"joined": joined.isoformat()})
-
-    def complaint_deadlines(self, session: Session, day: date,
-                            first: date | None = None) -> Iterator[Candidate]:
-        """Contact within 30 minutes of receipt; follow up within 3 days of resolution."""
-        minutes = timedelta(minutes=self.rules.complaint_contact_minutes)
-        rows = session.execute(select(Complaint.id, Complaint.member_id, Complaint.received_at,
-                                      Complaint.state, Complaint.description)
-                               .where(Complaint.state.in_(CONTACT_PENDING | FOLLOWUP_PENDING)))
-        for complaint_id, member_id, received, state, text in rows:
-            context = {"complaint_id": str(complaint_id), "complaint": (text or "")[:80],
-                       "since": received.isoformat()}
-            if state in CONTACT_PENDING:
-                due_at = received + minutes
-                yield Candidate(f"complaint_contact:{complaint_id}", "complaint_contact",
-                                member_id, due_at.astimezone(self.tz).date(), due_at, context)
-                continue
-            resolved = _resolved_at(session, complaint_id) or received
-            context["since"] = resolved.isoformat()
-            due_at = resolved + timedelta(days=self.rules.complaint_followup_days)
-            key = f"complaint_followup:{complaint_id}:{resolved.astimezone(self.tz).date()}"
-            yield Candidate(key, "complaint_followup", member_id,
-                            due_at.astimezone(self.tz).date(), due_at, context)
 
     def churn_silence(self, session: Session, day: date,
                       first: date | None = None) -> Iterator[Candidate]:
@@ -607,24 +523,8 @@ class CareListService:
             .where(CareTask.closed_at.is_(None)).group_by(CareTask.id)).all()
         for task, at in done:
             task.closed_at, task.closed_by = _aware(at), "contact"
-        return len(done) + self._close_complaints(session)
-
-    def _close_complaints(self, session: Session) -> int:
-        tasks = session.scalars(select(CareTask).where(
-            CareTask.closed_at.is_(None),
-            CareTask.kind.in_(("complaint_contact", "complaint_followup")))).all()
-        closed = 0
-        for task in tasks:
-            context = json.loads(task.context or "{}")
-            complaint_id = uuid.UUID(context["complaint_id"])
-            pending = CONTACT_PENDING if task.kind == "complaint_contact" else FOLLOWUP_PENDING
-            state = session.scalar(select(Complaint.state).where(Complaint.id == complaint_id))
-            if state is None or state not in pending:
-                since = datetime.fromisoformat(context["since"])
-                task.closed_at = _moved_at(session, complaint_id, since) or self.clock.now()
-                task.closed_by = "complaint"
-                closed += 1
-        return closed
+        return (len(done) + close_complaints(session, self.clock.now())
+                + care_followups.close_follow_ups(session))
 
     # -- listing ----------------------------------------------------------------------
 
@@ -635,13 +535,15 @@ class CareListService:
         at 150k tasks building them was most of the build); `store_id` keeps the
         members whose home store it is or whose advisor works there."""
         day_start, day_end = utc_range(day, day, self.tz)
-        stmt = (select(*_ITEM_COLUMNS).select_from(CareTask)
+        window = self._in_window(day, day_start, day_end)
+        known = select(*[CARE_TASKS.c[name] for name in _HELD_COLUMNS]).where(window)
+        stmt = (select(*ITEM_COLUMNS).select_from(CareTask)
                 .join(Member, Member.id == CareTask.member_id)
-                .where(self._in_window(day, day_start, day_end),
-                       *self._in_scope(advisor_id, store_id)))
-        make = _ItemMaker(day, day_end, self.clock.now(), _templates(session))
+                .where(window, *self._in_scope(advisor_id, store_id),
+                       CareTask.id.not_in(self._held_back(known.subquery(), day, day_end))))
         # Core rows from the connection: no ORM row loading for plain columns.
-        items = [make(row) for row in session.connection().execute(stmt)]
+        items = self._maker(session, day, day_end).all(
+            session, session.connection().execute(stmt))
         order = {status: rank for rank, status in enumerate(_STATUSES)}
         items.sort(key=lambda i: (order[i.status], i.due_on, i.kind, i.member_no))
         return items
@@ -670,12 +572,11 @@ class CareListService:
         # Cut the page first, then join: SQLite would join every listed row before
         # sorting.
         top = select(listed).order_by(*order).limit(max(limit, 0)).subquery()
-        stmt = (select(*_ITEM_COLUMNS).select_from(top)
+        stmt = (select(*ITEM_COLUMNS).select_from(top)
                 .join(CareTask, CareTask.id == top.c.id)
                 .join(Member, Member.id == CareTask.member_id)
                 .order_by(*[top.c[c.name] for c in order]))
-        make = _ItemMaker(day, day_end, self.clock.now(), _templates(session))
-        items = [make(row) for row in conn.execute(stmt)]
+        items = self._maker(session, day, day_end).all(session, conn.execute(stmt))
         for table in (listed, _LISTED_TASKS):
             table.drop(conn)
         return items, counts, frozenset(kinds)
@@ -694,6 +595,7 @@ class CareListService:
             select(*[CARE_TASKS.c[c.name] for c in tasks.c])
             .where(self._in_window(day, day_start, day_end))
             .order_by(CareTask.member_id)))
+        conn.execute(delete(tasks).where(tasks.c.id.in_(self._held_back(tasks, day, day_end))))
         listed = _LISTED
         listed.drop(conn, checkfirst=True)
         listed.create(conn)
@@ -705,6 +607,14 @@ class CareListService:
             .select_from(tasks).join(Member, Member.id == t.member_id)
             .where(*self._in_scope(advisor_id, store_id))))
         return listed
+
+    def _held_back(self, tasks: Any, day: date, day_end: datetime) -> Any:
+        """Open tasks the list holds back (opt-out, monthly cap: `care_limits`)."""
+        return held_back(tasks, day, day_end, self.tz, self.rules)
+
+    def _maker(self, session: Session, day: date, day_end: datetime) -> ItemMaker:
+        return ItemMaker(day, day_end, self.clock.now(), stored_templates(session),
+                         TierWords.of(self.tiers))
 
     def _status_rank(self, day: date, day_end: datetime, closed_at: Any, due_on: Any,
                      due_at: Any) -> Any:
@@ -740,16 +650,8 @@ class CareListService:
 _STATUSES = ("overdue", "due", "upcoming", "done")
 
 
-# The member columns an item shows or its message needs (in `_Who`'s order). The
-# advisor comes as its stored text: a store has a handful of advisors, so `_ItemMaker`
-# converts each once instead of once per row (150k UUID parses were a second).
-_MEMBER_COLUMNS = (Member.id, Member.member_no, Member.name_zh, Member.name_latin,
-                   Member.gender, Member.language, Member.tier_code,
-                   Member.tier_override_code, Member.spend_12m_cents,
-                   type_coerce(Member.advisor_id, String).label("advisor"))
-# What `_ItemMaker` reads per row: the task's columns, then the member's.
-_ITEM_COLUMNS = (CareTask.task_key, CareTask.kind, CareTask.due_on, CareTask.due_at,
-                 CareTask.closed_at, CareTask.context, *_MEMBER_COLUMNS)
+# What `care_limits.held_back` reads of the listed tasks.
+_HELD_COLUMNS = ("id", "member_id", "kind", "due_on", "task_key", "closed_at")
 
 # `page`'s temporary copies of the list (see `_copy_list`), typed as the task columns
 # so that dates and times compare as they are stored.
@@ -762,81 +664,6 @@ _LISTED = Table(
     "care_listed", MetaData(), Column("id", CARE_TASKS.c.id.type), Column("rank", Integer),
     *[Column(name, CARE_TASKS.c[name].type) for name in ("due_on", "kind", "task_key")],
     Column("member_no", String), prefixes=["TEMPORARY"])
-
-
-class _Who(NamedTuple):
-    """The few member fields the listing reads; quacks like `Member` for `render`."""
-    id: uuid.UUID
-    member_no: str
-    name_zh: str | None
-    name_latin: str | None
-    gender: str | None
-    language: str
-    tier_code: str | None
-    tier_override_code: str | None
-    spend_12m_cents: int
-    advisor_id: uuid.UUID | None
-
-    @property
-    def display_name(self) -> str:
-        return self.name_zh or self.name_latin or self.member_no
-
-
-class _ItemMaker:
-    """Turns listing rows into `CareItem`s; the message template for each (kind,
-    language) is looked up once per build, not once per row."""
-
-    def __init__(self, day: date, day_end: datetime, now: datetime,
-                 templates: dict[tuple[str, str], str]) -> None:
-        self.day, self.day_end, self.now = day, day_end, now
-        self.templates = templates
-        self.chosen: dict[tuple[str, str], str] = {}
-        self.advisors: dict[str, uuid.UUID] = {}
-
-    def __call__(self, row: Any) -> CareItem:
-        task_key, kind, due_on, due_at, closed_at, raw_context = row[:6]
-        who = _Who._make((*row[6:-1], self.advisor(row[-1])))
-        context = json.loads(raw_context) if raw_context else {}
-        return CareItem(
-            task_key=task_key, kind=kind, member_id=who.id, member_no=who.member_no,
-            name=who.display_name, tier_code=who.tier_override_code or who.tier_code,
-            advisor_id=who.advisor_id, due_on=due_on, due_at=due_at,
-            status=self.status(due_on, due_at, closed_at),
-            days_overdue=max((self.day - due_on).days, 0),
-            message=self.message(kind, who, context), context=context,
-            spend_12m_cents=who.spend_12m_cents or 0)
-
-    def advisor(self, stored: str | uuid.UUID | None) -> uuid.UUID | None:
-        if stored is None or isinstance(stored, uuid.UUID):  # PostgreSQL's driver parses
-            return stored
-        found = self.advisors.get(stored)
-        if found is None:
-            found = self.advisors[stored] = uuid.UUID(stored)
-        return found
-
-    def status(self, due_on: date, due_at: datetime | None, closed_at: datetime | None) -> str:
-        if closed_at is not None and closed_at < self.day_end:
-            return "done"
-        if due_on < self.day or (due_at is not None and due_at < self.now):
-            return "overdue"
-        return "due" if due_on == self.day else "upcoming"
-
-    def message(self, kind: str, who: _Who, context: dict[str, Any]) -> str:
-        language = message_language(who)
-        kind = message_kind(kind, context, self.day)
-        text = self.chosen.get((kind, language))
-        if text is None:
-            text = self.chosen[kind, language] = template(self.templates, kind, language)
-        return fill(text, who, language, context)
-
-
-# -- messages ----------------------------------------------------------------------------
-
-def _templates(session: Session) -> dict[tuple[str, str], str]:
-    """The stored templates over the shipped ones (a kind added since the database was
-    seeded, such as a belated birthday wish, reads the shipped text)."""
-    stored = {(t.kind, t.language): t.text for t in session.scalars(select(CareTemplate))}
-    return load_defaults()[1] | stored
 
 
 # -- set-based rules on SQLite ----------------------------------------------------------
@@ -1000,17 +827,5 @@ def _overridden(session: Session, member_ids: list[uuid.UUID]) -> set[uuid.UUID]
     return found
 
 
-def _resolved_at(session: Session, complaint_id: uuid.UUID) -> datetime | None:
-    at = session.scalar(select(func.max(ComplaintEvent.at)).where(
-        ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.to_state == "resolved"))
-    return _aware(at) if at else None
-
-
-def _moved_at(session: Session, complaint_id: uuid.UUID, since: datetime) -> datetime | None:
-    """When the complaint first moved on after `since` (its receipt or its resolution)."""
-    at = session.scalar(select(func.min(ComplaintEvent.at)).where(
-        ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.at > since))
-    return _aware(at) if at else None
-
-
-__all__ = ["CareItem", "CareList", "CareListService", "CareRules", "birthday_md", "render"]
+__all__ = ["CONTACT_PENDING", "FOLLOWUP_PENDING", "CareItem", "CareList", "CareListService",
+           "CareRules", "birthday_md", "load_defaults", "render", "seed_templates"]

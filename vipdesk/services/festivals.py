@@ -30,6 +30,7 @@ LUNAR = (
 # (code, 中文, English, month, day)
 SOLAR = (
     ("new_year", "元旦", "New Year's Day", 1, 1),
+    ("labour_day", "劳动节", "Labour Day", 5, 1),  # 五一
     ("national_day", "国庆节", "National Day", 10, 1),
     ("christmas", "圣诞节", "Christmas", 12, 25),
 )
@@ -65,6 +66,12 @@ def festivals_in(year: int) -> dict[date, Festival]:
         # A lunar festival on the same day (rare: 中秋 on 1 October) keeps its name first.
         found.setdefault(date(year, month, day), Festival(code, zh, en))
     return found
+
+
+def festival(code: str) -> Festival | None:
+    """The festival named by `code` (a greeting list in the care rules names them so)."""
+    every = [Festival(c, zh, en) for c, zh, en, *_ in (*LUNAR, *SOLAR)] + [EVE]
+    return next((f for f in every if f.code == code), None)
 
 
 def festival_on(day: date) -> Festival | None:

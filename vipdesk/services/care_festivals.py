@@ -1,0 +1,85 @@
+"""Festival greetings (节日关怀, seed 001 二2, seed 004: 元旦、春节、五一、端午、中秋、国庆;
+圣诞): one task per member of a care-plan tier per festival per year, due
+`festival_days_ahead` before the festival. The key ("festival:<member>:<code>:<year>")
+is the same on every desk, so one greeting logged anywhere in the chain closes it.
+
+On SQLite (the desk) the tasks go in by one `INSERT … SELECT` per festival: a festival
+greets every VIP at once, far too many rows to become Python objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import func, literal, select
+from sqlalchemy.orm import Session
+
+from vipdesk.models import Member
+from vipdesk.services.care_plan import plan_tier_codes
+from vipdesk.services.festivals import Festival, festival, festival_date
+
+if TYPE_CHECKING:
+    from vipdesk.services.carelist import Candidate, CareListService
+
+KIND = "festival"
+
+
+def greetings_due(svc: CareListService, day: date,
+                  first: date | None = None) -> list[tuple[Festival, date, date]]:
+    """(festival, its date, the greeting's due day) for greetings due in the window."""
+    ahead = timedelta(days=svc.rules.festival_days_ahead)
+    first = first or day - timedelta(days=svc.rules.catch_up_days - 1)
+    found = []
+    for code in svc.rules.festivals:
+        named = festival(code)
+        for year in {first.year, (day + ahead).year}:
+            on = festival_date(code, year)
+            if named and on and first <= on - ahead <= day:
+                found.append((named, on, on - ahead))
+    return found
+
+
+def _key(member_id: Any, named: Festival, on: date) -> str:
+    return f"{KIND}:{member_id}:{named.code}:{on.year}"
+
+
+def _context(named: Festival, on: date) -> dict[str, str]:
+    return {"festival": named.name_zh, "festival_en": named.name_en,
+            "festival_date": on.isoformat()}
+
+
+def _greeted(svc: CareListService) -> Any:
+    """Members of the care plan's tiers, not erased."""
+    tier = func.coalesce(Member.tier_override_code, Member.tier_code)
+    return (Member.erased_at.is_(None), tier.in_(plan_tier_codes(svc.tiers)))
+
+
+def festivals(svc: CareListService, session: Session, day: date,
+              first: date | None = None) -> Iterator[Candidate]:
+    from vipdesk.services.carelist import Candidate
+
+    for named, on, due in greetings_due(svc, day, first):
+        for member_id in session.scalars(select(Member.id).where(*_greeted(svc))):
+            yield Candidate(_key(member_id, named, on), KIND, member_id, due,
+                            context=_context(named, on))
+
+
+def insert_festivals(svc: CareListService, session: Session, day: date,
+                     first: date | None = None) -> int:
+    """`festivals` as SQL on SQLite; returns how many tasks were new."""
+    from vipdesk.models.base import utcnow
+    from vipdesk.services.carelist import _member_text, _task_constants, _task_insert
+
+    created = 0
+    for named, on, due in greetings_due(svc, day, first):
+        key = (f"{KIND}:" + _member_text("members.id")
+               + f":{named.code}:{on.year}")
+        kind, generated, _, stamp = _task_constants(KIND, day, utcnow())
+        rows = select(key, Member.id, kind, generated, literal(due, generated.type), stamp,
+                      literal(json.dumps(_context(named, on), ensure_ascii=False)))
+        result = session.connection().execute(_task_insert(rows.where(*_greeted(svc))))
+        created += max(cast(Any, result).rowcount, 0)
+    return created

@@ -1,0 +1,143 @@
+"""The care list's rows as the desk shows them: `CareItem`s made from the listing's
+columns, with their status and message as read on the day."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session
+
+from vipdesk.models import CareTask, Member, Preference
+from vipdesk.services.care_messages import (
+    Templates,
+    TierWords,
+    fill,
+    message_kind,
+    message_language,
+    reading,
+    template,
+)
+
+
+@dataclass(frozen=True)
+class CareItem:
+    task_key: str
+    kind: str
+    member_id: uuid.UUID
+    member_no: str
+    name: str
+    tier_code: str | None
+    advisor_id: uuid.UUID | None
+    due_on: date
+    due_at: datetime | None
+    status: str  # overdue / due / upcoming / done
+    days_overdue: int
+    message: str
+    context: dict[str, Any] = field(default_factory=dict)
+    spend_12m_cents: int = 0  # with the tier, who comes first in the list (`care_filters`)
+
+
+# The member columns an item shows or its message needs (in `_Who`'s order). The
+# advisor comes as its stored text: a store has a handful of advisors, so `ItemMaker`
+# converts each once instead of once per row (150k UUID parses were a second).
+MEMBER_COLUMNS = (Member.id, Member.member_no, Member.name_zh, Member.name_latin,
+                  Member.gender, Member.language, Member.tier_code,
+                  Member.tier_override_code, Member.spend_12m_cents,
+                  type_coerce(Member.advisor_id, String).label("advisor"))
+# What `ItemMaker` reads per row: the task's columns, then the member's.
+ITEM_COLUMNS = (CareTask.task_key, CareTask.kind, CareTask.due_on, CareTask.due_at,
+                CareTask.closed_at, CareTask.context, *MEMBER_COLUMNS)
+
+
+class _Who(NamedTuple):
+    """The few member fields the listing reads; quacks like `Member` for `render`
+    (with the member's `address_as` wishes as `preferences`, as the card reads them)."""
+    id: uuid.UUID
+    member_no: str
+    name_zh: str | None
+    name_latin: str | None
+    gender: str | None
+    language: str
+    tier_code: str | None
+    tier_override_code: str | None
+    spend_12m_cents: int
+    advisor_id: uuid.UUID | None
+    preferences: tuple[Any, ...] = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.name_zh or self.name_latin or self.member_no
+
+
+class ItemMaker:
+    """Turns listing rows into `CareItem`s; the message template for each (kind,
+    language) is looked up once per build, not once per row."""
+
+    def __init__(self, day: date, day_end: datetime, now: datetime,
+                 templates: Templates, tiers: TierWords) -> None:
+        self.day, self.day_end, self.now = day, day_end, now
+        self.templates, self.tiers = templates, tiers
+        self.chosen: dict[tuple[str, str], str] = {}
+        self.advisors: dict[str, uuid.UUID] = {}
+        self.addressed: dict[uuid.UUID, tuple[Any, ...]] = {}
+
+    def all(self, session: Session, rows: Iterable[Any]) -> list[CareItem]:
+        rows = list(rows)
+        self.addressed = _address_as(session, {row[6] for row in rows})
+        return [self(row) for row in rows]
+
+    def __call__(self, row: Any) -> CareItem:
+        task_key, kind, due_on, due_at, closed_at, raw_context = row[:6]
+        who = _Who._make((*row[6:-1], self.advisor(row[-1]),
+                          self.addressed.get(row[6], ())))
+        context = json.loads(raw_context) if raw_context else {}
+        return CareItem(
+            task_key=task_key, kind=kind, member_id=who.id, member_no=who.member_no,
+            name=who.display_name, tier_code=who.tier_override_code or who.tier_code,
+            advisor_id=who.advisor_id, due_on=due_on, due_at=due_at,
+            status=self.status(due_on, due_at, closed_at),
+            days_overdue=max((self.day - due_on).days, 0),
+            message=self.message(kind, who, context), context=context,
+            spend_12m_cents=who.spend_12m_cents or 0)
+
+    def advisor(self, stored: str | uuid.UUID | None) -> uuid.UUID | None:
+        if stored is None or isinstance(stored, uuid.UUID):  # PostgreSQL's driver parses
+            return stored
+        found = self.advisors.get(stored)
+        if found is None:
+            found = self.advisors[stored] = uuid.UUID(stored)
+        return found
+
+    def status(self, due_on: date, due_at: datetime | None, closed_at: datetime | None) -> str:
+        if closed_at is not None and closed_at < self.day_end:
+            return "done"
+        if due_on < self.day or (due_at is not None and due_at < self.now):
+            return "overdue"
+        return "due" if due_on == self.day else "upcoming"
+
+    def message(self, kind: str, who: _Who, context: dict[str, Any]) -> str:
+        language = message_language(who)
+        gift = self.tiers.gives_gift(who.tier_override_code or who.tier_code)
+        chosen = message_kind(kind, context, self.day, gift)
+        text = self.chosen.get((chosen, language))
+        if text is None:
+            text = self.chosen[chosen, language] = template(self.templates, chosen, language)
+        return fill(text, who, language, reading(kind, who, context, language, self.tiers))
+
+
+def _address_as(session: Session, member_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, ...]]:
+    """The `address_as` preferences of the listed members (few have one), so the list
+    addresses a guest as their card does."""
+    found: dict[uuid.UUID, list[Any]] = {}
+    ids = list(member_ids)
+    for i in range(0, len(ids), 500):
+        for pref in session.scalars(select(Preference).where(
+                Preference.member_id.in_(ids[i:i + 500]), Preference.tag == "address_as")):
+            found.setdefault(pref.member_id, []).append(pref)
+    return {member_id: tuple(prefs) for member_id, prefs in found.items()}
