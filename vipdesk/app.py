@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from vipdesk.config import Config
 from vipdesk.services.desk import Desk
@@ -42,13 +42,14 @@ def qt_application() -> QApplication:
     return app
 
 
-def build(config: Config, *, sign_in: bool | None = None) -> DeskApp:
+def build(config: Config, *, sign_in: bool | None = None, create: bool = False) -> DeskApp:
+    """The window on the configured desk; `storage.DeskOpenError` when it cannot open."""
     qt = qt_application()
     collector = GuiThreadCollector(qt)  # before any worker thread exists
     qt.aboutToQuit.connect(collector.stop)
     theme.apply(qt)
     lang = i18n.install(config.language or i18n.system_language())
-    engine = open_database(config)
+    engine = open_database(config, create=create)
     desk = Desk(engine, store_code=config.store)
     # Members whose old purchases left the 12-month window move before anything reads
     # tiers today (the card, the queue, the care list's morning build).
@@ -59,19 +60,51 @@ def build(config: Config, *, sign_in: bool | None = None) -> DeskApp:
                         require_sign_in=config.sign_in if sign_in is None else sign_in,
                         idle_lock_minutes=config.idle_lock_minutes)
     qt.aboutToQuit.connect(ops.shutdown)
-    return DeskApp(qt, desk, ops, window, tier_pass)
+    app = DeskApp(qt, desk, ops, window, tier_pass)
+    _check_audit_chain(app)
+    return app
+
+
+def _check_audit_chain(app: DeskApp) -> None:
+    """A tampered audit log is shown at once, as a lasting mark in the status bar."""
+    from vipdesk.services.audit_chain import local_break
+
+    def warn(broken: object) -> None:
+        if broken is not None:
+            label = QLabel(i18n.t("Audit log tampered with: tell the administrator"))
+            label.setObjectName("auditWarning")
+            label.setToolTip(str(getattr(broken, "problem", "")))
+            label.setStyleSheet("color: #b00020; font-weight: bold;")
+            app.window.statusBar().addPermanentWidget(label)
+
+    app.ops.query(lambda: local_break(app.desk.engine), warn)
 
 
 def run(config: Config) -> int:
+    """The window until it closes; a desk that cannot open is a dialog, then its exit code
+    (the default database is created on first start; a path given that holds no desk is
+    refused, so a typo does not start an empty desk)."""
     import qasync
 
-    app = build(config)
+    from vipdesk.storage import DeskOpenError, default_desk
+
+    try:
+        app = build(config, create=default_desk(config))
+    except DeskOpenError as error:
+        show_fatal(str(error))
+        return error.exit_code
     app.window.show()
     loop = qasync.QEventLoop(app.qt)
     asyncio.set_event_loop(loop)
     with loop:
         loop.run_until_complete(_until_closed(app, config))
     return 0
+
+
+def show_fatal(message: str) -> None:
+    """The one sentence why the desk cannot start, in a dialog (the window never opens)."""
+    qt_application()
+    QMessageBox.critical(None, i18n.t("vipdesk cannot start"), message)
 
 
 async def _until_closed(app: DeskApp, config: Config) -> None:

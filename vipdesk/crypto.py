@@ -56,16 +56,22 @@ def create_key_file(path: Path) -> Path:
 def read_secret(path: Path) -> bytes:
     path = Path(path).expanduser()
     if not path.is_file():
-        raise KeyFileError(f"no key file at {path}")
+        raise KeyFileError(f"no key file at {path}: the encrypted desk cannot be opened "
+                           "without it (check db_key_file / VIPDESK_DB_KEY_FILE)")
     if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        raise KeyFileError(f"{path} is readable by other users; run: chmod 600 {path}")
-    text = path.read_text(encoding="ascii", errors="replace").strip()
+        raise KeyFileError(f"the key file {path} is readable by other users; "
+                           f"run: chmod 600 {path}")
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError as exc:
+        raise KeyFileError(f"the key file {path} cannot be read ({exc.strerror})") from exc
     try:
         secret = bytes.fromhex(text)
     except ValueError:
         secret = b""
     if len(secret) != SECRET_BYTES:
-        raise KeyFileError(f"{path} is not a vipdesk key file ({SECRET_BYTES * 2} hex digits)")
+        raise KeyFileError(f"the key file {path} is not a vipdesk key file "
+                           f"(it must hold {SECRET_BYTES * 2} hex digits)")
     return secret
 
 
@@ -86,6 +92,26 @@ def raw_key_pragma_value(key_hex: str) -> str:
     if len(key_hex) != 64 or any(c not in "0123456789abcdefABCDEF" for c in key_hex):
         raise DatabaseKeyError("a database key is 64 hex digits")
     return f"x'{key_hex}'"
+
+
+_quiet = False
+
+
+def quiet_sqlcipher() -> None:
+    """SQLCipher writes `ERROR CORE …` lines straight to stderr when a key does not fit;
+    the caller reports that in words, so its log is switched off (a process-wide setting,
+    made once on a throwaway connection)."""
+    global _quiet
+    if _quiet:
+        return
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(":memory:")
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+    finally:
+        conn.close()
+    _quiet = True
 
 
 def is_plain_sqlite(path: Path) -> bool | None:
@@ -130,6 +156,7 @@ def encrypt_copy(plain: Path, out: Path, key_hex: str) -> dict[str, int]:
 def _export(plain: Path, partial: Path, pragma_value: str) -> None:
     import sqlcipher3
 
+    quiet_sqlcipher()
     # The original is opened read-only: this code cannot write to it.
     conn = sqlcipher3.connect(f"{plain.resolve().as_uri()}?mode=ro", uri=True)
     try:

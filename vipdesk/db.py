@@ -52,6 +52,9 @@ def open_desk_db(path: Path | str, *, migrate: bool = True, key: str | None = No
     if key is None:
         engine = make_engine(sqlite_url(path))
     else:
+        from vipdesk.crypto import quiet_sqlcipher
+
+        quiet_sqlcipher()
         engine = make_engine(sqlcipher_url(path, key), poolclass=QueuePool)
         event.listen(engine, "connect", _sqlcipher_pragmas)
     check_key(engine, Path(path).expanduser(), key)
@@ -96,7 +99,8 @@ def check_key(engine: Engine, path: Path, key: str | None) -> None:
             conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
     except exc.DatabaseError as error:
         engine.dispose()
-        raise DatabaseKeyError(f"{path}: wrong key, or the file is damaged") from error
+        raise DatabaseKeyError(f"the key does not open {path}: a wrong key file, or the "
+                               "database is damaged") from error
 
 
 def alembic_config(engine: Engine) -> Any:
@@ -149,9 +153,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 def install_sync_capture() -> None:
     """Every ORM write to a desk database also writes its sync outbox row, in the same
     transaction (vipdesk/sync/capture.py); installed once per process."""
+    from vipdesk.services.audit_chain import install as chain_audit_entries
     from vipdesk.sync.capture import install
 
     install()
+    chain_audit_entries()
 
 
 @contextmanager

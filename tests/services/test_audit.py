@@ -167,7 +167,8 @@ def test_postgres_refuses_update_and_delete_too() -> None:
         upgrade(engine)
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO audit_log (id, at, staff_no, staff_name, role, desk,"
-                              " action, detail) VALUES (:id, now(), '', '', '', '', 'x', '')"),
+                              " action, detail, desk_key, seq, prev_hash, entry_hash) VALUES"
+                              " (:id, now(), '', '', '', '', 'x', '', 'd', 1, '', '')"),
                          {"id": uuid.uuid4()})
         for sql in ("UPDATE audit_log SET action = 'y'", "DELETE FROM audit_log"):
             with pytest.raises(exc.DBAPIError, match="append-only"), engine.begin() as conn:

@@ -1,4 +1,6 @@
-"""`vipdesk audit list [--member Q] [--action A] [--json]`, `vipdesk audit export --out F.csv`.
+"""`vipdesk audit list [--member Q] [--action A] [--json]`, `vipdesk audit export --out F.csv`,
+`vipdesk audit verify [--json]` (exit 0: every desk's chain intact; 4: a broken link,
+named; the audit table missing counts as broken).
 
 Reading the log from the shell acts as the system administrator; exporting it is itself
 written to the log. The CSV is written to a temporary file and renamed, so a failed
@@ -30,14 +32,19 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     exp = verbs.add_parser("export", parents=[parent], help="write the log as CSV")
     exp.add_argument("--out", required=True, type=Path)
     exp.add_argument("--member", help="member number or id")
+    ver = verbs.add_parser("verify", parents=[parent],
+                           help="check every desk's hash chain; name the first broken link")
+    ver.add_argument("--json", action="store_true")
     p.set_defaults(run=run)
+
+BROKEN = 4  # `audit verify`: the log has been tampered with
 
 
 def run(args: argparse.Namespace) -> int:
     from vipdesk.crypto import DatabaseKeyError, KeyFileError
 
     try:
-        return _export(args) if args.verb == "export" else _list(args)
+        return {"export": _export, "verify": _verify}.get(args.verb, _list)(args)
     except (LookupError, PermissionError, DatabaseKeyError, KeyFileError, OSError) as exc:
         return fail(str(exc))
 
@@ -97,3 +104,24 @@ def _export(args: argparse.Namespace) -> int:
         tmp.unlink(missing_ok=True)
     print(f"{count} audit entries written to {out}")
     return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from vipdesk.services.audit_chain import AuditLogMissing, table_present, verify
+
+    engine = open_db(args, audit_table=False)
+    with engine.connect() as conn:
+        if not table_present(conn):
+            return fail(str(AuditLogMissing()), BROKEN)
+        report = verify(conn)
+    if args.json:
+        print_json({"intact": report.intact, "local_desk": report.local_key,
+                    "entries": report.entries, "breaks": report.breaks})
+    else:
+        for key, count in sorted(report.entries.items()):
+            mark = " (this desk)" if key == report.local_key else ""
+            print(f"{key}{mark}: {count} entries checked")
+        for b in report.breaks:
+            print(f"BROKEN {b.desk_key or '-'}: {b.problem} (entry id {b.entry_id})")
+        print("audit log intact" if report.intact else "audit log has been tampered with")
+    return 0 if report.intact else BROKEN

@@ -29,10 +29,17 @@ def config_from(args: argparse.Namespace) -> Config:
                         "central_url": getattr(args, "central", None)})
 
 
-def open_db(args: argparse.Namespace) -> Engine:
+# The sub-commands that start a new desk database where there is none; every other one
+# refuses a path with no database (a mistyped --db must not answer "no match").
+CREATES_DESK = {("staff", "init-admin")}
+
+
+def open_db(args: argparse.Namespace, *, audit_table: bool = True) -> Engine:
+    """The desk's engine, or `storage.DeskOpenError` (exit 3, via `cli.main`)."""
     from vipdesk.storage import open_database
 
-    return open_database(config_from(args))
+    creates = (getattr(args, "command", None), getattr(args, "verb", None)) in CREATES_DESK
+    return open_database(config_from(args), create=creates, audit_table=audit_table)
 
 
 def _plain(value: Any) -> Any:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from importlib import import_module
 
 import vipdesk.cli
-from vipdesk.cli.common import common_options
+from vipdesk.cli.common import common_options, fail
 
 # Every module in vipdesk/cli/ with `register(subparsers, parent)` adds its sub-command
 # (its parser sets `run`); modules import their heavy dependencies inside `run`, so
@@ -65,8 +65,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    from vipdesk.storage import DeskOpenError
+
     try:
         return int(args.run(args))
+    except DeskOpenError as error:
+        # A missing, wrong or exposed key, or no database at the path: one sentence and
+        # its own exit code (1 would read as "nothing found"), whichever command ran.
+        return fail(str(error), error.exit_code)
     except BrokenPipeError:
         # `vipdesk care | head`: the reader has all it wants. Say nothing more; Python
         # would otherwise print a traceback while flushing stdout at exit.

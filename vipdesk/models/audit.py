@@ -6,6 +6,11 @@ DELETE on `audit_log` (SQLite and PostgreSQL). Who did it is copied onto the row
 (staff number, name, role) so the entry still reads correctly after the account is
 renamed or disabled. `member_id` is deliberately not a foreign key: the entry must
 outlive the member's erasure, and it carries no personal data of its own.
+
+Tamper-evident: each desk's entries form a hash chain (`desk_key`, `seq` 1, 2, 3…,
+`prev_hash` = the previous entry's `entry_hash`, `entry_hash` over a canonical form of
+the entry; `vipdesk.services.audit`). The chain fields travel with the row through sync,
+so every database can check every desk's chain (`vipdesk audit verify`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from vipdesk.models.base import Base, IdMixin
@@ -24,6 +29,8 @@ class AuditEntry(IdMixin, Base):
     __table_args__ = (
         Index("ix_audit_log_member_at", "member_id", "at"),
         Index("ix_audit_log_at", "at"),
+        # One entry per place in a desk's chain: two writers cannot fork it.
+        UniqueConstraint("desk_key", "seq", name="uq_audit_log_desk_key_seq"),
     )
 
     at: Mapped[datetime]
@@ -38,3 +45,8 @@ class AuditEntry(IdMixin, Base):
     action: Mapped[str] = mapped_column(String(48))
     member_id: Mapped[uuid.UUID | None]
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The hash chain of the desk that wrote the entry (filled in at flush).
+    desk_key: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
