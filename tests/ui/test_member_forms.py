@@ -128,3 +128,25 @@ def test_staff_edit_preferences_but_not_the_private_file(qtbot: Any, win: MainWi
     assert "两个孩子" not in " ".join(b.toPlainText() for b in dialog.file_boxes.values())
     assert dialog.preferences.isEnabled()
     assert not dialog.name_zh.isEnabled() and not dialog.phones_add.isEnabled()
+
+
+def test_managers_see_the_advisor_and_override_the_tier_with_a_reason(
+        qtbot: Any, win: MainWindow) -> None:
+    member_id = _open_card(qtbot, win, "13800138000")
+    with win.desk.factory() as s:
+        member = s.get(Member, member_id)
+        assert member is not None and member.advisor_id is not None
+        advisor = s.get(Staff, member.advisor_id)
+        assert advisor is not None
+    dialog = _edit_dialog(qtbot, win)
+    assert advisor.name in dialog.advisor.currentText()  # the member's own advisor
+    dialog.tier.setFocus()
+    dialog.tier.setCurrentIndex(1)
+    qtbot.keyClick(dialog.tier, Qt.Key.Key_Return)  # no reason yet: not saved
+    assert dialog.isVisible() and dialog.focusWidget() is dialog.tier_reason
+    qtbot.keyClicks(dialog.tier_reason, "special contribution")
+    qtbot.keyClick(dialog.tier_reason, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: win.card.profile is not None and win.card.profile.tier_overridden,
+                    timeout=5000)
+    assert win.card.profile.tier_override_reason == "special contribution"

@@ -18,14 +18,18 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QCheckBox,
     QComboBox,
+    QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -36,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from vipdesk.services import phones
+from vipdesk.services.clock import DEFAULT_TZ
 from vipdesk.services.member_edit import (
     DuplicateMember,
     EditView,
@@ -106,6 +111,14 @@ def pref_line(tag: str, value: str) -> str:
     return f"{pref_label(tag)}：{value}"
 
 
+def recorded(by: str | None, at: datetime | None) -> str:
+    """" · 张敏 · 11-25 15:20": who recorded a preference and when (store time)."""
+    parts = [by] if by else []
+    if at is not None:
+        parts.append(f"{at.astimezone(ZoneInfo(DEFAULT_TZ)):%m-%d %H:%M}")
+    return "".join(f" · {part}" for part in parts)
+
+
 def parse_preferences(text: str) -> list[tuple[str, str]]:
     """One per line, "饮品：龙井" or "drink: 龙井"; a known label becomes its tag, a line
     without a label is a note."""
@@ -164,6 +177,19 @@ class MemberFormBase(FormDialog):
             return [FieldError("birthday", "not a date (YYYY-MM-DD)")]
         return []
 
+    def second_column(self) -> None:
+        """Rows added from now on go into a column to the right (the edit form is
+        taller than a 768-pixel screen in one column)."""
+        outer = self.layout()
+        assert isinstance(outer, QBoxLayout)
+        columns = QHBoxLayout()
+        outer.removeItem(self.form)
+        self.form.setParent(None)  # free to join the row of columns
+        columns.addLayout(self.form, 1)
+        self.form = QFormLayout()
+        columns.addLayout(self.form, 1)
+        outer.insertLayout(0, columns)
+
     @staticmethod
     def birthday_of(text: str) -> date | None:
         try:
@@ -189,7 +215,7 @@ class RegisterDialog(MemberFormBase):
         self.phones, self.cards = QLineEdit(), QLineEdit()
         self.phones.setPlaceholderText(t("Several: separate with commas"))
         self.email, self.address, self.occupation = QLineEdit(), QLineEdit(), QLineEdit()
-        self.advisor = _combo([(None, t("— none —"))])
+        self.advisor = _combo([("", t("— none —"))])
         self.preferences = QPlainTextEdit()
         self.preferences.setPlaceholderText(t("One per line, e.g. Drink: Longjing, no ice"))
         self.preferences.setFixedHeight(70)
@@ -243,7 +269,7 @@ class RegisterDialog(MemberFormBase):
 
     def _show_advisors(self, advisors: list[tuple[uuid.UUID, str]]) -> None:
         for staff_id, label in advisors:
-            self.advisor.addItem(label, staff_id)
+            self.advisor.addItem(label, str(staff_id))
 
     def find_matches(self) -> None:
         draft, service = self.draft(), self.service
@@ -283,7 +309,7 @@ class RegisterDialog(MemberFormBase):
             email=self.email.text().strip() or None,
             address=self.address.text().strip() or None,
             occupation=self.occupation.text().strip() or None,
-            advisor_id=self.advisor.currentData(),
+            advisor_id=_staff_id(self.advisor),
             preferences=parse_preferences(self.preferences.toPlainText()),
             consent=self.consent.isChecked(),
             same_person_ok=self.different.isVisible() and self.different.isChecked())
@@ -316,10 +342,12 @@ class EditDialog(MemberFormBase):
         self.view = view
         name = view.name_zh or view.name_latin or view.member_no
         self.setWindowTitle(t("Edit member — %1").replace("%1", name))
+        self.setMinimumWidth(1000)
         self.name = name
         self._contact_rows()
         self._number_rows()
         self._preference_rows()
+        self.second_column()
         self._file_rows()
         self._manager_rows(advisors, tier_choices, lang)
         self.revalidate()
@@ -374,13 +402,11 @@ class EditDialog(MemberFormBase):
     def _preference_rows(self) -> None:
         prefs = self.view.preferences
         self.preferences = QPlainTextEdit("\n".join(pref_line(p.tag, p.value) for p in prefs))
-        self.preferences.setFixedHeight(90)
+        self.preferences.setFixedHeight(80)
         self.preferences.setEnabled("member.preference.own" in self.view.may)
         self.add_row("preferences", t("Preferences (one per line)"), self.preferences)
         self.pref_history = QLabel("<br>".join(
-            f"{_escape(pref_line(p.tag, p.value))} — {_escape(p.by or '—')}"
-            f" {p.at:%m-%d %H:%M}" if p.at else _escape(pref_line(p.tag, p.value))
-            for p in prefs))
+            _escape(pref_line(p.tag, p.value) + recorded(p.by, p.at)) for p in prefs))
         self.pref_history.setObjectName("prefHistory")
         self.pref_history.setWordWrap(True)
         self.pref_history.setStyleSheet("color:#6b6b6b;")
@@ -394,7 +420,7 @@ class EditDialog(MemberFormBase):
             if private and "member.private.own" not in self.view.may:
                 continue  # not theirs to read: not even an empty box
             box = QPlainTextEdit(self.view.file.get(field, ""))
-            box.setFixedHeight(48)
+            box.setFixedHeight(44)
             box.setEnabled(("member.private.own" if private else "member.edit.own")
                            in self.view.may)
             self.file_boxes[field] = box
@@ -403,8 +429,10 @@ class EditDialog(MemberFormBase):
     def _manager_rows(self, advisors: list[tuple[uuid.UUID, str]],
                       tier_choices: list[tuple[str, str, str]], lang: str) -> None:
         may = self.view.may
-        self.advisor = _combo([(None, t("— none —")), *advisors])
-        self.advisor.setCurrentIndex(max(self.advisor.findData(self.view.advisor_id), 0))
+        # Ids as text: a combo finds Python objects by identity, not by value.
+        self.advisor = _combo([("", t("— none —"))]
+                              + [(str(staff_id), label) for staff_id, label in advisors])
+        self.advisor.setCurrentIndex(max(self.advisor.findData(str(self.view.advisor_id)), 0))
         if "member.advisor.assign" in may:
             self.add_row("advisor_id", t("Advisor"), self.advisor)
         self.tier = _combo([("", t("— no override —"))] + [
@@ -433,8 +461,8 @@ class EditDialog(MemberFormBase):
         if "member.preference.own" in self.view.may:
             self._preference_changes(changes)
         if "member.advisor.assign" in self.view.may \
-                and self.advisor.currentData() != self.view.advisor_id:
-            changes.advisor_id = self.advisor.currentData()
+                and _staff_id(self.advisor) != self.view.advisor_id:
+            changes.advisor_id = _staff_id(self.advisor)
         if "tier.override" in self.view.may and (
                 (self.tier.currentData() or None) != self.view.tier_override_code):
             changes.tier_override = (self.tier.currentData() or None, self.tier_reason.text())
@@ -479,6 +507,11 @@ class EditDialog(MemberFormBase):
         if not result:
             return t("Nothing changed.")
         return t("Saved: %1").replace("%1", self.name)
+
+
+def _staff_id(box: QComboBox) -> uuid.UUID | None:
+    data = box.currentData()
+    return uuid.UUID(data) if data else None
 
 
 def _ticked(box: QListWidget) -> list[Any]:
