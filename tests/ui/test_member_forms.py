@@ -149,4 +149,5 @@ def test_managers_see_the_advisor_and_override_the_tier_with_a_reason(
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: win.card.profile is not None and win.card.profile.tier_overridden,
                     timeout=5000)
-    assert win.card.profile.tier_override_reason == "special contribution"
+    profile = win.card.profile
+    assert profile is not None and profile.tier_override_reason == "special contribution"
