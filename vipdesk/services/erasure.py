@@ -32,6 +32,7 @@ KEPT_FIELDS = frozenset({
     "id", "member_no", "created_at", "language", "home_store_id", "advisor_id",
     "spend_12m_cents", "tier_code", "tier_override_code", "tier_override_reason",
     "tier_override_by", "tier_override_at", "updated_at", "erased_at",
+    "consent_at", "consent_by",  # that consent was given, and by whom: no personal data
 })
 # Rows that are nothing but personal data about the member.
 PERSONAL_CHILD_TABLES = frozenset({"member_phones", "member_cards", "preferences"})
