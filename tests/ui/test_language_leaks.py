@@ -292,9 +292,15 @@ def test_the_desk_and_the_manager_pages_speak_one_language(scene: Scene) -> None
     _history_the_services_wrote(scene)
     scene.open_member()
     scene.check("desk page with a member card")
+    scene.win.search.setText("王")  # a list of hits, each with its tier
+    scene.win._run_search()
+    scene.qtbot.waitUntil(lambda: len(scene.win.results_model.hits) > 5, timeout=5000)
+    scene.check("search results")
     pages = scene.win.manager
+    for hit in scene.win.results_model.hits[:3]:
+        scene.desk.queue_add(hit.member_id, "advisor", appointment=False)
     pages.show_mode("queue")
-    scene.qtbot.wait(300)
+    scene.qtbot.waitUntil(lambda: pages.board.model.rowCount() >= 3, timeout=5000)
     scene.check("queue board")
     pages.show_mode("care")
     scene.qtbot.waitUntil(lambda: pages.care.model.rowCount() > 0, timeout=10000)

@@ -217,11 +217,15 @@ class _Members:
         self.by_card: dict[str, uuid.UUID] = {}
         self.by_phone: dict[str, set[uuid.UUID]] = {}
         self.erased: set[uuid.UUID] = set()
+        self.e164_of: dict[str, str | None] = {}  # as written → normalised (None: invalid)
 
     def prefetch(self, session: Session, rows: list[PurchaseRow]) -> None:
         numbers = list({r.member_no for r in rows if r.member_no})
         cards = list({r.card_no for r in rows if r.card_no})
-        e164s = list({e for r in rows if r.phone and (e := phones.try_normalize(r.phone))})
+        for r in rows:  # phonenumbers is slow: each distinct writing parsed once per import
+            if r.phone and r.phone not in self.e164_of:
+                self.e164_of[r.phone] = phones.try_normalize(r.phone)
+        e164s = list({e for r in rows if r.phone and (e := self.e164_of[r.phone])})
         for part in _chunks(numbers):
             for no, mid, erased in session.execute(
                     select(Member.member_no, Member.id, Member.erased_at)
@@ -261,10 +265,12 @@ class _Members:
         return member_id
 
     def _by_phone(self, text: str) -> uuid.UUID:
-        try:
-            e164 = phones.normalize(text)
-        except phones.InvalidPhone as exc:
-            raise RowError(f"phone: {exc}") from exc
+        e164 = self.e164_of.get(text)
+        if e164 is None:
+            try:
+                e164 = phones.normalize(text)
+            except phones.InvalidPhone as exc:
+                raise RowError(f"phone: {exc}") from exc
         owners = self.by_phone.get(e164, set())
         if not owners:
             raise RowError(f"phone {phones.mask(e164)}: no such member")
@@ -370,6 +376,7 @@ class _Importer:
         try:
             with session.begin_nested():
                 points: list[int | None] = [self.add(session, s, tier_of) for s in staged]
+                session.flush()  # one flush for the batch: the outbox writes its ops at once
         except IntegrityError:
             points = [self.write_one(session, s, tier_of) for s in staged]
         for s, earned in zip(staged, points, strict=True):  # None: the row was refused
@@ -382,7 +389,9 @@ class _Importer:
                   tier_of: dict[uuid.UUID, str | None]) -> int | None:
         try:
             with session.begin_nested():
-                return self.add(session, staged, tier_of)
+                points = self.add(session, staged, tier_of)
+                session.flush()
+                return points
         except IntegrityError as exc:
             reason = str(exc.orig or exc).splitlines()[0][:200]
             self.reject(staged.row, f"the database refused the row: {reason}")
@@ -395,13 +404,12 @@ class _Importer:
         session.add(Purchase(id=purchase_id, member_id=staged.member_id,
                              store_id=staged.store_id, occurred_at=row.occurred_at,
                              amount_cents=row.amount_cents, description=row.items,
-                             receipt_no=row.receipt_no))
+                             receipt_no=row.receipt_no, delivered_at=None))
         points = self.table.points_for(row.amount_cents, tier_of.get(staged.member_id))
         if points:
             session.add(PointsEntry(member_id=staged.member_id, delta=points, kind="earn",
                                     reason=f"purchase {row.store}/{row.receipt_no}",
-                                    ref_id=purchase_id))
-        session.flush()
+                                    ref_id=purchase_id, created_by=None))
         return points
 
     @staticmethod
@@ -429,14 +437,12 @@ def retier_members(factory: sessionmaker[Session], member_ids: set[uuid.UUID],
     ids = list(member_ids)
     for start in range(0, len(ids), 500):
         with unit_of_work(factory) as session:
-            for member in session.scalars(select(Member).where(
-                    Member.id.in_(ids[start:start + 500]))):
-                before = member.tier_code
-                tier = tiers.recompute_member(session, member, table, now, tiers.WHY_SPEND)
-                after = tier.code if tier else None
-                if after != before and not member.tier_override_code:
-                    key = f"{before or '-'} → {after or '-'}"
-                    moves[key] = moves.get(key, 0) + 1
+            members = list(session.scalars(select(Member).where(
+                Member.id.in_(ids[start:start + 500]))))
+            report = tiers.recompute_members(session, members, table, now, tiers.WHY_SPEND)
+            for (before, after), n in report.moves.items():
+                key = f"{before or '-'} → {after or '-'}"
+                moves[key] = moves.get(key, 0) + n
     return moves
 
 

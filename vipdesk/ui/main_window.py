@@ -391,8 +391,8 @@ class MainWindow(QMainWindow):
 
     def _show_sync(self) -> None:
         status = self.sync_status
-        self.sync_label.setText(sync_text(status, self.refused))
-        self.sync_label.setToolTip(sync_tooltip(status))
+        self.sync_label.setText(sync_text(status, self.refused, self.desk.visits.tz))
+        self.sync_label.setToolTip(sync_tooltip(status, self.desk.visits.tz))
 
     def forget_member(self) -> None:
         """Locked: nothing of the last guest stays on screen behind the lock."""

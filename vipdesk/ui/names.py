@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from vipdesk.ui.i18n import t
+
 CATEGORY_NAMES = {"service_attitude": "Service attitude", "wait_time": "Waiting time",
                   "product_quality": "Product quality", "delivery": "Delivery",
                   "after_sales": "After-sales", "billing": "Billing",
@@ -61,3 +63,12 @@ def questionnaire_name(code: str, lang: str) -> str:
     """A questionnaire as the survey data names it ("sales" → 销售体验调查)."""
     zh, en = _questionnaires().get(code, (code, code))
     return zh if lang == "zh" else en
+# How a search hit was found (vipdesk/services/lookup.py Match), in a result's tooltip.
+MATCH_NAMES = {"card": "Found by card", "member_no": "Found by member number",
+               "phone": "Found by phone number", "phone_suffix": "Found by the last 4 digits",
+               "name": "Found by name"}
+
+
+def tier_name(code: str | None, as_given: str) -> str:
+    """A default tier in the desk's language; another tier as the service named it."""
+    return t(TIER_NAMES[code]) if code in TIER_NAMES else as_given

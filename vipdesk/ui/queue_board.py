@@ -44,6 +44,7 @@ from vipdesk.services.clock import DEFAULT_TZ
 from vipdesk.services.desk import Desk
 from vipdesk.services.queue import Level, QueueRow
 from vipdesk.ui.i18n import t
+from vipdesk.ui.names import tier_name
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.table_page import Index, RowsModel, TablePage, code_combo, ok_cancel_form
 
@@ -143,7 +144,7 @@ class QueueModel(RowsModel):
         if column == GUEST_COLUMN:
             return row.private_name if private else f"{row.name}  {row.member_no}"
         if column == TIER_COLUMN:
-            return "" if private else row.tier_name
+            return "" if private else tier_name(row.tier_code, row.tier_name)
         if column == 3:
             appointment = "  ✓" + t("Appointment") if row.appointment_at else ""
             return t(PURPOSE_TEXT.get(row.purpose, row.purpose)) + appointment

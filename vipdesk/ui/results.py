@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QListView, QWidget
 from vipdesk.services.lookup import MemberHit
 from vipdesk.services.visits import TellApart
 from vipdesk.ui.i18n import t
+from vipdesk.ui.names import MATCH_NAMES
 
 Index = QModelIndex | QPersistentModelIndex
 HitRole = Qt.ItemDataRole.UserRole + 1
@@ -69,7 +70,7 @@ class ResultsModel(QAbstractListModel):
         if role == HitRole:
             return hit
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{hit.member_no} · {hit.match.value}"
+            return f"{hit.member_no} · {t(MATCH_NAMES.get(hit.match, hit.match))}"
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._ink(hit)
         return None

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from vipdesk.services.clock import DEFAULT_TZ
 from vipdesk.ui.i18n import current, t
+from vipdesk.ui.messages import local_time
 
 if TYPE_CHECKING:  # the sync package (and psycopg) load only when a centre is configured
     from vipdesk.sync.runner import SyncStatus
 
 __all__ = ["sync_text", "sync_tooltip"]
-LOCAL = ZoneInfo("Asia/Shanghai")
 
 
-def sync_text(status: SyncStatus | None, refused: int = 0) -> str:
-    """`refused`: changes the sync refused that no manager has handled yet."""
+def sync_text(status: SyncStatus | None, refused: int = 0, tz: str = DEFAULT_TZ) -> str:
+    """`refused`: changes the sync refused that no manager has handled yet; `tz`: the
+    store's time zone (the last sync is said in its time)."""
     warning = ("  ·  ⚠ " + t("%n refused (see Refused changes)").replace("%n", str(refused))
                if refused > 0 else "")
     if status is None:
@@ -28,7 +29,7 @@ def sync_text(status: SyncStatus | None, refused: int = 0) -> str:
         state = t("Online") if status.online else t("Offline")
     parts = [state, t("%n pending").replace("%n", str(status.pending))]
     if status.last_success:
-        when = status.last_success.astimezone(LOCAL).strftime("%H:%M")
+        when = local_time(status.last_success, tz)
         parts.append(t("last sync %1").replace("%1", when))
     # The runner's details are English (for IT and the log); the Chinese desk says what
     # happened in its words.
@@ -41,9 +42,11 @@ def sync_text(status: SyncStatus | None, refused: int = 0) -> str:
     return "  ·  ".join(parts) + warning
 
 
-def sync_tooltip(status: SyncStatus | None) -> str:
+def sync_tooltip(status: SyncStatus | None, tz: str = DEFAULT_TZ) -> str:
     """The runner's own details on the English desk; the status line, one part a line, on
     the Chinese one (the English details are in the log)."""
     if status is None:
         return ""
-    return status.describe() if current() == "en" else sync_text(status).replace("  ·  ", "\n")
+    if current() == "en":
+        return status.describe()
+    return sync_text(status, tz=tz).replace("  ·  ", "\n")
