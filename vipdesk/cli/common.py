@@ -29,9 +29,11 @@ def config_from(args: argparse.Namespace) -> Config:
                         "central_url": getattr(args, "central", None)})
 
 
-# The sub-commands that start a new desk database where there is none; every other one
-# refuses a path with no database (a mistyped --db must not answer "no match").
-CREATES_DESK = {("staff", "init-admin")}
+# The sub-commands that start a new desk database where there is none: the first
+# administrator, and a new desk's first sync (it receives the lounge from the centre).
+# Every other one refuses a path with no database (a mistyped --db must not answer "no
+# match"); `demo` and `encrypt --out` make their files themselves.
+CREATES_DESK = {("staff", "init-admin"), ("sync", None)}
 
 
 def open_db(args: argparse.Namespace, *, audit_table: bool = True) -> Engine:
