@@ -51,3 +51,19 @@ def test_refusals_exit_2_and_unknown_members_1(db: str,  # noqa: F811
     code, _out, err = run(capsys, "member", "edit", "13912340000", "--pref", "size",
                           "--db", db)
     assert code == 2 and "TAG=VALUE" in err
+
+
+def test_merge_needs_yes_and_a_manager(db: str, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+    run(capsys, "member", "add", "--name-zh", "王小明", "--phone", "13712345678",
+        "--pref", "size=42", "--consent", "--db", db)
+    code, _out, err = run(capsys, "member", "merge", "M0000001", "13712345678", "--db", db)
+    assert code == 2 and "--yes" in err
+    code, _out, err = run(capsys, "member", "merge", "M0000001", "13712345678", "--yes",
+                          "--staff", "S005", "--db", db)
+    assert code == 2 and "may not" in err
+    code, out, err = run(capsys, "member", "merge", "M0000001", "13712345678", "--yes",
+                         "--json", "--db", db)
+    assert code == 0, err
+    assert json.loads(out)["moved"] >= 2  # the phone and the preference
+    code, out, _err = run(capsys, "lookup", "13712345678", "--json", "--db", db)
+    assert code == 0 and "M0000001" in out

@@ -24,6 +24,7 @@ EXPECTED: dict[str, set[str]] = {
     "member.register": {"staff", "manager", "advisor", "admin"},
     "member.preference.own": {"staff", "manager", OWN, "admin"},
     "member.advisor.assign": {"manager", "admin"},
+    "member.merge": {"manager", "admin"},
     "member.reveal": {"staff", "manager", "advisor", "admin"},
     "member.erase": {"manager", "admin"},
     "sync.settle": {"manager", "admin"},

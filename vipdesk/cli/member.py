@@ -62,6 +62,14 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     show.add_argument("--json", action="store_true")
     add_staff_option(show)
     show.set_defaults(run=guarded(run_show))
+    merge = actions.add_parser("merge", parents=[parent],
+                               help="merge two records of one person (managers)")
+    merge.add_argument("keep", metavar="KEEP", help="the member to keep")
+    merge.add_argument("remove", metavar="REMOVE", help="the duplicate, deleted once merged")
+    merge.add_argument("--yes", action="store_true", help="confirm: the duplicate goes")
+    merge.add_argument("--json", action="store_true")
+    add_staff_option(merge)
+    merge.set_defaults(run=guarded(run_merge))
 
 
 def _person_options(p: argparse.ArgumentParser) -> None:
@@ -220,4 +228,27 @@ def run_show(args: argparse.Namespace) -> int:
         print(f"  pref {pref.tag}: {pref.value}  ({pref.by or '-'})")
     for field, value in view.file.items():
         print(f"  {field}: {value}")
+    return 0
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    from vipdesk.cli.common import print_json
+    from vipdesk.cli.history_common import resolve_member
+    from vipdesk.db import unit_of_work
+    from vipdesk.services.member_merge import merge_members
+
+    engine, desk = _setup(args)
+    keep_id, keep = resolve_member(engine, args.keep)
+    remove_id, remove = resolve_member(engine, args.remove)
+    if not args.yes:
+        raise CliError(f"this deletes {remove} after moving its records to {keep}: "
+                       "add --yes to go ahead")
+    parts = desk.desk
+    with unit_of_work(parts.factory) as s:
+        done = merge_members(s, parts.actor, keep_id, remove_id, parts.tiers, parts.clock)
+    if args.json:
+        print_json(done)
+    else:
+        print(f"{keep}\tmerged {done.removed_no}: {done.moved} records moved"
+              + (f", filled {', '.join(done.filled)}" if done.filled else ""))
     return 0

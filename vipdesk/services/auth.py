@@ -51,6 +51,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "member.register": ALL,
     "member.preference.own": ALL,
     "member.advisor.assign": frozenset({"manager", "admin"}),
+    "member.merge": frozenset({"manager", "admin"}),  # two records of one person
     "tier.override": frozenset({"manager"}),
     "member.erase": frozenset({"manager", "admin"}),  # SPEC §10 erasure request
     "sync.settle": frozenset({"manager", "admin"}),  # review concurrent edits (SPEC §1)
