@@ -69,7 +69,7 @@ CARE_KINDS = {
     "churn_silence": ("流失预警：久未到店", "Churn: silent"),
     "churn_spend": ("流失预警：消费下降", "Churn: spending less"),
     "tier_risk": ("等级即将下调", "Tier at risk"),
-    "tier_upgrade": ("即将升级", "Near an upgrade")}
+    "tier_upgrade": ("升级祝贺", "Upgrade congratulations")}
 MOVES = {"upgrade": ("升级", "upgrade"), "downgrade": ("降级", "downgrade"),
          "override": ("手动调整", "set by a manager"),
          "override_cleared": ("取消手动调整", "manager's setting removed")}
