@@ -53,7 +53,7 @@ def build(config: Config, *, sign_in: bool | None = None, create: bool = False) 
     desk = Desk(engine, store_code=config.store)
     # Members whose old purchases left the 12-month window move before anything reads
     # tiers today (the card, the queue, the care list's morning build).
-    tier_pass = DailyTierPass(desk.factory, desk.tiers, desk.clock)
+    tier_pass = DailyTierPass(desk.factory, desk.clock)
     tier_pass.run_if_new_day()
     ops = Ops(qt)
     window = MainWindow(desk, ops, lang,

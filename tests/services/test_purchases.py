@@ -222,7 +222,7 @@ def test_the_desk_runs_the_pass_once_per_local_day(
         factory: sessionmaker[Session], table: TierTable) -> None:
     _black_card_500_days_ago(factory, table)
     clock = FixedClock(NOW)
-    daily = DailyTierPass(factory, table, clock)
+    daily = DailyTierPass(factory, clock)
     first = daily.run_if_new_day()
     assert first is not None and first.moved == 1
     assert daily.run_if_new_day() is None  # same day: nothing to do

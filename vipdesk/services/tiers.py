@@ -326,9 +326,8 @@ class DailyTierPass:
     """Runs `daily_pass` once per local day of the desk: at start-up (before the care
     list's morning build reads tiers) and again when a desk left open passes midnight."""
 
-    def __init__(self, factory: sessionmaker[Session], table: TierTable, clock: Clock) -> None:
+    def __init__(self, factory: sessionmaker[Session], clock: Clock) -> None:
         self.factory = factory
-        self.table = table
         self.clock = clock
         self.done_for: date | None = None
 
@@ -337,6 +336,7 @@ class DailyTierPass:
         if self.done_for == today:
             return None
         with unit_of_work(self.factory) as session:
-            report = daily_pass(session, self.table, self.clock.now())
+            # The table as stored now: one the sync brought since start-up counts.
+            report = daily_pass(session, load_tier_table(session), self.clock.now())
         self.done_for = today
         return report
