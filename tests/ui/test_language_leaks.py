@@ -373,6 +373,8 @@ def test_every_form_on_the_card_speaks_one_language(scene: Scene) -> None:
     care = _dialog(scene, win.care_contact_forms.open())
     care.submit()  # type: ignore[attr-defined]
     _check_dialog(scene, "care contact", care)
+    win.manager.ask_add_to_queue()
+    _check_dialog(scene, "add to queue", _dialog(scene, win.manager.add_dialog))
     visit_id = next(iter(win.void_visit_forms.visits))
     void = _dialog(scene, win.void_visit_forms.open(visit_id))
     void.submit()  # type: ignore[attr-defined]
