@@ -205,3 +205,23 @@ def test_manager_overrides_the_tier_with_a_reason(factory: sessionmaker[Session]
         assert member is not None and member.tier_override_code == code
         assert s.scalar(select(TierChange.kind).where(TierChange.member_id == lounge.wang)) \
             == "override"
+
+
+def test_a_manager_merges_a_duplicate_from_the_edit(factory: sessionmaker[Session],
+                                                    lounge: Lounge) -> None:
+    twin = _register(factory, lounge, name_zh="王小明", phones=["13712345678"])
+    with pytest.raises(PermissionDenied):
+        _apply(factory, lounge, lounge.advisor, lounge.wang,
+               me.MemberChanges(merge_from=twin.member_no))
+    with pytest.raises(FormError) as unknown:
+        _apply(factory, lounge, lounge.manager, lounge.wang,
+               me.MemberChanges(merge_from="NOPE1"))
+    assert unknown.value.errors[0].field == "merge_from"
+    done = _apply(factory, lounge, lounge.manager, lounge.wang,
+                  me.MemberChanges(contact={"email": "w@example.com"},
+                                   merge_from=twin.member_no))
+    assert done == ["email", f"merged {twin.member_no}"]
+    with factory() as s:
+        assert s.get(Member, twin.member_id) is None
+        member = s.get(Member, lounge.wang)
+        assert member is not None and len(member.phones) == 2

@@ -128,6 +128,7 @@ def test_staff_edit_preferences_but_not_the_private_file(qtbot: Any, win: MainWi
     assert "两个孩子" not in " ".join(b.toPlainText() for b in dialog.file_boxes.values())
     assert dialog.preferences.isEnabled()
     assert not dialog.name_zh.isEnabled() and not dialog.phones_add.isEnabled()
+    assert "merge_from" not in dialog.errors and "tier_override" not in dialog.errors
 
 
 def test_managers_see_the_advisor_and_override_the_tier_with_a_reason(
@@ -140,6 +141,7 @@ def test_managers_see_the_advisor_and_override_the_tier_with_a_reason(
         assert advisor is not None
     dialog = _edit_dialog(qtbot, win)
     assert advisor.name in dialog.advisor.currentText()  # the member's own advisor
+    assert "merge_from" in dialog.errors  # managers merge duplicates here
     dialog.tier.setFocus()
     dialog.tier.setCurrentIndex(1)
     qtbot.keyClick(dialog.tier, Qt.Key.Key_Return)  # no reason yet: not saved

@@ -31,6 +31,7 @@ from vipdesk.models.base import uuid7
 from vipdesk.services import audit, auth, members, phones, tiers
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock, local_date
+from vipdesk.services.member_merge import merge_members
 from vipdesk.services.privacy import PRIVATE_FILE_FIELDS, can_see_private
 from vipdesk.services.records import load_member
 from vipdesk.services.validation import FieldError, FormError, choice, clean, raise_if, text
@@ -109,6 +110,7 @@ class MemberChanges:
     prefs_remove: list[uuid.UUID] = field(default_factory=list)  # preferences ids
     advisor_id: Any = UNCHANGED  # a staff id, None to unassign
     tier_override: Any = UNCHANGED  # (tier code or None to clear, reason)
+    merge_from: str | None = None  # a duplicate's member number: merged into this member
 
     def parts(self) -> set[str]:
         """Which permission-bearing parts these changes touch."""
@@ -124,6 +126,8 @@ class MemberChanges:
             parts.add("member.advisor.assign")
         if self.tier_override is not UNCHANGED:
             parts.add("tier.override")
+        if self.merge_from:
+            parts.add("member.merge")
         return parts
 
 
@@ -351,7 +355,8 @@ def edit_view(session: Session, actor: Actor, member_id: uuid.UUID) -> EditView:
             and (private or f not in PRIVATE_FILE_FIELDS)}
     may = frozenset(a for a in ("member.edit.own", "member.private.own",
                                 "member.preference.own", "member.advisor.assign",
-                                "tier.override") if auth.allowed(actor, a, member.advisor_id))
+                                "tier.override", "member.merge")
+                    if auth.allowed(actor, a, member.advisor_id))
     return EditView(
         member.id, member.member_no, member.name_zh, member.name_latin, member.gender,
         member.birthday, member.email, member.address,
@@ -376,11 +381,29 @@ def apply_changes(session: Session, actor: Actor, member_id: uuid.UUID, changes:
                                     exclude=member.id), False)
     if changes.advisor_id not in (UNCHANGED, None):
         _check_advisor(session, changes.advisor_id)
+    duplicate = _duplicate(session, member, changes.merge_from)
     done = _write(session, actor, member, changes, table, clock)
+    if duplicate is not None:
+        session.flush()
+        merged = merge_members(session, actor, member.id, duplicate, table, clock)
+        done.append(f"merged {merged.removed_no}")
     if done:
         session.flush()
         audit.member_changed(session, actor, member.id, "; ".join(done), clock)
     return done
+
+
+def _duplicate(session: Session, member: Member, member_no: str | None) -> uuid.UUID | None:
+    """The live member a manager names to merge into this one."""
+    if not member_no or not member_no.strip():
+        return None
+    found = members.find_by_member_no(session, member_no.strip().upper()) \
+        or members.find_by_member_no(session, member_no.strip())
+    if found is None or found.erased_at is not None:
+        raise FormError([FieldError("merge_from", "no such member")])
+    if found.id == member.id:
+        raise FormError([FieldError("merge_from", "that is this member")])
+    return found.id
 
 
 def _write(session: Session, actor: Actor, member: Member, changes: MemberChanges,
@@ -408,9 +431,6 @@ def _write_fields(member: Member, values: dict[str, Any]) -> list[str]:
         if getattr(member, name) != value:
             setattr(member, name, value)
             done.append(name)
-    if "birthday" in done:
-        member.birthday_md = (member.birthday.month * 100 + member.birthday.day
-                              if member.birthday else None)
     return done
 
 

@@ -74,6 +74,8 @@ FIELD_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"not a plausible birthday", "Not a plausible birthday"),
         (r"not a date \(YYYY-MM-DD\)", "Not a date (YYYY-MM-DD)"),
         (r"already on file: (.*)", "Already on file: %1"),
+        (r"no such member", "No such member"),
+        (r"that is this member", "That is this member"),
     ))
 
 
@@ -444,6 +446,12 @@ class EditDialog(MemberFormBase):
         if "tier.override" in may:
             self.add_row("tier_override", t("Tier override"), self.tier)
             self.add_row("tier_reason", t("Reason"), self.tier_reason)
+        self.merge_from = QLineEdit()
+        self.merge_from.setPlaceholderText(t("Member no. of a duplicate record of this person"))
+        self.merge_from.setToolTip(t("Its history, points, phones, cards and preferences move "
+                                     "here; the duplicate is then deleted."))
+        if "member.merge" in may:
+            self.add_row("merge_from", t("Merge duplicate"), self.merge_from)
 
     # -- the draft ----------------------------------------------------------------------
 
@@ -466,6 +474,8 @@ class EditDialog(MemberFormBase):
         if "tier.override" in self.view.may and (
                 (self.tier.currentData() or None) != self.view.tier_override_code):
             changes.tier_override = (self.tier.currentData() or None, self.tier_reason.text())
+        if "member.merge" in self.view.may:
+            changes.merge_from = self.merge_from.text().strip() or None
         return changes
 
     def _contact_changes(self, changes: MemberChanges) -> None:
