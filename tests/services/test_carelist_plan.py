@@ -249,3 +249,20 @@ def test_english_messages_address_the_guest_as_the_card_does(desk: Desk) -> None
     with desk.factory() as s:
         _, english = honorifics(s.get_one(Member, m))
     assert english == "Mr Wang" and message.startswith("Dear Mr Wang,")
+
+
+def test_a_festival_greeting_lapses_when_the_festival_is_over(desk: Desk) -> None:
+    vip = desk.member(tier="senior")
+    assert desk.kinds(MID_AUTUMN - timedelta(days=3), vip) == {"festival": "due"}
+    assert desk.kinds(MID_AUTUMN, vip) == {"festival": "overdue"}
+    assert desk.kinds(MID_AUTUMN + timedelta(days=1), vip) == {}
+
+
+def test_the_contact_closing_a_follow_up_is_service(desk: Desk) -> None:
+    m = desk.member(date(1980, 11, 28), tier="senior")
+    with unit_of_work(desk.factory) as s:
+        for i in range(desk.svc.rules.monthly_contact_cap):
+            s.add(CareContact(member_id=m, kind="other", channel="phone",
+                              at=noon(D) - timedelta(hours=i + 1),
+                              task_key=f"follow_up:{uuid.uuid4()}"))
+    assert "birthday" in desk.kinds(D, m)

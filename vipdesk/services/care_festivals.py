@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import and_, func, literal, select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member
@@ -40,6 +40,12 @@ def greetings_due(svc: CareListService, day: date,
             if named and on and first <= on - ahead <= day:
                 found.append((named, on, on - ahead))
     return found
+
+
+def passed(kind: Any, due_on: Any, svc: CareListService, day: date) -> Any:
+    """SQL: a festival greeting whose festival is over lapses (no belated festival
+    wishes): its due day is more than the lead days before `day`."""
+    return and_(kind == KIND, due_on < day - timedelta(days=svc.rules.festival_days_ahead))
 
 
 def _key(member_id: Any, named: Festival, on: date) -> str:

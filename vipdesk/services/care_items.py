@@ -18,6 +18,7 @@ from vipdesk.services.care_messages import (
     Templates,
     TierWords,
     fill,
+    honorific,
     message_kind,
     message_language,
     reading,
@@ -86,6 +87,7 @@ class ItemMaker:
         self.chosen: dict[tuple[str, str], str] = {}
         self.advisors: dict[str, uuid.UUID] = {}
         self.addressed: dict[uuid.UUID, tuple[Any, ...]] = {}
+        self.addressed_as: dict[tuple[str | None, ...], str] = {}
 
     def all(self, session: Session, rows: Iterable[Any]) -> list[CareItem]:
         rows = list(rows)
@@ -128,7 +130,18 @@ class ItemMaker:
         text = self.chosen.get((chosen, language))
         if text is None:
             text = self.chosen[chosen, language] = template(self.templates, chosen, language)
-        return fill(text, who, language, reading(kind, who, context, language, self.tiers))
+        return fill(text, who, language, reading(kind, who, context, language, self.tiers),
+                    self.honorific(who, language))
+
+    def honorific(self, who: _Who, language: str) -> str:
+        """The card's honorific, worked out once per name (names repeat in a long list;
+        reading one is tens of microseconds)."""
+        key = (who.name_zh, who.name_latin, who.gender, who.member_no if who.preferences
+               else None, language)
+        found = self.addressed_as.get(key)
+        if found is None:
+            found = self.addressed_as[key] = honorific(who, language)
+        return found
 
 
 def _address_as(session: Session, member_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, ...]]:

@@ -30,6 +30,14 @@ def month_range(day: date, tz: Any) -> tuple[datetime, datetime]:
     return start, end
 
 
+def _service_contact() -> Any:
+    """A contact filed as service, or one that closed a service task (the desk files a
+    follow-up's contact under its own kinds)."""
+    key = func.coalesce(CareContact.task_key, "")
+    return or_(CareContact.kind.in_(SERVICE_CONTACT_KINDS),
+               *[key.startswith(kind + ":") for kind in sorted(SERVICE_KINDS)])
+
+
 def held_back(tasks: Any, day: date, day_end: datetime, tz: Any, rules: CareRules) -> Select[Any]:
     """The ids of the open tasks in `tasks` (a table or subquery with the care task's id,
     member_id, kind, due_on, task_key and closed_at) that the list holds back on `day`."""
@@ -41,7 +49,7 @@ def held_back(tasks: Any, day: date, day_end: datetime, tz: Any, rules: CareRule
                                  order_by=(order, c.due_on, c.task_key))
     used = (select(func.count()).select_from(CareContact)
             .where(CareContact.member_id == c.member_id, CareContact.at >= start,
-                   CareContact.at < end, CareContact.kind.not_in(SERVICE_CONTACT_KINDS))
+                   CareContact.at < end, ~_service_contact())
             .scalar_subquery())
     opted_out = exists().where(Preference.member_id == c.member_id,
                                Preference.tag == OPT_OUT_TAG)

@@ -135,9 +135,13 @@ def template(templates: Templates, kind: str, language: str) -> str:
     return templates.get((kind, language)) or templates.get((kind, "zh"), "")
 
 
-def fill(text: str, member: Person, language: str, context: dict[str, Any]) -> str:
+def fill(text: str, member: Person, language: str, context: dict[str, Any],
+         addressed_as: str | None = None) -> str:
+    """The template filled for `member` (`addressed_as`: their honorific, when the
+    caller has it already)."""
     values = _Blank(context)
-    values.update(honorific=honorific(member, language), name=member.display_name,
+    values.update(honorific=addressed_as or honorific(member, language),
+                  name=member.display_name,
                   contact_minutes=int(CONTACT_WITHIN.total_seconds() // 60))
     if language == "en":  # "festival_en" stands for "festival", "tier_en" for "tier"…
         values.update({key[:-3]: value for key, value in context.items()

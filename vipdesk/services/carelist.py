@@ -630,7 +630,8 @@ class CareListService:
         oldest = day - timedelta(days=self.rules.carry_over_days)
         still_open = or_(CareTask.closed_at.is_(None), CareTask.closed_at >= day_end)
         return and_(CareTask.generated_on <= day,
-                    or_(and_(still_open, CareTask.due_on >= oldest),
+                    or_(and_(still_open, CareTask.due_on >= oldest,
+                             ~care_festivals.passed(CareTask.kind, CareTask.due_on, self, day)),
                         and_(CareTask.closed_at >= day_start, CareTask.closed_at < day_end)))
 
     def _in_scope(self, advisor_id: uuid.UUID | None,
