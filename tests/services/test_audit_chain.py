@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, exc, select, text
+from sqlalchemy import Engine, create_engine, exc, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.services.conftest import Lounge
@@ -18,6 +20,7 @@ from vipdesk.cli.main import main
 from vipdesk.db import make_engine, open_desk_db, session_factory, sqlite_url, unit_of_work, upgrade
 from vipdesk.models import AuditEntry
 from vipdesk.services import audit, audit_chain
+from vipdesk.services.auth import SYSTEM
 from vipdesk.sync import bulk, tables
 
 TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_rewrite")
@@ -248,3 +251,38 @@ def test_migration_chains_an_old_desks_entries(tmp_path: Path) -> None:
     assert [r.detail for r in _entries(engine)] == ["old 1", "old 2", "old 0"]
     report = _report(engine)
     assert report.intact and report.entries == {report.local_key: 3}
+
+
+# -- PostgreSQL (the centre) ------------------------------------------------------------
+
+PG = os.environ.get("VIPDESK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.mark.pg
+def test_postgres_chains_verifies_and_catches_an_edit() -> None:
+    admin = create_engine(PG, isolation_level="AUTOCOMMIT")
+    name = f"vipdesk_chain_{uuid.uuid4().hex[:8]}"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    except exc.OperationalError:
+        if os.environ.get("VIPDESK_REQUIRE_PG") == "1":
+            raise
+        pytest.skip("no PostgreSQL reachable")
+    engine = create_engine(admin.url.set(database=name))
+    try:
+        upgrade(engine)
+        for detail in ("one", "two", "three"):
+            with unit_of_work(session_factory(engine)) as s:
+                audit.record(s, SYSTEM, "staff.add", None, detail)
+        assert [r.seq for r in _entries(engine)] == [1, 2, 3] and _report(engine).intact
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TRIGGER audit_log_no_update ON audit_log")
+            conn.exec_driver_sql("UPDATE audit_log SET detail = 'four' WHERE seq = 2")
+        [brk] = _report(engine).breaks
+        assert brk.seq == 2 and "altered" in brk.problem
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        admin.dispose()

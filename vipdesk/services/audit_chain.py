@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -50,11 +50,21 @@ def _wire(value: Any) -> Any:
     return value
 
 
+_UUID_FIELDS = ("id", "staff_id", "store_id", "member_id")
+_PLAIN_FIELDS = tuple(n for n in CHAINED_FIELDS if n not in (*_UUID_FIELDS, "at"))
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
 def canonical(values: Mapping[str, Any]) -> bytes:
-    """The bytes an entry's hash is taken over: its chained fields, sorted, as JSON."""
-    doc = {name: _wire(values[name]) for name in CHAINED_FIELDS}
-    return json.dumps(doc, sort_keys=True, ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8")
+    """The bytes an entry's hash is taken over: its chained fields, sorted, as JSON
+    (UUIDs as text, the time in UTC ISO 8601). Written out field by field: `verify`
+    runs this for every entry of every desk."""
+    doc = {name: values[name] for name in _PLAIN_FIELDS}
+    for name in _UUID_FIELDS:
+        value = values[name]
+        doc[name] = None if value is None else str(value)
+    doc["at"] = _wire(values["at"])
+    return _ENCODE(doc).encode("utf-8")
 
 
 def entry_hash(values: Mapping[str, Any]) -> str:
@@ -180,12 +190,8 @@ class _Walk:
 def verify(conn: Connection, desk_key: str | None = None) -> ChainReport:
     """Walk every desk's chain (or one), naming the first broken link of each."""
     report = ChainReport(local_key=_local_key_or_blank(conn))
-    stmt = select(AuditEntry.__table__).order_by(AuditEntry.desk_key, AuditEntry.seq,
-                                                 AuditEntry.id)
-    if desk_key is not None:
-        stmt = stmt.where(AuditEntry.desk_key == desk_key)
     walks: dict[str, _Walk] = {}
-    for row in conn.execute(stmt).mappings():
+    for row in _stored_entries(conn, desk_key):
         if row["desk_key"] is None or row["seq"] is None:
             report.breaks.append(Break("", None, str(row["id"]), "entry outside any chain"))
             continue
@@ -197,6 +203,49 @@ def verify(conn: Connection, desk_key: str | None = None) -> ChainReport:
         if walk.broken is not None:
             report.breaks.append(walk.broken)
     return report
+
+
+_COLUMNS = (*CHAINED_FIELDS, "entry_hash")
+
+
+def _stored_entries(conn: Connection, desk_key: str | None) -> Iterator[Mapping[str, Any]]:
+    """Every entry as stored, by chain and place. On SQLite read straight from the
+    driver (SQLAlchemy's per-value conversion was half the time of a 100,000-entry
+    check); UUIDs and times come out as the ORM would give them to `canonical`."""
+    if conn.dialect.name != "sqlite":
+        stmt = select(AuditEntry.__table__).order_by(AuditEntry.desk_key, AuditEntry.seq,
+                                                     AuditEntry.id)
+        if desk_key is not None:
+            stmt = stmt.where(AuditEntry.desk_key == desk_key)
+        yield from conn.execute(stmt).mappings()
+        return
+    where, params = ("WHERE desk_key = ?", (desk_key,)) if desk_key is not None else ("", ())
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit_log {where} "
+                   "ORDER BY desk_key, seq, id", params)
+    while batch := cursor.fetchmany(5000):
+        for values in batch:
+            row = dict(zip(_COLUMNS, values, strict=True))
+            for name in _UUID_FIELDS:
+                row[name] = _uuid_text(row[name])
+            row["at"] = _stored_time(row["at"])
+            yield row
+
+
+def _uuid_text(stored: Any) -> Any:
+    """SQLAlchemy keeps a UUID on SQLite as 32 hex digits; the canonical form has dashes."""
+    if not isinstance(stored, str) or len(stored) != 32:
+        return stored  # NULL, or not what the application writes: the hash will say so
+    return f"{stored[:8]}-{stored[8:12]}-{stored[12:16]}-{stored[16:20]}-{stored[20:]}"
+
+
+def _stored_time(stored: Any) -> Any:
+    if not isinstance(stored, str):
+        return stored
+    try:
+        return datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    except ValueError:
+        return stored
 
 
 def local_break(engine: Engine) -> Break | None:
