@@ -208,7 +208,7 @@ def verify(conn: Connection, desk_key: str | None = None) -> ChainReport:
 _COLUMNS = (*CHAINED_FIELDS, "entry_hash")
 
 
-def _stored_entries(conn: Connection, desk_key: str | None) -> Iterator[Mapping[str, Any]]:
+def _stored_entries(conn: Connection, desk_key: str | None) -> Iterator[Any]:
     """Every entry as stored, by chain and place. On SQLite read straight from the
     driver (SQLAlchemy's per-value conversion was half the time of a 100,000-entry
     check); UUIDs and times come out as the ORM would give them to `canonical`."""
