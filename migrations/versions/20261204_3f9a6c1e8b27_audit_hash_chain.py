@@ -76,6 +76,29 @@ def _chain_existing_entries() -> None:
         prev = digest
     for i in range(0, len(pending), BATCH):
         conn.execute(stmt, pending[i:i + BATCH])
+    _complete_queued_entries(conn, {p["_id"]: p for p in pending})
+
+
+def _complete_queued_entries(conn: sa.Connection, chained: dict[uuid.UUID, dict]) -> None:
+    """Entries still waiting in the outbox were captured without the chain fields, which
+    the centre now requires: they leave with the values given to them here."""
+    import json
+
+    from vipdesk.models import SyncOutbox
+
+    outbox = SyncOutbox.__table__
+    queued = conn.execute(sa.select(outbox.c.seq, outbox.c.record_id, outbox.c.payload)
+                          .where(outbox.c.table_name == "audit_log",
+                                 outbox.c.kind == "insert")).all()
+    for seq, record_id, payload in queued:
+        values = chained.get(record_id)
+        if values is None:
+            continue
+        op = json.loads(payload)
+        op["row"].update(desk_key=values["_key"], seq=values["_seq"],
+                         prev_hash=values["_prev"], entry_hash=values["_hash"])
+        text = json.dumps(op, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        conn.execute(outbox.update().where(outbox.c.seq == seq).values(payload=text))
 
 
 # -- triggers ---------------------------------------------------------------------------

@@ -247,10 +247,21 @@ def test_migration_chains_an_old_desks_entries(tmp_path: Path) -> None:
                 "INSERT INTO audit_log (id, at, staff_no, staff_name, role, desk, action, "
                 "detail) VALUES (:id, :at, 'S001', '周婷', 'manager', 'desk', 'member.view', "
                 ":d)"), {"id": f"{9 - n:032x}", "at": at, "d": f"old {n}"})
+        conn.execute(text(  # one of them not yet sent to the centre
+            "INSERT INTO sync_outbox (op_id, kind, table_name, record_id, payload, hlc, "
+            "protocol, created_at) VALUES (:op, 'insert', 'audit_log', :id, :p, '0', 1, "
+            "'2026-11-20 10:00:00.000000')"),
+            {"op": "a" * 32, "id": f"{9:032x}", "p": json.dumps({"row": {"detail": "old 0"}})})
     upgrade(engine)
-    assert [r.detail for r in _entries(engine)] == ["old 1", "old 2", "old 0"]
+    entries = _entries(engine)
+    assert [r.detail for r in entries] == ["old 1", "old 2", "old 0"]
     report = _report(engine)
     assert report.intact and report.entries == {report.local_key: 3}
+    with engine.connect() as conn:
+        queued = json.loads(conn.exec_driver_sql("SELECT payload FROM sync_outbox").scalar())
+    assert queued["row"] == {"detail": "old 0", "desk_key": report.local_key, "seq": 3,
+                             "prev_hash": entries[1].entry_hash,
+                             "entry_hash": entries[2].entry_hash}
 
 
 # -- PostgreSQL (the centre) ------------------------------------------------------------
