@@ -208,7 +208,7 @@ def test_staff_record_the_first_contact_of_their_own_complaint(qtbot: Any,
     assert not dialog.points.isVisibleTo(dialog) and not dialog.item.isVisibleTo(dialog)
 
     choose(dialog, theirs)  # the manager's complaint: named, not offered
-    offers(qtbot, dialog, set(), "→ 已联系：此操作需经理处理")
+    offers(qtbot, dialog, set(), "→ 已联系：此操作需店长处理")
 
     choose(dialog, mine)
     offers(qtbot, dialog, {"step_contacted"}, "")
@@ -222,7 +222,7 @@ def test_staff_record_the_first_contact_of_their_own_complaint(qtbot: Any,
     qtbot.waitUntil(lambda: any(v.complaint_id == mine.complaint_id and v.state == "contacted"
                                 for v in dialog.views), timeout=5000)
     choose(dialog, mine)  # resolving is a manager's: no button, a plain hint
-    offers(qtbot, dialog, set(), "→ 已解决：此操作需经理处理")
+    offers(qtbot, dialog, set(), "→ 已解决：此操作需店长处理")
     assert "Traceback" not in dialog.error.text() and "may not" not in dialog.error.text()
 
 
