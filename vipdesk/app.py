@@ -102,7 +102,9 @@ def run(config: Config) -> int:
 
 
 def show_fatal(message: str) -> None:
-    """The one sentence why the desk cannot start, in a dialog (the window never opens)."""
+    """The one sentence why the desk cannot start, in a dialog (the window never opens),
+    and on stderr for whoever started it from a shell or a service log."""
+    print(f"vipdesk: {message}", file=sys.stderr)
     qt_application()
     QMessageBox.critical(None, i18n.t("vipdesk cannot start"), message)
 

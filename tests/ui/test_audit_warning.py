@@ -65,7 +65,7 @@ def test_an_intact_log_shows_nothing(qtbot, built: desk_app.DeskApp) -> None:  #
 @pytest.mark.parametrize("fault", ["missing key file", "wrong key", "no database"])
 def test_a_desk_that_cannot_open_is_a_dialog_then_exit_3(
         qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-        fault: str) -> None:
+        capfd: pytest.CaptureFixture[str], fault: str) -> None:
     from vipdesk import crypto
 
     db, key = tmp_path / "enc.db", tmp_path / "desk.key"
@@ -84,4 +84,5 @@ def test_a_desk_that_cannot_open_is_a_dialog_then_exit_3(
     code = desk_app.run(Config(db=db, db_key_file=str(key), sign_in=False, language="en"))
     assert code == DESK_OPEN_EXIT
     assert len(shown) == 1 and "\n" not in shown[0]
+    assert capfd.readouterr().err.strip() == f"vipdesk: {shown[0]}"  # no SQLCipher lines
     assert not (tmp_path / "typo.db").exists()
