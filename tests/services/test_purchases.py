@@ -226,6 +226,7 @@ def test_the_desk_runs_the_pass_once_per_local_day(
     first = daily.run_if_new_day()
     assert first is not None and first.moved == 1
     assert daily.run_if_new_day() is None  # same day: nothing to do
+    assert DailyTierPass(factory, clock).run_if_new_day() is None  # nor after a restart
     clock.advance(days=1)
     again = daily.run_if_new_day()
     assert again is not None and again.moved == 0

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -322,16 +322,21 @@ class _Importer:
 
     def existing(self, session: Session, rows: list[PurchaseRow]
                  ) -> dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]]:
-        keys = [(self.stores[r.store], r.receipt_no) for r in rows if r.store in self.stores]
+        """What the desk already holds of the batch's receipts. One store at a time with
+        `receipt_no IN (…)`: SQLite answers a row-value IN by scanning the whole index."""
+        by_store: dict[uuid.UUID, set[str]] = {}
+        for r in rows:
+            if r.store in self.stores:
+                by_store.setdefault(self.stores[r.store], set()).add(r.receipt_no)
         out: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]] = {}
-        for start in range(0, len(keys), 300):
-            part = keys[start:start + 300]
-            for store_id, receipt, member_id, cents, at in session.execute(
-                    select(Purchase.store_id, Purchase.receipt_no, Purchase.member_id,
-                           Purchase.amount_cents, Purchase.occurred_at)
-                    .where(tuple_(Purchase.store_id, Purchase.receipt_no).in_(part))):
-                if store_id is not None and receipt is not None:
-                    out[(store_id, receipt)] = (member_id, cents, at)
+        for store_id, receipts in by_store.items():
+            for part in _chunks(sorted(receipts)):
+                for receipt, member_id, cents, at in session.execute(
+                        select(Purchase.receipt_no, Purchase.member_id, Purchase.amount_cents,
+                               Purchase.occurred_at)
+                        .where(Purchase.store_id == store_id, Purchase.receipt_no.in_(part))):
+                    if receipt is not None:
+                        out[(store_id, receipt)] = (member_id, cents, at)
         return out
 
     def check(self, row: PurchaseRow | RejectedRow,

@@ -12,7 +12,15 @@ from sqlalchemy import String, and_, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
-from vipdesk.models import Member, Purchase, Tier, TierBenefit, TierChange, utcnow
+from vipdesk.models import (
+    Member,
+    Purchase,
+    SyncState,
+    Tier,
+    TierBenefit,
+    TierChange,
+    utcnow,
+)
 from vipdesk.resources import resource
 from vipdesk.services.clock import Clock
 
@@ -26,6 +34,7 @@ DEFAULT_POINTS_PER_100_YUAN = 100  # SPEC §3: points are earned by purchases, 1
 WHY_SPEND = "purchase"  # new purchases moved the trailing spend
 WHY_LAPSE = "lapse"  # old purchases left the 12-month window
 WHY_TABLE = "tier table"  # the brand adopted a new tier table
+PASS_KEY = "tiers.daily_pass"  # the desk's local date of its last daily pass (sync_state)
 
 
 @dataclass(frozen=True)
@@ -227,7 +236,10 @@ def refresh_spend(session: Session, as_of: datetime) -> None:
                Purchase.occurred_at <= as_of)
         .scalar_subquery()
     )
-    session.execute(update(Member).values(spend_12m_cents=spend)
+    # Only the rows whose spend moved: rewriting every member would fire the members'
+    # triggers (the care list's dirty marks) for the whole desk each morning.
+    session.execute(update(Member).where(Member.spend_12m_cents != spend)
+                    .values(spend_12m_cents=spend)
                     .execution_options(synchronize_session=False))
 
 
@@ -324,7 +336,9 @@ def outlook(
 
 class DailyTierPass:
     """Runs `daily_pass` once per local day of the desk: at start-up (before the care
-    list's morning build reads tiers) and again when a desk left open passes midnight."""
+    list's morning build reads tiers) and again when a desk left open passes midnight.
+    The day it last ran is kept in the database, so restarting the window the same day
+    does not run it again."""
 
     def __init__(self, factory: sessionmaker[Session], clock: Clock) -> None:
         self.factory = factory
@@ -336,7 +350,11 @@ class DailyTierPass:
         if self.done_for == today:
             return None
         with unit_of_work(self.factory) as session:
-            # The table as stored now: one the sync brought since start-up counts.
-            report = daily_pass(session, load_tier_table(session), self.clock.now())
+            stored = session.scalar(select(SyncState.value).where(SyncState.key == PASS_KEY))
+            report = None
+            if stored != today.isoformat():
+                # The table as stored now: one the sync brought since start-up counts.
+                report = daily_pass(session, load_tier_table(session), self.clock.now())
+                session.merge(SyncState(key=PASS_KEY, value=today.isoformat()))
         self.done_for = today
         return report
