@@ -129,6 +129,7 @@ def test_staff_edit_preferences_but_not_the_private_file(qtbot: Any, win: MainWi
     assert dialog.preferences.isEnabled()
     assert not dialog.name_zh.isEnabled() and not dialog.phones_add.isEnabled()
     assert "merge_from" not in dialog.errors and "tier_override" not in dialog.errors
+    assert dialog.hint.isVisible() and "偏好" in dialog.hint.text()
 
 
 def test_managers_see_the_advisor_and_override_the_tier_with_a_reason(

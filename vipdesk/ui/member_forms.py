@@ -352,6 +352,13 @@ class EditDialog(MemberFormBase):
         self.second_column()
         self._file_rows()
         self._manager_rows(advisors, tier_choices, lang)
+        self.hint = QLabel(t("You may record preferences; the rest is kept by the "
+                             "member's advisor or a manager."))
+        self.hint.setObjectName("editHint")
+        self.hint.setVisible("member.edit.own" not in view.may)  # why most of it is grey
+        outer = self.layout()
+        assert isinstance(outer, QBoxLayout)
+        outer.insertWidget(0, self.hint)
         self.revalidate()
 
     def _line(self, value: str | None) -> QLineEdit:
