@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from vipdesk.config import Config
@@ -65,17 +66,32 @@ def build(config: Config, *, sign_in: bool | None = None, create: bool = False) 
     return app
 
 
+class AuditWarning(QLabel):
+    """The lasting status-bar mark of a tampered audit log; follows Ctrl+L."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("auditWarning")
+        self.setStyleSheet("color: #b00020; font-weight: bold;")
+        self._retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+        super().changeEvent(event)
+
+    def _retranslate(self) -> None:
+        self.setText(i18n.t("Audit log tampered with: tell the administrator"))
+        self.setToolTip(i18n.t("`vipdesk audit verify` names the entry that was changed"))
+
+
 def _check_audit_chain(app: DeskApp) -> None:
-    """A tampered audit log is shown at once, as a lasting mark in the status bar."""
+    """A tampered audit log is shown at once (checked off the UI thread)."""
     from vipdesk.services.audit_chain import local_break
 
     def warn(broken: object) -> None:
         if broken is not None:
-            label = QLabel(i18n.t("Audit log tampered with: tell the administrator"))
-            label.setObjectName("auditWarning")
-            label.setToolTip(str(getattr(broken, "problem", "")))
-            label.setStyleSheet("color: #b00020; font-weight: bold;")
-            app.window.statusBar().addPermanentWidget(label)
+            app.window.statusBar().addPermanentWidget(AuditWarning())
 
     app.ops.query(lambda: local_break(app.desk.engine), warn)
 

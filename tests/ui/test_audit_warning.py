@@ -53,7 +53,9 @@ def test_a_tampered_log_is_marked_at_start(qtbot, built: desk_app.DeskApp) -> No
     qtbot.waitUntil(lambda: _warning(built) is not None, timeout=5000)
     label = _warning(built)
     assert label is not None and label.isVisible()
-    assert "tampered" in label.text() and "altered" in label.toolTip()
+    assert "tampered" in label.text() and "audit verify" in label.toolTip()
+    i18n.install("zh")  # Ctrl+L: the mark follows the desk's language
+    qtbot.waitUntil(lambda: label.text() == "审计日志已被篡改：请通知管理员", timeout=2000)
 
 
 @pytest.mark.parametrize("built", [False], indirect=True)
