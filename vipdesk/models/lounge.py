@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from vipdesk.models.base import Base, CreatedMixin, IdMixin
 from vipdesk.models.history import CareContact, Purchase, TierChange, Visit
-from vipdesk.models.members import Member
+from vipdesk.models.members import Member, Preference
 
 QUEUE_PURPOSES = ("advisor", "fitting_room", "pickup", "repair", "other")
 QUEUE_STATES = ("waiting", "called", "served", "left")
@@ -142,6 +142,10 @@ Index("ix_members_birthday_md", Member.birthday_md)
 Index("ix_visits_checked_in_at", Visit.checked_in_at)
 Index("ix_care_contacts_task_key", CareContact.task_key)
 Index("ix_tier_changes_created_at", TierChange.created_at)
+# Only the members who asked for no care contacts (the care list leaves their tasks out).
+_OPTED_OUT = text("tag = 'care_opt_out'")
+Index("ix_preferences_care_opt_out", Preference.member_id, sqlite_where=_OPTED_OUT,
+      postgresql_where=_OPTED_OUT)
 # Covers the care list's join to members (erased, store scope, sort by member number):
 # its page and its counts over 150k tasks read the index, not the member rows.
 Index("ix_members_care_listing", Member.id, Member.erased_at, Member.home_store_id,

@@ -4,6 +4,7 @@ copy of the texts (which a manager may have changed)."""
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,7 @@ class CareRules:
 _LISTS = ("callback_months", "festivals", "contact_priority")
 
 
+@functools.cache  # a packaged file: read once per process
 def _shipped() -> dict[str, Any]:
     with resource("defaults", "care_templates.toml").open("rb") as fh:
         return tomllib.load(fh)

@@ -144,13 +144,25 @@ class ItemMaker:
         return found
 
 
+class _Wish(NamedTuple):
+    """An `address_as` preference as `profile.honorifics` reads it."""
+    tag: str
+    value: str
+    created_at: datetime | None
+
+
 def _address_as(session: Session, member_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, ...]]:
     """The `address_as` preferences of the listed members (few have one), so the list
-    addresses a guest as their card does."""
-    found: dict[uuid.UUID, list[Any]] = {}
+    addresses a guest as their card does. Plain rows: the page's 5,000 members in ten
+    queries, no ORM objects."""
+    found: dict[uuid.UUID, list[_Wish]] = {}
     ids = list(member_ids)
+    conn = session.connection()
     for i in range(0, len(ids), 500):
-        for pref in session.scalars(select(Preference).where(
-                Preference.member_id.in_(ids[i:i + 500]), Preference.tag == "address_as")):
-            found.setdefault(pref.member_id, []).append(pref)
-    return {member_id: tuple(prefs) for member_id, prefs in found.items()}
+        for member_id, tag, value, at in conn.execute(
+                select(Preference.member_id, Preference.tag, Preference.value,
+                       Preference.created_at)
+                .where(Preference.member_id.in_(ids[i:i + 500]),
+                       Preference.tag == "address_as")):
+            found.setdefault(member_id, []).append(_Wish(tag, value, at))
+    return {member_id: tuple(wishes) for member_id, wishes in found.items()}

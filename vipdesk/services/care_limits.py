@@ -3,8 +3,9 @@ the list holds back.
 
 - a member who asked for no care contacts (preference `care_opt_out`) gets none;
 - a member gets at most `monthly_contact_cap` care contacts a calendar month, counted
-  chain-wide (contacts sync): once this month's contacts and their open tasks would pass
-  it, the lower-priority tasks (`contact_priority`) wait. A held-back task stays open and
+  chain-wide (contacts sync): once this month's contacts reach it, their open tasks
+  wait; on the way there, only as many as the month has room for show, the higher ones
+  in `contact_priority` first. A held-back task stays open and
   comes back when the month turns or a higher one is done, until it lapses.
 Service tasks (`care_plan.SERVICE_KINDS`: complaint deadlines, home-visit follow-ups)
 are never held back, and contacts filed as service do not count.
@@ -13,14 +14,16 @@ are never held back, and contacts filed as service do not count.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, case, exists, func, or_, select
+from sqlalchemy import Select, Table, and_, case, func, literal_column, or_, select, union
 
-from vipdesk.models import CareContact, Preference
+from vipdesk.models import CareContact, CareTask, Preference
 from vipdesk.services.care_config import CareRules
 from vipdesk.services.care_dates import add_months, utc_range
 from vipdesk.services.care_plan import OPT_OUT_TAG, SERVICE_CONTACT_KINDS, SERVICE_KINDS
+
+CARE_TASKS = cast(Table, CareTask.__table__)
 
 
 def month_range(day: date, tz: Any) -> tuple[datetime, datetime]:
@@ -38,25 +41,36 @@ def _service_contact() -> Any:
                *[key.startswith(kind + ":") for kind in sorted(SERVICE_KINDS)])
 
 
-def held_back(tasks: Any, day: date, day_end: datetime, tz: Any, rules: CareRules) -> Select[Any]:
-    """The ids of the open tasks in `tasks` (a table or subquery with the care task's id,
-    member_id, kind, due_on, task_key and closed_at) that the list holds back on `day`."""
-    c = tasks.c
+def held_back(window: Any, day: date, day_end: datetime, tz: Any,
+              rules: CareRules) -> Select[Any]:
+    """The ids of the open care tasks within `window` (a condition on `care_tasks`) that
+    the list holds back on `day`.
+
+    Set-based, for 150k listed tasks: only the members contacted this month (counted per
+    member once, on the contacts' time index) or opted out (their partial index
+    `ix_preferences_care_opt_out`; the tag is a literal so SQLite can use it) can have a
+    task held back; of the contacted, only those whose open tasks and contacts pass the
+    cap have their tasks ranked."""
+    t = CARE_TASKS.c
     start, end = month_range(day, tz)
+    pending = and_(window, or_(t.closed_at.is_(None), t.closed_at >= day_end),
+                   t.kind.not_in(SERVICE_KINDS))
+    used = (select(CareContact.member_id, func.count().label("n"))
+            .where(CareContact.at >= start, CareContact.at < end, ~_service_contact())
+            .group_by(CareContact.member_id).subquery())
+    crowded = (select(t.member_id).join(used, used.c.member_id == t.member_id)
+               .where(pending).group_by(t.member_id, used.c.n)
+               .having(func.count() + used.c.n > rules.monthly_contact_cap))
+    opted_out = select(Preference.member_id).where(
+        Preference.tag == literal_column(f"'{OPT_OUT_TAG}'"))
     priority = {kind: rank for rank, kind in enumerate(rules.contact_priority)}
-    order = case(priority, value=c.kind, else_=len(priority)) if priority else c.kind
-    nth = func.row_number().over(partition_by=c.member_id,
-                                 order_by=(order, c.due_on, c.task_key))
-    used = (select(func.count()).select_from(CareContact)
-            .where(CareContact.member_id == c.member_id, CareContact.at >= start,
-                   CareContact.at < end, ~_service_contact())
-            .scalar_subquery())
-    opted_out = exists().where(Preference.member_id == c.member_id,
-                               Preference.tag == OPT_OUT_TAG)
-    ranked = (select(c.id, nth.label("nth"), used.label("used"),
-                     opted_out.label("opted_out"))
-              .where(or_(c.closed_at.is_(None), c.closed_at >= day_end),
-                     c.kind.not_in(SERVICE_KINDS))
+    order = case(priority, value=t.kind, else_=len(priority)) if priority else t.kind
+    nth = func.row_number().over(partition_by=t.member_id,
+                                 order_by=(order, t.due_on, t.task_key))
+    ranked = (select(t.id, t.member_id, nth.label("nth"),
+                     func.coalesce(used.c.n, 0).label("used"))
+              .select_from(CARE_TASKS).outerjoin(used, used.c.member_id == t.member_id)
+              .where(pending, t.member_id.in_(union(crowded, opted_out)))
               .subquery())
-    return select(ranked.c.id).where(or_(ranked.c.opted_out,
+    return select(ranked.c.id).where(or_(ranked.c.member_id.in_(opted_out),
                                          ranked.c.nth + ranked.c.used > rules.monthly_contact_cap))

@@ -75,6 +75,7 @@ from vipdesk.services.care_dates import add_months, add_years, utc_range
 from vipdesk.services.care_items import ITEM_COLUMNS, CareItem, ItemMaker
 from vipdesk.services.care_limits import held_back
 from vipdesk.services.care_messages import TierWords, render
+from vipdesk.services.care_plan import in_care_plan
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.festivals import festival_on
 from vipdesk.services.tiers import TierTable
@@ -231,7 +232,7 @@ class CareListService:
         conn = session.connection()
         rowids = [conn.exec_driver_sql(f"SELECT max(rowid) FROM {name}").scalar()
                   for name in _INPUT_TABLES]
-        tiers = [(t.code, t.min_spend_cents) for t in self.tiers.tiers]
+        tiers = [(t.code, t.min_spend_cents, in_care_plan(t)) for t in self.tiers.tiers]
         return json.dumps([day.isoformat(), repr(self.rules), tiers,
                            [states.get(k) for k in _CHANGE_KEYS], rowids], default=str)
 
@@ -536,11 +537,10 @@ class CareListService:
         members whose home store it is or whose advisor works there."""
         day_start, day_end = utc_range(day, day, self.tz)
         window = self._in_window(day, day_start, day_end)
-        known = select(*[CARE_TASKS.c[name] for name in _HELD_COLUMNS]).where(window)
         stmt = (select(*ITEM_COLUMNS).select_from(CareTask)
                 .join(Member, Member.id == CareTask.member_id)
                 .where(window, *self._in_scope(advisor_id, store_id),
-                       CareTask.id.not_in(self._held_back(known.subquery(), day, day_end))))
+                       CareTask.id.not_in(self._held_back(window, day, day_end))))
         # Core rows from the connection: no ORM row loading for plain columns.
         items = self._maker(session, day, day_end).all(
             session, session.connection().execute(stmt))
@@ -595,7 +595,8 @@ class CareListService:
             select(*[CARE_TASKS.c[c.name] for c in tasks.c])
             .where(self._in_window(day, day_start, day_end))
             .order_by(CareTask.member_id)))
-        conn.execute(delete(tasks).where(tasks.c.id.in_(self._held_back(tasks, day, day_end))))
+        held = self._held_back(self._in_window(day, day_start, day_end), day, day_end)
+        conn.execute(delete(tasks).where(tasks.c.id.in_(held)))
         listed = _LISTED
         listed.drop(conn, checkfirst=True)
         listed.create(conn)
@@ -608,9 +609,9 @@ class CareListService:
             .where(*self._in_scope(advisor_id, store_id))))
         return listed
 
-    def _held_back(self, tasks: Any, day: date, day_end: datetime) -> Any:
+    def _held_back(self, window: Any, day: date, day_end: datetime) -> Any:
         """Open tasks the list holds back (opt-out, monthly cap: `care_limits`)."""
-        return held_back(tasks, day, day_end, self.tz, self.rules)
+        return held_back(window, day, day_end, self.tz, self.rules)
 
     def _maker(self, session: Session, day: date, day_end: datetime) -> ItemMaker:
         return ItemMaker(day, day_end, self.clock.now(), stored_templates(session),
@@ -650,9 +651,6 @@ class CareListService:
 
 _STATUSES = ("overdue", "due", "upcoming", "done")
 
-
-# What `care_limits.held_back` reads of the listed tasks.
-_HELD_COLUMNS = ("id", "member_id", "kind", "due_on", "task_key", "closed_at")
 
 # `page`'s temporary copies of the list (see `_copy_list`), typed as the task columns
 # so that dates and times compare as they are stored.
