@@ -154,3 +154,11 @@ def test_managers_see_the_advisor_and_override_the_tier_with_a_reason(
                     timeout=5000)
     profile = win.card.profile
     assert profile is not None and profile.tier_override_reason == "special contribution"
+
+
+def test_a_line_without_a_label_is_a_note_in_the_desks_language() -> None:
+    from vipdesk.ui.member_forms import parse_preferences, pref_line
+
+    assert parse_preferences("饮品：普洱\n靠窗的位置\n\n size : 42") == [
+        ("drink", "普洱"), ("note", "靠窗的位置"), ("size", "42")]
+    assert pref_line("note", "靠窗的位置") == "Note：靠窗的位置"  # English desk here

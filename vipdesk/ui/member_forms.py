@@ -19,6 +19,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,7 +54,7 @@ from vipdesk.services.member_edit import (
 from vipdesk.services.validation import FieldError
 from vipdesk.ui.empty_state import REGISTER_KEYS
 from vipdesk.ui.forms import FormDialog
-from vipdesk.ui.i18n import t
+from vipdesk.ui.i18n import t, table
 from vipdesk.ui.member_card import FILE_FIELDS, PREFERENCE_TAGS
 from vipdesk.ui.ops import Ops
 
@@ -121,12 +122,19 @@ def recorded(by: str | None, at: datetime | None) -> str:
     return "".join(f" · {part}" for part in parts)
 
 
+@cache
+def _chinese() -> dict[str, str]:
+    return table("zh")  # read once: the draft is parsed at every key
+
+
 def parse_preferences(text: str) -> list[tuple[str, str]]:
     """One per line, "饮品：龙井" or "drink: 龙井"; a known label becomes its tag, a line
     without a label is a note."""
+    zh = _chinese()  # Chinese labels are understood on an English desk too
     codes = {}
     for code, label in PREFERENCE_TAGS.items():
-        codes.update({code: code, label.lower(): code, t(label).lower(): code})
+        codes.update({code: code, label.lower(): code, t(label).lower(): code,
+                      zh.get(label, label).lower(): code})
     prefs = []
     for line in text.splitlines():
         parts = PREF_SPLIT.split(line.strip(), maxsplit=1)
