@@ -51,6 +51,7 @@ def _argv(tmp: Path) -> dict[str, list[str]]:
         "member add": ["member", "add", "--name-zh", "王芳", "--phone", "13900139000"],
         "member edit": ["member", "edit", "8000", "--email", "a@example.com"],
         "member show": ["member", "show", "8000"],
+        "member merge": ["member", "merge", "M0000001", "M0000002", "--yes"],
         "photo": ["photo", "8000", "--remove"],
         "points": ["points", "8000", "--balance"],
         "queue add": ["queue", "add", "8000", "--purpose", "pickup"],
@@ -149,6 +150,7 @@ SENTENCE = {"missing key file": "no key file", "wrong key": "does not open",
 
 
 def test_every_command_is_in_the_matrix(tmp_path: Path) -> None:
+    """A new sub-command joins the matrix below (or, if it opens no desk, the exemptions)."""
     assert _leaf_commands() - NO_DESK_TO_OPEN == set(_argv(tmp_path))
 
 
