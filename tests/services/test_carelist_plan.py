@@ -266,3 +266,12 @@ def test_the_contact_closing_a_follow_up_is_service(desk: Desk) -> None:
                               at=noon(D) - timedelta(hours=i + 1),
                               task_key=f"follow_up:{uuid.uuid4()}"))
     assert "birthday" in desk.kinds(D, m)
+
+
+def test_the_list_honours_the_form_of_address_the_member_asked_for(desk: Desk) -> None:
+    m = desk.member(date(1980, 11, 28), gender="M")
+    with unit_of_work(desk.factory) as s:
+        member = s.get_one(Member, m)
+        member.name_zh = "王小明"
+        s.add(Preference(member_id=m, tag="address_as", value="请称呼王总"))
+    assert items_of(desk, D, m)["birthday"].message.startswith("王总您好")

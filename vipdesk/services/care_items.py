@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import String, select, type_coerce
-from sqlalchemy.orm import Session
 
 from vipdesk.models import CareTask, Member, Preference
 from vipdesk.services.care_messages import (
@@ -51,9 +49,15 @@ MEMBER_COLUMNS = (Member.id, Member.member_no, Member.name_zh, Member.name_latin
                   Member.gender, Member.language, Member.tier_code,
                   Member.tier_override_code, Member.spend_12m_cents,
                   type_coerce(Member.advisor_id, String).label("advisor"))
+# The form of address the member asked for (their latest `address_as`), one index seek
+# per listed row.
+ADDRESS_AS = (select(Preference.value)
+              .where(Preference.member_id == Member.id, Preference.tag == "address_as")
+              .order_by(Preference.created_at.desc(), Preference.id.desc()).limit(1)
+              .correlate(Member).scalar_subquery().label("address_as"))
 # What `ItemMaker` reads per row: the task's columns, then the member's.
 ITEM_COLUMNS = (CareTask.task_key, CareTask.kind, CareTask.due_on, CareTask.due_at,
-                CareTask.closed_at, CareTask.context, *MEMBER_COLUMNS)
+                CareTask.closed_at, CareTask.context, *MEMBER_COLUMNS, ADDRESS_AS)
 
 
 class _Who(NamedTuple):
@@ -86,18 +90,13 @@ class ItemMaker:
         self.templates, self.tiers = templates, tiers
         self.chosen: dict[tuple[str, str], str] = {}
         self.advisors: dict[str, uuid.UUID] = {}
-        self.addressed: dict[uuid.UUID, tuple[Any, ...]] = {}
         self.addressed_as: dict[tuple[str | None, ...], str] = {}
-
-    def all(self, session: Session, rows: Iterable[Any]) -> list[CareItem]:
-        rows = list(rows)
-        self.addressed = _address_as(session, {row[6] for row in rows})
-        return [self(row) for row in rows]
 
     def __call__(self, row: Any) -> CareItem:
         task_key, kind, due_on, due_at, closed_at, raw_context = row[:6]
-        who = _Who._make((*row[6:-1], self.advisor(row[-1]),
-                          self.addressed.get(row[6], ())))
+        address_as = row[-1]
+        who = _Who._make((*row[6:-2], self.advisor(row[-2]),
+                          (_Wish("address_as", address_as, None),) if address_as else ()))
         context = json.loads(raw_context) if raw_context else {}
         return CareItem(
             task_key=task_key, kind=kind, member_id=who.id, member_no=who.member_no,
@@ -149,20 +148,3 @@ class _Wish(NamedTuple):
     tag: str
     value: str
     created_at: datetime | None
-
-
-def _address_as(session: Session, member_ids: set[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, ...]]:
-    """The `address_as` preferences of the listed members (few have one), so the list
-    addresses a guest as their card does. Plain rows: the page's 5,000 members in ten
-    queries, no ORM objects."""
-    found: dict[uuid.UUID, list[_Wish]] = {}
-    ids = list(member_ids)
-    conn = session.connection()
-    for i in range(0, len(ids), 500):
-        for member_id, tag, value, at in conn.execute(
-                select(Preference.member_id, Preference.tag, Preference.value,
-                       Preference.created_at)
-                .where(Preference.member_id.in_(ids[i:i + 500]),
-                       Preference.tag == "address_as")):
-            found.setdefault(member_id, []).append(_Wish(tag, value, at))
-    return {member_id: tuple(wishes) for member_id, wishes in found.items()}

@@ -542,8 +542,8 @@ class CareListService:
                 .where(window, *self._in_scope(advisor_id, store_id),
                        CareTask.id.not_in(self._held_back(window, day, day_end))))
         # Core rows from the connection: no ORM row loading for plain columns.
-        items = self._maker(session, day, day_end).all(
-            session, session.connection().execute(stmt))
+        make = self._maker(session, day, day_end)
+        items = [make(row) for row in session.connection().execute(stmt)]
         order = {status: rank for rank, status in enumerate(_STATUSES)}
         items.sort(key=lambda i: (order[i.status], i.due_on, i.kind, i.member_no))
         return items
@@ -576,7 +576,8 @@ class CareListService:
                 .join(CareTask, CareTask.id == top.c.id)
                 .join(Member, Member.id == CareTask.member_id)
                 .order_by(*[top.c[c.name] for c in order]))
-        items = self._maker(session, day, day_end).all(session, conn.execute(stmt))
+        make = self._maker(session, day, day_end)
+        items = [make(row) for row in conn.execute(stmt)]
         for table in (listed, _LISTED_TASKS):
             table.drop(conn)
         return items, counts, frozenset(kinds)
