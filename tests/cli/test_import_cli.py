@@ -15,9 +15,15 @@ from vipdesk.models import Staff
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
+def new_desk(path: Path) -> str:
+    """An empty desk (commands refuse a database path that does not exist)."""
+    open_desk_db(path).dispose()
+    return str(path)
+
+
 def test_good_file_exits_zero_and_reimport_is_unchanged(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "desk.db")
+    db = new_desk(tmp_path / "desk.db")
     assert main(["import", "members", str(DATA / "members_en_bom.csv"), "--db", db]) == 0
     assert "imported 3, unchanged 0, rejected 0" in capsys.readouterr().out
     assert main(["import", "members", str(DATA / "members_en_bom.csv"), "--db", db]) == 0
@@ -28,7 +34,7 @@ def test_good_file_exits_zero_and_reimport_is_unchanged(
 
 def test_rejected_rows_exit_two_with_lines_in_json(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "desk.db")
+    db = new_desk(tmp_path / "desk.db")
     code = main(["import", "members", str(DATA / "members_hostile.csv"), "--db", db, "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 2
@@ -39,7 +45,7 @@ def test_rejected_rows_exit_two_with_lines_in_json(
 
 def test_terminal_report_names_lines(tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    db = str(tmp_path / "desk.db")
+    db = new_desk(tmp_path / "desk.db")
     assert main(["import", "members", str(DATA / "members_zh_gb18030.csv"), "--db", db]) == 2
     out = capsys.readouterr()
     assert "gb18030" in out.out
@@ -49,7 +55,7 @@ def test_terminal_report_names_lines(tmp_path: Path,
 def test_unreadable_file_exits_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"member_no,name\nX,\xff\n")
-    assert main(["import", "members", str(bad), "--db", str(tmp_path / "d.db")]) == 2
+    assert main(["import", "members", str(bad), "--db", new_desk(tmp_path / "d.db")]) == 2
     assert "line 2" in capsys.readouterr().err
 
 

@@ -64,3 +64,17 @@ def test_no_card_no_action(qtbot: Any, win: MainWindow) -> None:
     win.gate.lock()
     assert not win.card_keys.press(("complaint_button",))  # behind the lock
     assert win.history_forms.dialog is None
+
+
+def test_space_presses_the_focused_card_button(qtbot: Any, win: MainWindow) -> None:
+    """Tab to a button and Space presses it: the scanner must not take the space."""
+    _open_guest(qtbot, win)
+    query = win.search.text()
+    win.card.complaint_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is win.card.complaint_button,
+                    timeout=3000)
+    qtbot.keyClick(win.card.complaint_button, Qt.Key.Key_Space)
+    dialog = win.history_forms.dialog
+    assert isinstance(dialog, ComplaintDialog) and dialog.isVisible()
+    assert win.search.text() == query
+    dialog.discard()

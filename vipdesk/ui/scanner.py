@@ -19,6 +19,7 @@ import time
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
@@ -54,6 +55,8 @@ class ScanDetector(QObject):
         focus = QApplication.focusWidget()
         if isinstance(focus, TEXT_INPUTS) or not self._window_has_keyboard(focus):
             return False
+        if isinstance(focus, QAbstractButton) and event.key() == Qt.Key.Key_Space:
+            return False  # Space presses the focused button, as everywhere else
         # The filter sees a key once per object on its way (window, then widgets):
         # act only where it is delivered.
         if watched is not (focus or QApplication.activeWindow()):
