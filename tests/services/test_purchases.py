@@ -196,9 +196,9 @@ def test_a_black_card_whose_last_purchase_was_500_days_ago_drops(
     with factory() as s:
         m = s.scalar(select(Member).where(Member.member_no == "B1"))
         assert m is not None and m.tier_code is None and m.spend_12m_cents == 0
-        change = s.scalars(select(TierChange).where(TierChange.member_id == m.id)
-                           .order_by(TierChange.created_at.desc())).first()
-        assert change is not None and (change.from_tier, change.to_tier) == ("black", None)
+        change = s.scalar(select(TierChange).where(TierChange.member_id == m.id,
+                                                   TierChange.from_tier == "black"))
+        assert change is not None and change.to_tier is None
         assert change.reason is not None and change.reason.startswith("lapse")
     with factory() as s, s.begin():  # a second pass the same day moves nobody
         assert daily_pass(s, table, NOW).moved == 0
@@ -241,3 +241,26 @@ def test_the_window_start_up_runs_the_pass() -> None:
     source = inspect.getsource(app.build)
     assert "run_if_new_day()" in source
     assert source.index("run_if_new_day()") < source.index("MainWindow(")
+
+
+def test_two_desks_finding_the_same_lapse_write_the_same_row(
+        engine: Engine, factory: sessionmaker[Session], table: TierTable, tmp_path: Path) -> None:
+    """Each desk runs the pass when it opens; the centre must see one lapse, not two."""
+    import shutil
+
+    from vipdesk.db import open_desk_db, session_factory
+
+    _black_card_500_days_ago(factory, table)
+    engine.dispose()
+    shutil.copy(tmp_path / "desk.db", tmp_path / "other.db")
+    other = open_desk_db(tmp_path / "other.db")
+    rows = []
+    for desk, hours in ((factory, 1), (session_factory(other), 9)):  # opened hours apart
+        with desk() as s, s.begin():
+            daily_pass(s, table, NOW + timedelta(hours=hours))
+        with desk() as s:
+            rows.append(s.execute(select(TierChange.id, TierChange.created_at,
+                                         TierChange.reason, TierChange.to_tier)
+                                  .where(TierChange.from_tier == "black")).one())
+    other.dispose()
+    assert rows[0] == rows[1]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import tomllib
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +23,7 @@ from vipdesk.models import (
     utcnow,
 )
 from vipdesk.resources import resource
-from vipdesk.services.clock import Clock
+from vipdesk.services.clock import DEFAULT_TZ, Clock
 
 WINDOW = timedelta(days=365)
 DEFAULTS_NAMESPACE = uuid.UUID("6f1c2a9e-5b7d-4c3e-9a41-2d8e7f0b3c55")
@@ -157,11 +158,24 @@ def _spend_text(cents: int) -> str:
     return f"12m spend ¥{cents // 100:,}"
 
 
-def record_change(session: Session, member: Member, new_code: str | None, why: str) -> None:
+def record_change(session: Session, member: Member, new_code: str | None, why: str,
+                  lapse_day: datetime | None = None) -> None:
     """Move the computed tier and write the history row (old → new, when, why) that the
-    timeline shows and the care list reads for congratulations."""
-    session.add(TierChange(member_id=member.id, from_tier=member.tier_code, to_tier=new_code,
-                           kind="auto", reason=f"{why}: {_spend_text(member.spend_12m_cents)}"))
+    timeline shows and the care list reads for congratulations.
+
+    Every desk runs the daily pass, offline ones too, so a lapse is found by each desk
+    that opens before the first one's move reaches it. Dated at the start of the day
+    (`lapse_day`) with an id derived from what moved, the same lapse found on two desks
+    is the same row: the centre sees a duplicate, not a second history entry."""
+    reason = f"{why}: {_spend_text(member.spend_12m_cents)}"
+    change = TierChange(member_id=member.id, from_tier=member.tier_code, to_tier=new_code,
+                        kind="auto", reason=reason)
+    if lapse_day is not None:
+        change.id = uuid.uuid5(DEFAULTS_NAMESPACE, f"lapse/{member.id}/{member.tier_code}/"
+                               f"{new_code}/{lapse_day.isoformat()}/{reason}")
+        change.created_at = lapse_day
+        change.created_by = None
+    session.add(change)
     member.tier_code = new_code
 
 
@@ -267,9 +281,17 @@ def retier(session: Session, table: TierTable, why: str,
             code = tier.code if tier else None
             key = (member.tier_code, code)
             report.moves[key] = report.moves.get(key, 0) + 1
-            record_change(session, member, code, why)
+            record_change(session, member, code, why,
+                          _day_start(as_of) if why == WHY_LAPSE else None)
         session.flush()
     return report
+
+
+def _day_start(at: datetime) -> datetime:
+    """The start of `at`'s local day (the store's), in UTC."""
+    zone = ZoneInfo(DEFAULT_TZ)
+    day = at.astimezone(zone).date()
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def recompute_all(session: Session, table: TierTable, as_of: datetime | None = None) -> int:
