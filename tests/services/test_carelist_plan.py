@@ -275,3 +275,20 @@ def test_the_list_honours_the_form_of_address_the_member_asked_for(desk: Desk) -
         member.name_zh = "王小明"
         s.add(Preference(member_id=m, tag="address_as", value="请称呼王总"))
     assert items_of(desk, D, m)["birthday"].message.startswith("王总您好")
+
+
+def test_a_desk_seeded_with_the_old_anniversary_text_reads_the_new_one(desk: Desk) -> None:
+    from vipdesk.models import CareTemplate
+    from vipdesk.services.care_config import superseded
+
+    old = superseded()["anniversary", "zh"]
+    with unit_of_work(desk.factory) as s:
+        s.scalars(select(CareTemplate).where(CareTemplate.kind == "anniversary",
+                                             CareTemplate.language == "zh")).one().text = old
+    m = desk.member(tier="senior")
+    desk.purchase(m, noon(D.replace(year=D.year - 1)))
+    assert "¥" in items_of(desk, D, m)["anniversary"].message
+    with unit_of_work(desk.factory) as s:  # a text the manager wrote is kept
+        s.scalars(select(CareTemplate).where(CareTemplate.kind == "anniversary",
+                                             CareTemplate.language == "zh")).one().text = "谢谢"
+    assert items_of(desk, D, m)["anniversary"].message == "谢谢"
