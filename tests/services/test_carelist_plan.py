@@ -292,3 +292,17 @@ def test_a_desk_seeded_with_the_old_anniversary_text_reads_the_new_one(desk: Des
         s.scalars(select(CareTemplate).where(CareTemplate.kind == "anniversary",
                                              CareTemplate.language == "zh")).one().text = "谢谢"
     assert items_of(desk, D, m)["anniversary"].message == "谢谢"
+
+
+def test_a_tier_out_of_the_care_plan_gets_no_festival_greetings(desk: Desk) -> None:
+    from dataclasses import replace
+
+    from vipdesk.services.tiers import TierTable
+
+    tiers = desk.svc.tiers
+    desk.svc.tiers = TierTable([replace(t, in_care_plan=t.code != "senior")
+                                for t in tiers.tiers])
+    senior, diamond = desk.member(tier="senior"), desk.member(tier="diamond")
+    ahead = MID_AUTUMN - timedelta(days=3)
+    assert "festival" not in desk.kinds(ahead, senior)
+    assert "festival" in desk.kinds(ahead, diamond)

@@ -2,7 +2,7 @@
 控制频率，避免过度打扰).
 
 - `in_care_plan` is the one place that decides whether a tier's members get the plan's
-  greetings (festivals); a tier table that says so per tier is read here;
+  greetings (festivals) and welcome calls; it reads the tier table's per-tier flag;
 - a member's opt-out (preference tag `care_opt_out`) and a monthly cap on care contacts
   hold marketing tasks back; service tasks (complaint deadlines, follow-ups agreed at a
   home visit) are never held: the member is owed them.
@@ -20,9 +20,9 @@ SERVICE_CONTACT_KINDS = frozenset({"complaint_contact", "complaint_follow_up", "
 
 
 def in_care_plan(tier: TierInfo) -> bool:
-    """Whether members of `tier` are in the care plan. Every tier is, unless the tier
-    table carries a per-tier `in_care_plan` flag saying otherwise."""
-    return bool(getattr(tier, "in_care_plan", True))
+    """Whether members of `tier` are in the care plan: the tier table's per-tier flag
+    (`tiers.in_care_plan`, true unless a manager turned it off)."""
+    return tier.in_care_plan
 
 
 def plan_tier_codes(tiers: TierTable) -> list[str]:
