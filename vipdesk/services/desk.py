@@ -430,6 +430,7 @@ CARE_CONTACT_KIND = {
     "birthday": "birthday", "anniversary": "anniversary", "callback": "callback",
     "welcome": "new_vip", "complaint_contact": "complaint_contact",
     "complaint_followup": "complaint_follow_up", "churn": "churn", "tier": "other",
+    "festival": "holiday", "follow_up": "home_visit",
 }
 
 

@@ -43,7 +43,8 @@ KIND_TEXT = {
     "complaint_contact": "Complaint: first contact",
     "complaint_followup": "Complaint: follow-up", "churn_silence": "Churn: silent",
     "churn_spend": "Churn: spending less", "tier_risk": "Tier at risk",
-    "tier_upgrade": "Upgrade congratulations",
+    "tier_upgrade": "Upgrade congratulations", "festival": "Festival greeting",
+    "follow_up": "Home-visit follow-up",
 }
 STATUS_TEXT = {"overdue": "Overdue", "due": "Due today", "upcoming": "Upcoming",
                "done": "Done"}

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from vipdesk.services.complaints import (
     CATEGORIES,
+    CONTACT_WITHIN,
     SEVERITIES,
     ComplaintDraft,
     ComplaintView,
@@ -145,8 +146,9 @@ class ComplaintDialog(FormDialog):
         return lambda: desk.open_complaint(member_id, draft)
 
     def confirmation(self, result: ComplaintView) -> str:
-        return t("Complaint recorded for %1: contact within 30 minutes.").replace(
-            "%1", self.who)
+        minutes = int(CONTACT_WITHIN.total_seconds() // 60)
+        return (t("Complaint recorded for %1: contact within %2 minutes.")
+                .replace("%1", self.who).replace("%2", str(minutes)))
 
 
 class HomeVisitDialog(FormDialog):

@@ -25,7 +25,8 @@ from vipdesk.ui.i18n import t
 from vipdesk.ui.timeline_view import TimelineModel
 
 PREFERENCE_TAGS = {"drink": "Drink", "size": "Size", "avoid": "Avoid", "interest": "Interest",
-                   "address_as": "Address as", "note": "Note"}
+                   "address_as": "Address as", "note": "Note",
+                   "care_opt_out": "No care calls"}
 CARE_CONTACT_KEYS = "Ctrl+Shift+C"  # opens the care-contact form (care_contact_form.py)
 FILE_FIELDS = {"occupation": "Occupation", "family": "Family", "hobbies": "Hobbies",
                "career": "Career", "lifestyle": "Lifestyle", "referral": "Referral",
