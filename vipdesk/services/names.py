@@ -38,6 +38,13 @@ def _lazy_pinyin(text: str) -> list[str]:
     return list(lazy_pinyin(text))
 
 
+def _lazy_pinyin_chars(text: str) -> list[str]:
+    """Each character's own most common reading, without phrase context (尉迟 wei chi)."""
+    from pypinyin import lazy_pinyin
+
+    return list(lazy_pinyin(list(text)))
+
+
 def pinyin_initials(name_zh: str) -> str:
     return _initials(_lazy_pinyin(name_zh))
 
@@ -94,28 +101,31 @@ def _chinese_terms(name: PersonName, add: Add) -> None:
     zh = _folded(name.full)
     for i in range(len(zh)):
         add(zh[i:], WHOLE if i == 0 else SUFFIX)
-    for syllables, weight in _readings(name, zh):
+    readings, given = _readings(name, zh)
+    for syllables, weight in readings:
         add(_compact("".join(syllables)), weight)
         add(_compact(_initials(syllables)), weight)
-    if name.script is Script.HAN and name.given:
+    if given:
         # The given name's full pinyin (`xiaoming`), not its initials: two letters would
         # match a good part of the lounge.
-        add(_compact(pinyin_full(_folded(name.given))), OTHER_READING)
+        add(_compact("".join(given)), OTHER_READING)
 
 
-def _readings(name: PersonName, zh: str) -> list[tuple[list[str], int]]:
-    """The name's pinyin as staff may type it: the surname read as a surname first, then
-    each character's everyday reading (单 dan, 尉迟 wei chi), then pypinyin's reading of
-    the whole name (what the index held before surname readings)."""
+def _readings(name: PersonName, zh: str) -> tuple[list[tuple[list[str], int]], list[str]]:
+    """The name's pinyin as staff may type it, and its given name's: the surname read as
+    a surname first, then pypinyin's reading of the whole name (what the index held
+    before surname readings), then each character's everyday reading (单 dan, 尉迟 wei
+    chi). Two pypinyin calls per name: a rebuild indexes a million names."""
     whole = _lazy_pinyin(zh)
     if name.script is not Script.HAN:
-        return [(whole, WORD)]
+        return [(whole, WORD)], []
+    by_char = _lazy_pinyin_chars(zh)
     surname = _folded(name.surname)
-    given = _lazy_pinyin(zh[len(surname):])
-    everyday = [p for char in surname for p in _lazy_pinyin(char)] + given
+    # One syllable per character unless pypinyin grouped characters it cannot read.
+    given = whole[len(surname):] if len(whole) == len(zh) else _lazy_pinyin(zh[len(surname):])
     own = surname_reading(surname)
     first = own + given if own else whole
-    return [(first, WORD), (everyday, OTHER_READING), (whole, OTHER_READING)]
+    return [(first, WORD), (whole, OTHER_READING), (by_char, OTHER_READING)], given
 
 
 _LATIN_GAPS = re.compile(r"[\s,;/.\-_]+")
