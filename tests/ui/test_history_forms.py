@@ -64,7 +64,8 @@ def win(qtbot: Any, write_desk: Desk) -> Iterator[MainWindow]:
 
 
 def _member_with_drink(desk: Desk) -> tuple[str, str]:
-    """A member with a usual drink who has not checked in today."""
+    """A member with a usual drink (their latest drink preference, as the card lists it
+    first) who has not checked in today."""
     with desk.factory() as s:
         row = s.execute(
             select(Member.member_no, Preference.value).join(Preference,
@@ -72,7 +73,8 @@ def _member_with_drink(desk: Desk) -> tuple[str, str]:
             .where(Preference.tag == "drink",
                    ~Member.id.in_(select(Visit.member_id).where(
                        Visit.checked_in_at >= NOW - timedelta(days=1))))
-            .order_by(Member.member_no).limit(1)).one()
+            .order_by(Member.member_no, Preference.created_at.desc(), Preference.id.desc())
+            .limit(1)).one()
     return row[0], row[1]
 
 
