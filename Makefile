@@ -1,4 +1,4 @@
-.PHONY: setup check test run demo bench screenshots
+.PHONY: setup check test run bench screenshots
 
 setup:
 	bash scripts/setup.sh
@@ -14,3 +14,9 @@ run:
 
 bench:
 	.venv/bin/python -m benchmarks.lookup
+
+# The README's pictures, rendered offscreen from demo lounges in temporary folders.
+screenshots:
+	.venv/bin/python scripts/desk_screenshots.py
+	.venv/bin/python scripts/history_screenshots.py
+	.venv/bin/python scripts/manager_screenshots.py

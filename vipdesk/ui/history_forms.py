@@ -268,10 +268,10 @@ class HistoryForms(CardForms):
                     .replace("%1", t(CATEGORY_NAMES.get(alert.category, alert.category))))
 
     def _show_overdue(self, views: list[ComplaintView]) -> None:
-        self.overdue.setText(t("%n complaints overdue").replace("%n", str(len(views)))
+        self.overdue.setText(t("Complaints overdue: %n").replace("%n", str(len(views)))
                              if views else "")
         fresh = {v.complaint_id for v in views} - self.notified
         if fresh:
             self.notified |= fresh
             self.notifier.notify(t("Complaint clock overdue"), t(
-                "%n complaints overdue").replace("%n", str(len(views))))
+                "Complaints overdue: %n").replace("%n", str(len(views))))
