@@ -57,3 +57,13 @@ def test_private_names_keep_only_surname_and_title() -> None:
     assert private_name("李娜", None, None) == "李贵宾"
     assert private_name(None, "Emma Laurent", "F") == "Ms Laurent"
     assert private_name(None, None, None) == "贵宾 Guest"
+
+
+@pytest.mark.parametrize(("name", "gender", "shown"), [
+    ("欧阳娜娜", "F", "欧阳女士"), ("阿卜杜拉·买买提", "M", "阿卜杜拉先生"),
+    ("司马文静", "F", "司马女士"), ("王小明", "M", "王先生")])
+def test_the_lounge_screen_names_compound_and_dotted_surnames(name: str, gender: str,
+                                                               shown: str) -> None:
+    from vipdesk.services.queue import private_name
+
+    assert private_name(name, None, gender) == shown

@@ -20,15 +20,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from vipdesk.services.complaints import CONTACT_WITHIN
+from vipdesk.services.person_name import PersonName
 from vipdesk.services.profile import honorifics
 
 if TYPE_CHECKING:
     from vipdesk.services.tiers import TierTable
 
 Templates = dict[tuple[str, str], str]
-# Two-character surnames: 欧阳娜 is 欧阳女士, not 欧女士.
-COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "慕容", "司徒", "东方", "皇甫", "令狐",
-                     "夏侯", "公孙", "长孙", "端木", "尉迟", "独孤", "南宫", "宇文", "轩辕")
 
 
 class Person(Protocol):
@@ -156,4 +154,5 @@ def honorific(member: Person, language: str) -> str:
 
 
 def surname_zh(name: str) -> str:
-    return name[:2] if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else name[:1]
+    """The part a title goes with: 欧阳 of 欧阳娜娜, 阿卜杜拉 of 阿卜杜拉·买买提."""
+    return PersonName.of(name, None).surname or name[:1]
