@@ -145,6 +145,12 @@ def _guest(db: Path) -> tuple[str, str]:
     return str(row[0]), str(row[1])
 
 
+def _viewed(db: Path, member_id: str) -> bool:
+    """The card was opened: every view of a member's file is audited."""
+    return bool(_rows(db, "SELECT 1 FROM audit_log WHERE action = 'member.view' AND "
+                          "member_id = ?", member_id))
+
+
 def _complaint_state(db: Path, member_id: str) -> str:
     rows = _rows(db, "SELECT state FROM complaints WHERE member_id = ?", member_id)
     return str(rows[0][0]) if rows else ""
@@ -198,7 +204,8 @@ def test_a_receptionists_morning_with_keyboard_and_scanner(desk: dict[str, str],
     card, member_id = _guest(db)
     _type(env, card, delay_ms=4)  # the scanner's burst replaces the query…
     _key(env, "Return")
-    time.sleep(1.5)
+    _until(lambda: _viewed(db, member_id), 10, "the scanned guest's card did not open")
+    time.sleep(0.5)
     _shot(env, tmp_path / "2-scanned.png")
     _key(env, "ctrl+i")  # …and the card it opens is the one checked in
     _until(lambda: _shown(env, "到店登记"), 10, "no check-in form")
