@@ -37,8 +37,8 @@ def test_garbage_is_refused_with_a_message(garbage: str) -> None:
         phones.normalize(garbage)
 
 
-def test_mask_keeps_prefix_and_last_four() -> None:
-    assert phones.mask(CN) == "138****8000"
+def test_mask_keeps_the_last_four_only() -> None:
+    assert phones.mask(CN) == "*******8000"
 
 
 SEPARATORS = st.sampled_from(["", " ", "-", " - ", ".", "(", ")"])

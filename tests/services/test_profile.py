@@ -60,7 +60,7 @@ def test_alerts_birthday_complaint_first_visit(engine: Engine) -> None:
     assert codes["birthday"].params["days"] == 2
     assert codes["open_complaint"].level == "danger"
     assert "first_visit" in codes
-    assert profile.phones_masked == ["138****8000"]
+    assert profile.phones_masked == ["*******8000"]
     assert profile.honorific_zh == "王先生"
 
 

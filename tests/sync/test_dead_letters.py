@@ -109,7 +109,7 @@ def test_each_refusal_is_listed_in_plain_words(clash: Clash) -> None:
     phone = clash.letter("member_phones")
     assert (phone.what, phone.member_label, phone.reason_code) == (
         "Member phone", "李娜 (M1)", "parent_missing")
-    assert phone.payload["row"]["e164"] == "139****9000"  # masked as on every screen
+    assert phone.payload["row"]["e164"] == "*******9000"  # masked as on every screen
     theirs = clash.letter("members", pulled=True)
     assert theirs.member_label == "王芳 (M1)"  # known only from the letter: not on this desk
     assert theirs.reason_code == "member_no_here" and theirs.store == "SH01"

@@ -8,6 +8,7 @@ import unicodedata
 import phonenumbers
 
 DEFAULT_REGION = "CN"
+HOME_COUNTRY_CODE = 86  # DEFAULT_REGION's
 _PHONE_CHARS = re.compile(r"^\+?[0-9]+$")
 # A number shared from a phone's contact sheet or a QR code: `tel:+86-139-1234-5678`,
 # RFC 3966 parameters (`;ext=…`, `;phone-context=…`) after it.
@@ -85,12 +86,46 @@ def suffix4(e164: str) -> str:
     return e164[-4:]
 
 
+# The one masking rule for every number on screen (phones, cards, documents): at most the
+# last 4 characters stay visible and at least half are hidden, so a reveal (audited) is
+# what it takes to learn a number, whatever its length. Only the tail shows because staff
+# tell two guests apart by their last 4 digits (the lookup's own key) and a prefix
+# narrows the rest down (carrier, area) without helping anyone at the desk.
+MASK_KEEP = 4
+
+
+def hide(chars: str) -> str:
+    """`13800138000` → `*******8000`, `91234567` → `****4567`, `12345` → `***45`."""
+    keep = min(MASK_KEEP, len(chars) // 2)
+    return "*" * (len(chars) - keep) + chars[len(chars) - keep:]
+
+
 def mask(e164: str) -> str:
-    """`+8613800138000` → `138****8000`: what the screen shows until someone reveals it."""
-    national = national_digits(e164)
-    if len(national) <= 7:
-        return national[:1] + "*" * max(len(national) - 5, 0) + national[-4:]
-    return national[:3] + "****" + national[-4:]
+    """What the screen shows until someone reveals the number: the national significant
+    number hidden by `hide`, behind its country code unless it is a home number —
+    `+8613800138000` → `*******8000`, `+85291234567` → `+852 ****4567`."""
+    country, national = _split(e164)
+    if country is None:  # not a number phonenumbers can read: hide every digit the same way
+        return hide(e164.lstrip("+"))
+    hidden = hide(national)
+    return hidden if country == HOME_COUNTRY_CODE else f"+{country} {hidden}"
+
+
+def mask_code(text: str) -> str:
+    """A card or identity document number under the same rule (spaces dropped)."""
+    return hide("".join(text.split()))
+
+
+def _split(e164: str) -> tuple[int | None, str]:
+    """Country calling code and national significant number (an Italian fixed line keeps
+    its leading zero, which `national_number` drops)."""
+    if e164.startswith("+86") and e164[3:].isdigit():
+        return HOME_COUNTRY_CODE, e164[3:]
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None, ""
+    return parsed.country_code, phonenumbers.national_significant_number(parsed)
 
 
 def national_digits(e164: str) -> str:

@@ -1,7 +1,7 @@
 """Privacy on screen (SPEC §10, seed 000 五(二)3, seed 003 五(三)): show only what the
 person at the desk needs, and leave a trace when they ask for more.
 
-- Phones are masked everywhere (`138****8000`); `reveal_phones` shows them in full
+- Phones are masked everywhere (`*******8000`, `+852 ****4567`); `reveal_phones` shows them in full
   for a stated reason and writes that reason to the audit log.
 - The private part of the file (family, lifestyle) is for the member's advisor and for
   managers and administrators; lounge staff and other advisors see the rest of it.
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member, MemberPhone
-from vipdesk.services import audit, auth, scan
+from vipdesk.services import audit, auth, phones, scan
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
 from vipdesk.services.profile import MemberProfile, load_profile
@@ -50,11 +50,9 @@ def visible_file(actor: Actor, file: dict[str, str],
 
 
 def mask_id_number(text: str) -> str:
-    """An identity document number with all but the first 3 and last 4 characters hidden."""
-    raw = "".join(text.split())
-    if len(raw) <= 7:
-        return "*" * len(raw)
-    return raw[:3] + "*" * (len(raw) - 7) + raw[-4:]
+    """An identity document number under the one masking rule (`phones.hide`): at most the
+    last 4 characters visible, at least half hidden."""
+    return phones.mask_code(text)
 
 
 def reveal_phones(session: Session, actor: Actor, member_id: uuid.UUID, reason: str,
