@@ -5,4 +5,6 @@ cd "$(dirname "$0")/.."
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff check vipdesk tests benchmarks
 .venv/bin/mypy
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two workers (the machine has two cores); PostgreSQL and printing tests keep to one
+# worker each (tests/conftest.py groups them).
+.venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --dist loadgroup "$@"

@@ -20,6 +20,41 @@ from vipdesk.services.demo import build_demo
 from vipdesk.services.tiers import TierTable, load_tier_table, seed_default_tiers
 
 DEMO_TODAY = date(2026, 11, 25)
+# Fixtures that reach the PostgreSQL server (tests/sync/conftest.py) besides the pg_* ones.
+PG_FIXTURES = ("any_centre", "central", "fresh_pg_url")
+
+
+# First: pytest-xdist reads the group marks in its own hook of the same name.
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """scripts/check.sh runs two pytest-xdist workers: everything that talks to the
+    PostgreSQL server runs on one of them, one test at a time. A pull waits for every
+    transaction open on the server (the commit-safe watermark), so a test on the other
+    worker would hold its pulls back; and the CUPS tests share the printing system."""
+    for item in items:
+        if _uses_postgresql(item):
+            item.add_marker(pytest.mark.xdist_group("postgresql"))
+        elif "tests/printing/" in item.nodeid or "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("printing"))
+
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fail loudly if pytest-xdist stopped honouring the groups (it rewrites node ids,
+    which a pytest release once renamed): PostgreSQL tests would then flake, not fail."""
+    if not session.config.getoption("loadgroup", default=False):
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            raise pytest.UsageError(f"xdist groups are ignored: {item.nodeid} has no @group")
+
+
+def _uses_postgresql(item: pytest.Item) -> bool:
+    names = getattr(item, "fixturenames", ())
+    return (item.get_closest_marker("pg") is not None or "tests/sync/" in item.nodeid
+            or any(name.startswith("pg_") or name in PG_FIXTURES for name in names)
+            or "postgres" in item.nodeid.lower() or "[pg" in item.nodeid)
 
 
 @pytest.fixture
