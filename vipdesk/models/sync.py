@@ -161,3 +161,51 @@ class SyncConflict(IdMixin, Base):
     settled_at: Mapped[datetime | None]
     settled_by: Mapped[str | None] = mapped_column(String(200))
     settled_choice: Mapped[str | None] = mapped_column(String(8))  # kept / lost
+
+
+class CentralDevice(Base):
+    """Centre: an enrolled desk. It pushes as its own store only; the centre keeps a
+    hash of its secret (the secret itself lives only on the desk)."""
+
+    __tablename__ = "central_devices"
+    __table_args__ = {"info": SYNC_BOOKKEEPING}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    store: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    secret_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 hex of a 32-byte secret
+    enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+
+class CentralEnrolment(Base):
+    """Centre: a one-time enrolment code for a store (only its hash), until it is
+    redeemed or expires."""
+
+    __tablename__ = "central_enrolments"
+    __table_args__ = {"info": SYNC_BOOKKEEPING}
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    device_id: Mapped[uuid.UUID | None]
+
+
+class CentralPushLog(Base):
+    """Centre: every push the service ran, with the device that sent it."""
+
+    __tablename__ = "central_push_log"
+    __table_args__ = (
+        Index("ix_central_push_log_device", "device_id", "pushed_at"),
+        {"info": SYNC_BOOKKEEPING},
+    )
+
+    id: Mapped[int] = mapped_column(BIG_SERIAL, primary_key=True, autoincrement=True)
+    device_id: Mapped[uuid.UUID]
+    store: Mapped[str] = mapped_column(String(32))
+    pushed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ops: Mapped[int]
+    outcomes: Mapped[str] = mapped_column(Text)  # JSON {"applied": n, …}

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import psycopg
 from sqlalchemy import Connection, Engine, event, exc, text
@@ -33,6 +34,27 @@ class CentreUnavailable(ConnectionError):
     """The centre cannot be reached or dropped the connection; try again later."""
 
 
+class CentreRefused(CentreUnavailable):
+    """The central service refused this desk (unknown, revoked, or another store's). The
+    outbox stays as it is; the runner keeps retrying with back-off, as when offline."""
+
+
+class CentreAPI(Protocol):
+    """What a desk's sync uses: the database itself (`Centre`) or the central service
+    over HTTPS (`vipdesk.sync.remote.RemoteCentre`)."""
+
+    @property
+    def label(self) -> str: ...
+
+    def push(self, store: str, ops: list[Op]) -> PushResult: ...
+
+    def changes(self, cursor: tuple[int, int], limit: int) -> tuple[list[Change], int]: ...
+
+    def server_time_ms(self) -> int: ...
+
+    def dispose(self) -> None: ...
+
+
 def mask_url(url: str) -> str:
     """The URL for messages and logs: never the password."""
     try:
@@ -47,10 +69,32 @@ class CentreSettings:
     sslmode: str = ""
     ca_file: str = ""
     connect_timeout: int = 5
+    credential_file: str = ""  # the desk's enrolment with the central service
+    pool_size: int = 0  # 0: SQLAlchemy's default; the service keeps its pool small
 
 
 def settings_from(config: Config) -> CentreSettings:
-    return CentreSettings(config.central_url, config.central_sslmode, config.central_ca_file)
+    return CentreSettings(config.central_url, config.central_sslmode, config.central_ca_file,
+                          credential_file=str(credential_path(Path(config.db))))
+
+
+def credential_path(db: Path) -> Path:
+    """Where a desk keeps its central-service credential: beside its database file."""
+    return db.with_name(db.name + ".central")
+
+
+def is_service_url(url: str) -> bool:
+    return url.startswith(("https://", "http://"))
+
+
+def open_centre(settings: CentreSettings) -> CentreAPI:
+    """The central service for an https:// URL, else the database directly (tests, a
+    single store, the service's own process)."""
+    if is_service_url(settings.url):
+        from vipdesk.sync.remote import RemoteCentre
+
+        return RemoteCentre.from_settings(settings)
+    return connect(settings)
 
 
 def connect(settings: CentreSettings) -> Centre:
@@ -58,6 +102,8 @@ def connect(settings: CentreSettings) -> Centre:
         raise ValueError("no central database configured (--central URL or VIPDESK_CENTRAL_URL)")
     url = make_url(settings.url)
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if settings.pool_size:
+        kwargs.update(pool_size=settings.pool_size, max_overflow=settings.pool_size // 2)
     if url.get_backend_name() == "postgresql":
         args: dict[str, Any] = {"connect_timeout": settings.connect_timeout,
                                 "options": f"-c idle_in_transaction_session_timeout="
@@ -138,6 +184,11 @@ class Centre:
 
     def changes(self, cursor: tuple[int, int], limit: int) -> tuple[list[Change], int]:
         """Changes after `cursor` in commit-safe order (one statement), and the time."""
+        rows, now = self.change_rows(cursor, limit)
+        return [Change.from_tuple(r) for r in rows], now
+
+    def change_rows(self, cursor: tuple[int, int], limit: int) -> tuple[list[Any], int]:
+        """As `changes`, with each payload left as its JSON text (the service forwards it)."""
         params = {"txid": str(cursor[0]), "seq": cursor[1], "limit": limit}
         with self._begin() as conn:
             if self.is_pg:  # plain psycopg rows: a pull moves many thousands of them
@@ -149,7 +200,7 @@ class Centre:
             else:
                 rows = list(conn.execute(text(self._changes_sql()), params).all())
             now = self._now_ms(conn)
-        return [Change.from_tuple(r) for r in rows], now
+        return rows, now
 
     def server_time_ms(self) -> int:
         with self._begin() as conn:

@@ -1,0 +1,212 @@
+"""The ASGI app: push, pull, time, enrolment, health and metrics.
+
+Stateless: every fact lives in PostgreSQL, so any number of instances can serve behind
+a load balancer. The blocking database work (the merge, the pull's one statement) runs
+on Starlette's thread pool, one pooled connection at a time.
+
+Endpoints (JSON; gzip both ways):
+  POST /v1/push      {"store", "ops": [...]} → {"acks", "server_time_ms", "counts"}
+  GET  /v1/changes   ?txid&seq&limit → JSON lines: {"server_time_ms", "count"}, then
+                     one change a line (streamed)
+  GET  /v1/time      → {"server_time_ms"}
+  POST /v1/enrol     {"code", "name"} → {"device_id", "secret", "store"} (no credential)
+  GET  /healthz, /readyz (the database answers), /metrics (Prometheus text)
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import zlib
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from vipdesk.central import auth, enrol
+from vipdesk.central.auth import Device, Refused
+from vipdesk.central.metrics import Metrics
+from vipdesk.sync.central import Centre, CentreUnavailable
+from vipdesk.sync.wire import WireError, change_row_to_wire, op_from_wire, result_to_wire
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 64 * 1024 * 1024  # a 500-op batch of member photos stays far below
+MAX_OPS = 5000
+MAX_PULL = 10_000
+STREAM_CHUNK = 500  # change-log lines per streamed piece
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass
+class Service:
+    centre: Centre
+    metrics: Metrics
+
+    async def push(self, request: Request) -> Response:
+        device = await self._device(request)
+        body = await read_json(request)
+        claimed = body.get("store") if isinstance(body, dict) else None
+        if claimed and claimed != device.store:
+            raise Refused(403, f"this desk is enrolled for store {device.store}, "
+                               f"not {claimed}")
+        ops = _ops(body)
+        result = await run_in_threadpool(self.centre.push, device.store, ops)
+        self.metrics.decided(device.store, result.counts)
+        await run_in_threadpool(enrol.log_push, self.centre.engine, device, len(ops),
+                                result.counts)
+        return json_response(result_to_wire(result))
+
+    async def changes(self, request: Request) -> Response:
+        device = await self._device(request)
+        try:
+            cursor = (int(request.query_params["txid"]), int(request.query_params["seq"]))
+            limit = max(1, min(MAX_PULL, int(request.query_params.get("limit", 2000))))
+        except (KeyError, ValueError):
+            raise WireError("txid, seq (integers) and limit are needed") from None
+        rows, now = await run_in_threadpool(self.centre.change_rows, cursor, limit)
+        self.metrics.pulled(device.store, at_head=len(rows) < limit)
+        return StreamingResponse(_lines({"server_time_ms": now, "count": len(rows)}, rows),
+                                 media_type="application/x-ndjson")
+
+    async def time(self, request: Request) -> Response:
+        await self._device(request)
+        return json_response({"server_time_ms": await run_in_threadpool(
+            self.centre.server_time_ms)})
+
+    async def enrol(self, request: Request) -> Response:
+        body = await read_json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+            raise WireError("an enrolment code is needed")
+        device, secret = await run_in_threadpool(
+            enrol.redeem, self.centre.engine, body["code"], str(body.get("name", "")))
+        log.info("device %s enrolled for store %s", device.id, device.store)
+        return json_response({"device_id": str(device.id), "secret": secret,
+                              "store": device.store})
+
+    async def healthz(self, _request: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(self, _request: Request) -> Response:
+        await run_in_threadpool(self.centre.server_time_ms)  # unreachable → 503 below
+        return json_response({"status": "ready"})
+
+    async def metrics_text(self, _request: Request) -> Response:
+        return PlainTextResponse(self.metrics.render(),
+                                 media_type="text/plain; version=0.0.4")
+
+    async def _device(self, request: Request) -> Device:
+        return await run_in_threadpool(auth.authenticate, self.centre.engine,
+                                       request.headers.get("authorization"))
+
+    def route(self, path: str, handler: Handler, method: str) -> Route:
+        return Route(path, self._guard(path, handler), methods=[method])
+
+    def _guard(self, path: str, handler: Handler) -> Handler:
+        """One place that turns failures into worded answers and counts them."""
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                response = await handler(request)
+            except Refused as error:
+                response = self._failed(path, "refused", error.status, error.message)
+            except WireError as error:
+                response = self._failed(path, "bad_request", 400, str(error))
+            except CentreUnavailable as error:
+                response = self._failed(path, "database", 503, _without_url(str(error)))
+            except Exception:
+                log.exception("request to %s failed", path)
+                response = self._failed(path, "internal", 500, "internal error (logged)")
+            self.metrics.request(path, response.status_code)
+            return response
+
+        return endpoint
+
+    def _failed(self, path: str, kind: str, status: int, message: str) -> Response:
+        self.metrics.error(path, kind)
+        return json_response({"error": message}, status)
+
+
+def create_app(centre: Centre, metrics: Metrics | None = None) -> Starlette:
+    service = Service(centre, metrics or Metrics())
+    routes = [service.route("/v1/push", service.push, "POST"),
+              service.route("/v1/changes", service.changes, "GET"),
+              service.route("/v1/time", service.time, "GET"),
+              service.route("/v1/enrol", service.enrol, "POST"),
+              service.route("/healthz", service.healthz, "GET"),
+              service.route("/readyz", service.readyz, "GET"),
+              service.route("/metrics", service.metrics_text, "GET")]
+    app = Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
+    app.state.service = service
+    return app
+
+
+async def read_json(request: Request) -> Any:
+    """The body as JSON; gzip-compressed when the desk says so, never beyond MAX_BODY."""
+    raw = await _body(request)
+    if request.headers.get("content-encoding", "").lower() == "gzip":
+        try:
+            raw = _gunzip(raw)
+        except (OSError, EOFError, zlib.error) as error:
+            raise WireError(f"the gzip body cannot be read: {error}") from error
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise WireError(f"the body is not JSON: {error}") from error
+
+
+async def _body(request: Request) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Refused(413, "request too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _gunzip(raw: bytes) -> bytes:
+    # Bounded: a small compressed body must not expand into gigabytes.
+    out = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(raw, MAX_BODY + 1)
+    if len(out) > MAX_BODY:
+        raise Refused(413, "request too large")
+    return out
+
+
+def _ops(body: Any) -> list[Any]:
+    items = body.get("ops") if isinstance(body, dict) else None
+    if not isinstance(items, list):
+        raise WireError("a push needs a list of ops")
+    if len(items) > MAX_OPS:
+        raise Refused(413, f"at most {MAX_OPS} ops per push")
+    return [op_from_wire(item) for item in items]
+
+
+def _lines(head: dict[str, Any], rows: list[Any]) -> Iterator[bytes]:
+    yield orjson.dumps(head) + b"\n"
+    for start in range(0, len(rows), STREAM_CHUNK):
+        yield b"".join(orjson.dumps(change_row_to_wire(r)) + b"\n"
+                       for r in rows[start:start + STREAM_CHUNK])
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status, media_type="application/json")
+
+
+def _without_url(message: str) -> str:
+    # The database's address is the service's business, not the desk's.
+    return message.split(" (postgresql")[0]
+
+
+def gzip_json(body: Any) -> bytes:
+    """A request body as the desk sends it (tests and the benchmark use it too)."""
+    return gzip.compress(orjson.dumps(body))
