@@ -171,3 +171,32 @@ def make_desk(tmp_path: Path, desk_template: Path) -> Iterator[DeskMaker]:
 def session(engine: Engine) -> Session:
     return session_factory(engine)()
 
+
+
+@pytest.fixture(scope="session")
+def service_tls(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from tests.sync.service import make_tls
+
+    return make_tls(tmp_path_factory.mktemp("service-tls"))
+
+
+@pytest.fixture(scope="module")
+def service(pg_url: str, service_tls):  # type: ignore[no-untyped-def]
+    """The central service (real uvicorn, HTTPS) over the module's central database."""
+    from tests.sync.service import ServiceThread
+
+    db = connect(CentreSettings(pg_url, pool_size=4))
+    running = ServiceThread(db, service_tls).start()
+    yield running
+    running.stop()
+    db.dispose()
+
+
+@pytest.fixture
+def service_centre(fresh_pg_url: str, service):  # type: ignore[no-untyped-def]
+    """Desks syncing through the service, each store enrolled as a desk of its own."""
+    from tests.sync.service import ServiceCentre
+
+    c = ServiceCentre(service)
+    yield c
+    c.dispose()

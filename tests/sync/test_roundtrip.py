@@ -50,9 +50,10 @@ def test_a_rolled_back_write_leaves_no_op(make_desk) -> None:
     assert outbox_size(desk) == before
 
 
-@pytest.fixture(params=["pg", "sqlite"])
+@pytest.fixture(params=["pg", "sqlite", "service"])
 def any_centre(request: pytest.FixtureRequest) -> Centre:
-    return request.getfixturevalue("centre" if request.param == "pg" else "sqlite_centre")
+    names = {"pg": "centre", "sqlite": "sqlite_centre", "service": "service_centre"}
+    return request.getfixturevalue(names[request.param])
 
 
 def test_two_desks_exchange_records(any_centre: Centre, make_desk) -> None:

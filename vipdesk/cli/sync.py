@@ -46,16 +46,20 @@ def sync_config(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.sync.central import CentreUnavailable, connect, mask_url, settings_from
+    from vipdesk.sync.central import CentreUnavailable, mask_url, open_centre, settings_from
     from vipdesk.sync.engine import StoreMismatch, sync_once
 
     config = sync_config(args)
     if not config.central_url:
         return fail("no central database: give --central URL or set VIPDESK_CENTRAL_URL")
+    try:
+        config = _with_enrolled_store(config)
+    except ValueError as error:
+        return fail(str(error))
     if not args.once:
         return _loop(args, config)
     try:
-        centre = connect(settings_from(config))
+        centre = open_centre(settings_from(config))
         report = sync_once(open_db(args), centre, config.store, pull=not args.no_pull)
     except CentreUnavailable as error:
         return fail(f"{error} ({mask_url(config.central_url)})", EXIT_UNAVAILABLE)
@@ -66,6 +70,18 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(summary(report, mask_url(config.central_url)))
     return 0
+
+
+def _with_enrolled_store(config: Any) -> Any:
+    """Through the central service the desk's store is the one it was enrolled for."""
+    from dataclasses import replace
+
+    from vipdesk.sync.central import credential_path, is_service_url
+    from vipdesk.sync.credential import load
+
+    if not is_service_url(config.central_url) or config.store:
+        return config
+    return replace(config, store=load(credential_path(config.db)).store)
 
 
 def _as_dict(report: Any, centre: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from vipdesk.models import utcnow
 from vipdesk.sync import state
 from vipdesk.sync.capture import physical_clock
-from vipdesk.sync.central import Centre
+from vipdesk.sync.central import CentreAPI
 from vipdesk.sync.pull import PullReport, pull_all
 from vipdesk.sync.push import PushReport, pending, push_all
 
@@ -50,7 +50,7 @@ def bind_store(desk: Engine, store: str) -> None:
             state.put(conn, state.STORE, store)
 
 
-def sync_once(desk: Engine, centre: Centre, store: str, *, pull: bool = True) -> SyncReport:
+def sync_once(desk: Engine, centre: CentreAPI, store: str, *, pull: bool = True) -> SyncReport:
     bind_store(desk, store)
     report = SyncReport(store)
     for _ in range(MAX_ROUNDS):

@@ -22,7 +22,7 @@ from vipdesk.models import Member, SyncDeadLetter, utcnow
 from vipdesk.services.members import write_terms
 from vipdesk.sync import bulk, state, tables
 from vipdesk.sync.capture import NO_CAPTURE
-from vipdesk.sync.central import Centre
+from vipdesk.sync.central import CentreAPI
 from vipdesk.sync.hlc import HybridClock, Stamp
 from vipdesk.sync.ops import DELETE, INSERT, UPDATE, Change
 from vipdesk.sync.push import pending
@@ -44,7 +44,7 @@ class PullReport:
     failed: int = 0
 
 
-def pull_all(desk: Engine, centre: Centre, batch_size: int = BATCH) -> PullReport:
+def pull_all(desk: Engine, centre: CentreAPI, batch_size: int = BATCH) -> PullReport:
     report = PullReport()
     while True:
         with desk.connect() as conn:

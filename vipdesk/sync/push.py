@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from vipdesk.models import SyncDeadLetter, SyncOutbox, utcnow
-from vipdesk.sync.central import Centre
+from vipdesk.sync.central import CentreAPI
 from vipdesk.sync.ops import Op, Outcome, PushResult, loads
 
 BATCH = 500
@@ -56,7 +56,7 @@ def _read(desk: Engine, limit: int, after: int = 0) -> list[tuple[int, Op]]:
         return read_batch(conn, limit, after)
 
 
-def push_all(desk: Engine, centre: Centre, store: str, batch_size: int = BATCH,
+def push_all(desk: Engine, centre: CentreAPI, store: str, batch_size: int = BATCH,
              on_pushed: Callable[[PushResult], None] | None = None) -> PushReport:
     """Send the outbox batch by batch. While the centre decides a batch, the next one is
     read and decoded on another thread (the desk's reads are committed ops with higher

@@ -24,7 +24,13 @@ from sqlalchemy import Engine
 
 from vipdesk.config import Config
 from vipdesk.models import utcnow
-from vipdesk.sync.central import Centre, CentreUnavailable, connect, mask_url, settings_from
+from vipdesk.sync.central import (
+    CentreAPI,
+    CentreUnavailable,
+    mask_url,
+    open_centre,
+    settings_from,
+)
 from vipdesk.sync.engine import SyncReport, sync_once
 from vipdesk.sync.push import pending
 
@@ -64,15 +70,15 @@ Listener = Callable[[SyncStatus], None]
 class SyncRunner:
     def __init__(self, desk: Engine, config: Config, *, interval: float = 30.0,
                  min_backoff: float = 2.0, max_backoff: float = 300.0,
-                 centre_factory: Callable[[], Centre] | None = None) -> None:
+                 centre_factory: Callable[[], CentreAPI] | None = None) -> None:
         self.desk = desk
         self.store = config.store
         self.interval = interval
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
         self._centre_label = mask_url(config.central_url) if config.central_url else ""
-        self._factory = centre_factory or (lambda: connect(settings_from(config)))
-        self._centre: Centre | None = None
+        self._factory = centre_factory or (lambda: open_centre(settings_from(config)))
+        self._centre: CentreAPI | None = None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vipdesk-sync")
         self._listeners: list[Listener] = []
         self._status = SyncStatus()
