@@ -23,11 +23,12 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     m = what.add_parser("members", parents=[parent], help="import members from a CSV file",
                         description="Columns (English or Chinese headers): member_no/会员号, "
                         "name/姓名, name_en/英文名, phone/手机, card_no/卡号, birthday/生日, "
-                        "gender/性别, email/邮箱, spend_12m/近12个月消费. UTF-8 or GB18030; "
-                        "',' ';' or tab.")
+                        "gender/性别, email/邮箱, spend_12m/近12个月消费, shared_phone/共用电话. "
+                        "UTF-8, UTF-16, GB18030/GBK or Big5 (detected); ',' ';' or tab.")
     m.add_argument("file", help="the CSV file")
     m.add_argument("--staff", help="act as this staff number (default: the system, as admin)")
     m.add_argument("--json", action="store_true", help="print the report as JSON")
+    m.add_argument("--encoding", help="the file's encoding (default: detected), e.g. big5hkscs")
     m.set_defaults(run=run)
     register_purchases(what, parent)
 
@@ -91,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         seed_default_tiers(session)
     try:
         actor = actor_for(factory, args.staff) if args.staff else auth.SYSTEM
-        report = import_members(factory, args.file, actor)
+        report = import_members(factory, args.file, actor, encoding=args.encoding)
     except (ImportFileError, auth.PermissionDenied, LookupError) as exc:
         return fail(str(exc))
     if args.json:
@@ -118,6 +119,8 @@ def print_summary(report: Any) -> None:
     rate = report.rows / report.seconds if report.seconds else 0.0
     print(f"{report.path}: {report.rows:,} rows ({report.encoding}, "
           f"delimiter {report.delimiter!r}) in {report.seconds:.1f}s, {rate:,.0f} rows/s")
+    if report.encoding_evidence:
+        print(f"  encoding {report.encoding}: {report.encoding_evidence}")
     print(f"  imported {len(report.imported):,}, unchanged {report.unchanged:,}, "
           f"rejected {len(report.rejected):,}")
     print_rejections(report)

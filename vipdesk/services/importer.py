@@ -19,7 +19,6 @@ audited paths in the app).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import re
 import time
@@ -40,6 +39,7 @@ from vipdesk.db import unit_of_work
 from vipdesk.models import Member, MemberCard, MemberPhone, TierChange
 from vipdesk.services import auth, phones
 from vipdesk.services.clock import Clock
+from vipdesk.services.import_encoding import Choice, EncodingError, choose_encoding
 from vipdesk.services.members import (
     MemberDataError,
     NewMember,
@@ -49,6 +49,7 @@ from vipdesk.services.members import (
     validate,
 )
 from vipdesk.services.names import has_cjk
+from vipdesk.services.person_name import simplified
 from vipdesk.services.tiers import TierTable, load_tier_table
 
 BATCH_ROWS = 500  # rows per transaction: long enough to be fast, short enough to keep RAM flat
@@ -67,7 +68,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "card_no": ("cardno", "card", "cards", "卡号", "会员卡号"),
     "birthday": ("birthday", "birthdate", "dateofbirth", "生日", "出生日期"),
     "gender": ("gender", "sex", "性别"),
-    "email": ("email", "mail", "邮箱", "电子邮箱", "电子邮件"),
+    "email": ("email", "mail", "邮箱", "电子邮箱", "电子邮件", "电邮"),
     "spend_12m": ("spend12m", "spend", "近12个月消费", "近12月消费", "12个月消费", "年消费"),
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
@@ -101,6 +102,7 @@ class RejectedRow:
 class ImportReport:
     path: str
     encoding: str = ""
+    encoding_evidence: str = ""  # why that encoding was assumed
     delimiter: str = ","
     columns: dict[str, str] = field(default_factory=dict)  # field → header as written
     ignored_columns: list[str] = field(default_factory=list)
@@ -118,49 +120,22 @@ class ImportReport:
 # -- stage 1: bytes -------------------------------------------------------------------
 
 
-def detect_encoding(path: Path) -> str:
-    """`utf-8-sig` or `gb18030`; refuses a file neither decodes, naming the line."""
-    with path.open("rb") as fh:
-        has_bom = fh.read(3) == codecs.BOM_UTF8
-    utf8_error = _first_undecodable_line(path, "utf-8")
-    if utf8_error is None:
-        return "utf-8-sig"
-    line, bad, seen_non_ascii = utf8_error
-    # A BOM, or Chinese that already decoded as UTF-8, means a damaged UTF-8 file: reading
-    # the rest as GB18030 would import mojibake instead of saying so.
-    if has_bom or seen_non_ascii:
-        raise ImportFileError(f"line {line}: not valid UTF-8 (bytes {bad}); "
-                              "fix or re-save the file as UTF-8 CSV")
-    gb_error = _first_undecodable_line(path, "gb18030")
-    if gb_error is None:
-        return "gb18030"
-    line, bad, _ = gb_error
-    raise ImportFileError(f"line {line}: bytes {bad} are neither UTF-8 nor GB18030; "
-                          "re-save the file as “CSV UTF-8”")
+def name_column(header: list[str]) -> int | None:
+    """Where the header puts the name, if it names member_no and name at all (for
+    judging an encoding by what its name column reads)."""
+    fields = [_ALIAS_TO_FIELD.get(normalise_header(cell)) for cell in header]
+    if "member_no" not in fields or "name" not in fields:
+        return None
+    return fields.index("name")
 
 
-def _first_undecodable_line(path: Path, encoding: str) -> tuple[int, str, bool] | None:
-    """(line, the bad bytes in hex, whether non-ASCII text decoded before it) or None.
-
-    Neither UTF-8 nor GB18030 uses the byte 0x0A inside a character, so decoding line by
-    line is exact; pieces of an overlong line share one incremental decoder.
-    """
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    line, seen_non_ascii = 1, False
-    with path.open("rb") as fh:
-        while piece := fh.readline(MAX_LINE):
-            ends = piece.endswith(b"\n")
-            try:
-                decoder.decode(piece, final=ends)
-            except UnicodeDecodeError as exc:
-                return line, exc.object[exc.start:exc.end + 2].hex(" "), seen_non_ascii
-            seen_non_ascii = seen_non_ascii or not piece.isascii()
-            line += ends
+def detect_encoding(path: Path, forced: str | None = None) -> Choice:
+    """The file's encoding and the evidence; refuses a file whose encoding is unclear or
+    that does not decode, naming the line."""
     try:
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        return line, exc.object[exc.start:exc.end].hex(" "), seen_non_ascii
-    return None
+        return choose_encoding(path, name_column, forced)
+    except EncodingError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 # -- stage 2: text --------------------------------------------------------------------
@@ -231,7 +206,8 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 def normalise_header(cell: str) -> str:
-    text = unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").lower()
+    """Folded for matching: Hong Kong and Taiwan files write 會員號, 手機, 電郵."""
+    text = simplified(unicodedata.normalize("NFKC", cell).strip().lstrip("\ufeff").lower())
     return _HEADER_NOISE.sub("", text)
 
 
@@ -557,7 +533,8 @@ def parse_rows(records: Iterable[Record], columns: dict[str, int], width: int,
 
 
 def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth.Actor,
-                   tiers: TierTable | None = None, today: date | None = None) -> ImportReport:
+                   tiers: TierTable | None = None, today: date | None = None,
+                   encoding: str | None = None) -> ImportReport:
     """Import the file's good rows, report the others; raises ImportFileError (nothing
     imported) when the file as a whole cannot be read."""
     auth.require(actor, "member.import")
@@ -568,7 +545,8 @@ def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth
     if tiers is None:
         with factory() as session:
             tiers = load_tier_table(session)
-    report = ImportReport(str(path), encoding=detect_encoding(path))
+    choice = detect_encoding(path, encoding)
+    report = ImportReport(str(path), encoding=choice.encoding, encoding_evidence=choice.why)
     old_limit = csv.field_size_limit(FIELD_LIMIT)  # process-wide, so restored below
     try:
         with path.open(encoding=report.encoding, newline="") as fh:
