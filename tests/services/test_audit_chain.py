@@ -297,3 +297,39 @@ def test_postgres_chains_verifies_and_catches_an_edit() -> None:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
         admin.dispose()
+
+
+_COLUMNS = ("id, at, staff_id, staff_no, staff_name, role, store_id, desk, action, "
+            "member_id, detail, desk_key, seq, prev_hash, entry_hash")
+TAMPERINGS = {
+    "edited": ["UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 2"],
+    "deleted": ["DELETE FROM audit_log WHERE seq = 2"],
+    "replaced": [f"INSERT OR REPLACE INTO audit_log ({_COLUMNS}) SELECT "
+                 f"{_COLUMNS.replace('detail', chr(39) + 'rewritten' + chr(39))} "
+                 "FROM audit_log WHERE seq = 2"],
+    "appended forgery": [f"INSERT INTO audit_log ({_COLUMNS}) SELECT 'ee' || substr(id, 3), "
+                         "at, staff_id, staff_no, staff_name, role, store_id, desk, action, "
+                         "member_id, 'forged', desk_key, 4, entry_hash, entry_hash "
+                         "FROM audit_log WHERE seq = 3"],
+    "reordered": ["UPDATE audit_log SET seq = -1 WHERE seq = 1",
+                  "UPDATE audit_log SET seq = 1 WHERE seq = 2",
+                  "UPDATE audit_log SET seq = 2 WHERE seq = -1"],
+}
+
+
+@pytest.mark.parametrize("tampering", [*TAMPERINGS, "dropped table"])
+def test_audit_verify_exits_4_for_every_tampering(
+        factory: sessionmaker[Session], lounge: Lounge, capsys: pytest.CaptureFixture[str],
+        tampering: str) -> None:
+    """The command itself (not only the service) catches each way of tampering."""
+    _write(factory, lounge, 3)
+    engine = factory.kw["bind"]
+    db = str(engine.url.database)
+    assert main(["audit", "verify", "--db", db]) == 0
+    capsys.readouterr()
+    _as_attacker(engine, *TAMPERINGS.get(tampering, ["DROP TABLE audit_log"]))
+    assert main(["audit", "verify", "--db", db]) == 4
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert ("BROKEN" in said or "table is missing" in said) and "Traceback" not in said
+    assert ("tampered with" in said) or ("table is missing" in said)

@@ -139,6 +139,7 @@ class Break:
     seq: int | None
     entry_id: str
     problem: str
+    kind: str = ""  # twice / missing / unlinked / altered / outside: for words on screens
 
 
 @dataclass
@@ -167,24 +168,24 @@ class _Walk:
         if self.broken is not None:
             return
         self.count += 1
-        problem = self._problem(row)
+        kind, problem = self._problem(row)
         if problem:
-            self.broken = Break(self.desk_key, row["seq"], str(row["id"]), problem)
+            self.broken = Break(self.desk_key, row["seq"], str(row["id"]), problem, kind)
             return
         self.seq, self.prev = row["seq"], row["entry_hash"]
 
-    def _problem(self, row: Any) -> str:
+    def _problem(self, row: Any) -> tuple[str, str]:
         want = self.seq + 1
         if row["seq"] == self.seq:
-            return f"entry {row['seq']} appears twice"
+            return "twice", f"entry {row['seq']} appears twice"
         if row["seq"] != want:
-            return f"entry {want} is missing (the next one is {row['seq']})"
+            return "missing", f"entry {want} is missing (the next one is {row['seq']})"
         if row["prev_hash"] != self.prev:
-            return (f"entry {want} does not follow entry {self.seq} (entries deleted, "
-                    "reordered or replaced)")
+            return "unlinked", (f"entry {want} does not follow entry {self.seq} (entries "
+                                "deleted, reordered or replaced)")
         if entry_hash(row) != row["entry_hash"]:
-            return f"entry {want} was altered after it was written"
-        return ""
+            return "altered", f"entry {want} was altered after it was written"
+        return "", ""
 
 
 def verify(conn: Connection, desk_key: str | None = None) -> ChainReport:
@@ -193,7 +194,8 @@ def verify(conn: Connection, desk_key: str | None = None) -> ChainReport:
     walks: dict[str, _Walk] = {}
     for row in _stored_entries(conn, desk_key):
         if row["desk_key"] is None or row["seq"] is None:
-            report.breaks.append(Break("", None, str(row["id"]), "entry outside any chain"))
+            report.breaks.append(Break("", None, str(row["id"]), "entry outside any chain",
+                                       "outside"))
             continue
         walk = walks.get(row["desk_key"]) or walks.setdefault(row["desk_key"],
                                                               _Walk(row["desk_key"]))
@@ -205,21 +207,43 @@ def verify(conn: Connection, desk_key: str | None = None) -> ChainReport:
     return report
 
 
+def check_links(conn: Connection, desk_key: str, first: int, last: int) -> Break | None:
+    """The first broken link among one chain's entries `first`..`last` and the link to
+    the entry before them (held here already, checked when it came): what the centre
+    checks of the entries a push brought, without walking the whole chain again."""
+    rows = list(_stored_entries(conn, desk_key, (max(first - 1, 1), last)))
+    walk = _Walk(desk_key)
+    if first > 1:
+        if not rows or rows[0]["seq"] != first - 1:
+            seq, entry_id = (rows[0]["seq"], str(rows[0]["id"])) if rows else (first, "")
+            return Break(desk_key, seq, entry_id,
+                         f"entry {first - 1} is missing (the next one is {seq})", "missing")
+        walk.seq, walk.prev = rows[0]["seq"], rows[0]["entry_hash"]
+        rows = rows[1:]
+    for row in rows:
+        walk.step(row)
+    return walk.broken
+
+
 _COLUMNS = (*CHAINED_FIELDS, "entry_hash")
 
 
-def _stored_entries(conn: Connection, desk_key: str | None) -> Iterator[Any]:
-    """Every entry as stored, by chain and place. On SQLite read straight from the
-    driver (SQLAlchemy's per-value conversion was half the time of a 100,000-entry
-    check); UUIDs and times come out as the ORM would give them to `canonical`."""
+def _stored_entries(conn: Connection, desk_key: str | None,
+                    seqs: tuple[int, int] | None = None) -> Iterator[Any]:
+    """Every entry as stored (of one chain, between two places), by chain and place. On
+    SQLite read straight from the driver (SQLAlchemy's per-value conversion was half the
+    time of a 100,000-entry check); UUIDs and times come out as the ORM would give them
+    to `canonical`."""
     if conn.dialect.name != "sqlite":
         stmt = select(AuditEntry.__table__).order_by(AuditEntry.desk_key, AuditEntry.seq,
                                                      AuditEntry.id)
         if desk_key is not None:
             stmt = stmt.where(AuditEntry.desk_key == desk_key)
+        if seqs is not None:
+            stmt = stmt.where(AuditEntry.seq.between(*seqs))
         yield from conn.execute(stmt).mappings()
         return
-    where, params = ("WHERE desk_key = ?", (desk_key,)) if desk_key is not None else ("", ())
+    where, params = _sqlite_where(desk_key, seqs)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     cursor.execute(f"SELECT {', '.join(_COLUMNS)} FROM audit_log {where} "
                    "ORDER BY desk_key, seq, id", params)
@@ -230,6 +254,15 @@ def _stored_entries(conn: Connection, desk_key: str | None) -> Iterator[Any]:
                 row[name] = _uuid_text(row[name])
             row["at"] = _stored_time(row["at"])
             yield row
+
+
+def _sqlite_where(desk_key: str | None,
+                  seqs: tuple[int, int] | None) -> tuple[str, tuple[Any, ...]]:
+    if desk_key is None:
+        return "", ()
+    if seqs is None:
+        return "WHERE desk_key = ?", (desk_key,)
+    return "WHERE desk_key = ? AND seq BETWEEN ? AND ?", (desk_key, *seqs)
 
 
 def _uuid_text(stored: Any) -> Any:

@@ -3,6 +3,8 @@
 The centre already resolved each conflict by last-writer-wins (sync never waits for a
 person); the record here says what was kept and what lost. Settling "kept" confirms;
 settling "lost" writes the losing value back as a new edit, which syncs everywhere.
+An alert that a desk's audit chain arrived broken at the centre (`chain_watch`) is
+listed here too; it can only be acknowledged.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from vipdesk.models import Base, Member, SyncConflict
+from vipdesk.models import AuditEntry, Base, Member, SyncConflict
 from vipdesk.services import auth
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
@@ -47,6 +49,7 @@ class ConflictView:
     settled_at: datetime | None
     settled_by: str | None
     settled_choice: str | None
+    chain_alert: bool = False  # a desk's audit chain arrived broken: acknowledge only
 
 
 def list_conflicts(session: Session, *, open_only: bool = True,
@@ -71,12 +74,21 @@ def settle_conflict(session: Session, conflict_id: uuid.UUID, choice: str, actor
         raise SettleError(f"conflict {conflict_id}: not found")
     if conflict.settled_at is not None:
         raise SettleError("this conflict was already settled")
+    if choice == "lost" and is_chain_alert(conflict):
+        raise SettleError("an audit log entry cannot be put back: acknowledge the alert "
+                          "and check the desk (`vipdesk audit verify`)")
     if choice == "lost":
         _restore(session, conflict)
     conflict.settled_at = (clock or Clock()).now()
     conflict.settled_by = actor.name
     conflict.settled_choice = choice
     session.flush()
+
+
+def is_chain_alert(conflict: SyncConflict | ConflictView) -> bool:
+    """The centre found a desk's audit chain broken (vipdesk.sync.chain_watch): nothing to
+    choose between, only to acknowledge."""
+    return conflict.table_name == AuditEntry.__tablename__
 
 
 def _restore(session: Session, conflict: SyncConflict) -> None:
@@ -125,4 +137,4 @@ def _view(c: SyncConflict, label: str) -> ConflictView:
         kept_value=_loads(c.kept_value), kept_store=c.kept_store, kept_at=_stamp_time(c.kept_hlc),
         lost_value=_loads(c.lost_value), lost_store=c.lost_store, lost_at=_stamp_time(c.lost_hlc),
         detected_at=c.detected_at, settled_at=c.settled_at, settled_by=c.settled_by,
-        settled_choice=c.settled_choice)
+        settled_choice=c.settled_choice, chain_alert=is_chain_alert(c))

@@ -36,7 +36,7 @@ from vipdesk.models import (
     uuid7,
 )
 from vipdesk.services import erasure
-from vipdesk.sync import bulk, tables
+from vipdesk.sync import bulk, chain_watch, tables
 from vipdesk.sync.hlc import Stamp, clamp
 from vipdesk.sync.ops import DELETE, INSERT, UPDATE, Ack, Op, Outcome
 
@@ -111,6 +111,7 @@ class Merger:
             else:
                 for op in group:
                     self._guarded(op)
+        chain_watch.check_pushed(self.conn, self.batch, fresh)
         self._write_bookkeeping(fresh)
 
     def _skip_decided(self, ops: list[Op]) -> list[Op]:

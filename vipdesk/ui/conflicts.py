@@ -43,6 +43,37 @@ def _when(at: Any) -> str:
     return at.astimezone(LOCAL).strftime("%m-%d %H:%M") if at else "—"
 
 
+# What the centre found wrong with a desk's audit chain (vipdesk.sync.chain_watch), by kind.
+_CHAIN_PROBLEMS = {
+    "missing": "Entries before entry %1 are missing (deleted before they were sent)",
+    "twice": "Entry %1 arrived twice",
+    "unlinked": "Entry %1 does not follow the copy head office holds (entries rewritten, "
+                "deleted or reordered)",
+    "altered": "Entry %1 does not match its own hash (altered or forged)",
+    "refused": "Entry %1 contradicts the copy head office holds (replaced)",
+    "outside": "An entry outside any chain",
+}
+
+
+def _cells(c: Any) -> tuple[str, ...]:
+    if c.chain_alert:
+        return _chain_cells(c)
+    return (c.label, t(FIELD_NAMES.get(c.field, c.field)),
+            f"{_value(c.kept_value)}  ({c.kept_store}, {_when(c.kept_at)})",
+            f"{_value(c.lost_value)}  ({c.lost_store}, {_when(c.lost_at)})",
+            _when(c.detected_at))
+
+
+def _chain_cells(c: Any) -> tuple[str, ...]:
+    """A broken audit chain: nothing was kept or lost, the words say what was found."""
+    found = c.lost_value if isinstance(c.lost_value, dict) else {}
+    problem = t(_CHAIN_PROBLEMS.get(str(found.get("kind")), _CHAIN_PROBLEMS["altered"]))
+    return (t("Audit log"), t("Audit chain"),
+            f"{t('The copy head office holds')}  ({t('head office')})",
+            f"{problem.replace('%1', str(found.get('seq') or '?'))}  ({c.lost_store}, "
+            f"{_when(c.lost_at)})", _when(c.detected_at))
+
+
 class ConflictsDialog(QDialog):
     def __init__(self, desk: Desk, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,6 +86,7 @@ class ConflictsDialog(QDialog):
             self.tr("Other value (store, time)"), self.tr("Detected")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.currentCellChanged.connect(self._row_changed)
         self._fit_columns()
         self.empty = QLabel(self.tr("No sync conflicts to review."))
         self.empty.setObjectName("placeholder")
@@ -102,11 +134,7 @@ class ConflictsDialog(QDialog):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for i, c in enumerate(rows):
-            cells = (c.label, t(FIELD_NAMES.get(c.field, c.field)),
-                     f"{_value(c.kept_value)}  ({c.kept_store}, "
-                     f"{_when(c.kept_at)})", f"{_value(c.lost_value)}  ({c.lost_store}, "
-                     f"{_when(c.lost_at)})", _when(c.detected_at))
-            for j, text in enumerate(cells):
+            for j, text in enumerate(_cells(c)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.message.setText(self.tr("%n to review").replace("%n", str(len(rows)))
                              if rows else "")
@@ -116,14 +144,18 @@ class ConflictsDialog(QDialog):
         if rows:
             self.table.selectRow(0)
 
+    def _row_changed(self, row: int, *_rest: int) -> None:
+        """An audit chain alert can only be acknowledged: no entry is ever put back."""
+        alert = 0 <= row < len(self.rows) and self.rows[row].chain_alert
+        self.restore.setEnabled(bool(self.rows) and not alert)
+
     def _settle(self, choice: str) -> None:
         row = self.table.currentRow()
         if not 0 <= row < len(self.rows):
             return
         conflict_id = self.rows[row].id
         self.ops.mutate(lambda: self.desk.settle_conflict(conflict_id, choice),
-                        lambda _none: self.reload(), self._failed,
-                        changes=frozenset({"members"}))
+                        lambda _none: self.reload(), self._failed)
 
     def _failed(self, error: BaseException) -> None:
         said = (self.tr("This step is for a manager.") if isinstance(error, PermissionDenied)
