@@ -59,11 +59,27 @@ def looks_like_phone(text: str) -> bool:
     return bool(_PHONE_CHARS.match(squeeze(text)))
 
 
+def _home_mobile_pattern() -> re.Pattern[str]:
+    """The home region's mobile numbers as phonenumbers' own metadata describes them."""
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_REGION)
+    assert meta is not None and meta.mobile is not None
+    assert meta.mobile.national_number_pattern is not None
+    return re.compile(meta.mobile.national_number_pattern)
+
+
+_HOME_MOBILE = _home_mobile_pattern()
+
+
 def normalize(text: str, region: str = DEFAULT_REGION) -> str:
     """E.164 for a typed number: `138 0013 8000`, `+86 138-0013-8000`, `008613800138000`."""
     raw = squeeze(text)
     if not _PHONE_CHARS.match(raw):
         raise InvalidPhone(f"not a phone number: {text[:40]!r}")
+    # Fast path for the common case (a million-row import parses each phone twice):
+    # a home mobile written nationally is valid exactly when it matches the metadata's
+    # mobile pattern, and its E.164 is the country code before it (~1 µs, not ~20).
+    if region == DEFAULT_REGION and len(raw) == 11 and _HOME_MOBILE.fullmatch(raw):
+        return "+86" + raw
     if raw.startswith("00"):
         raw = "+" + raw[2:]  # international call prefix as dialled from China
     try:
