@@ -44,7 +44,11 @@ def qt_application() -> QApplication:
 
 
 def build(config: Config, *, sign_in: bool | None = None, create: bool = False) -> DeskApp:
-    """The window on the configured desk; `storage.DeskOpenError` when it cannot open."""
+    """The window on the configured desk; `storage.DeskOpenError` when it cannot open.
+
+    `sign_in` is for callers that decide themselves (tests, `vipdesk screenshot`, which
+    sets the signed-in person); left None, the desk asks for a sign-in unless it is a
+    demo desk and the configuration turns sign-in off."""
     qt = qt_application()
     collector = GuiThreadCollector(qt)  # before any worker thread exists
     qt.aboutToQuit.connect(collector.stop)
@@ -57,13 +61,22 @@ def build(config: Config, *, sign_in: bool | None = None, create: bool = False) 
     tier_pass = DailyTierPass(desk.factory, desk.clock)
     tier_pass.run_if_new_day()
     ops = Ops(qt)
-    window = MainWindow(desk, ops, lang,
-                        require_sign_in=config.sign_in if sign_in is None else sign_in,
-                        idle_lock_minutes=config.idle_lock_minutes)
+    demo = _is_demo(desk)
+    required = (config.sign_in or not demo) if sign_in is None else sign_in
+    window = MainWindow(desk, ops, lang, require_sign_in=required,
+                        idle_lock_minutes=config.idle_lock_minutes,
+                        sign_in_skipped=demo and not required)
     qt.aboutToQuit.connect(ops.shutdown)
     app = DeskApp(qt, desk, ops, window, tier_pass)
     _check_audit_chain(app)
     return app
+
+
+def _is_demo(desk: Desk) -> bool:
+    from vipdesk.services.cli_sessions import is_demo
+
+    with desk.factory() as session:
+        return is_demo(session)
 
 
 class AuditWarning(QLabel):

@@ -30,8 +30,13 @@ class Config:
     central_sslmode: str = ""
     central_ca_file: str = ""
     idle_lock_minutes: int = 10
-    sign_in: bool = True  # staff sign in before the desk shows anything (off: development)
+    # Staff sign in before the desk shows anything. Off is honoured on a demo desk only
+    # (a database made by `vipdesk demo`): a real desk always asks, whatever is set here.
+    sign_in: bool = True
     db_key_file: str = ""  # SQLCipher key file; empty = plain SQLite
+    # The desk key's entry in the OS keyring (service "vipdesk"), looked up before the
+    # key file, which stays the fallback; empty = the keyring is not used.
+    db_key_keyring: str = ""
 
     @staticmethod
     def load(overrides: dict[str, Any] | None = None, config_file: Path | None = None) -> Config:

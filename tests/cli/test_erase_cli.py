@@ -4,6 +4,7 @@ the member (no longer found) and is in the audit log with its reason."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,18 +23,20 @@ def db(demo_db: Path, tmp_path: Path) -> str:
     return str(path)
 
 
-def test_erase_needs_yes_and_a_manager(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_erase_needs_yes_and_a_manager(db: str, capsys: pytest.CaptureFixture[str],
+                                       signin: Callable[..., int]) -> None:
     assert main(["erase", "--db", db, "13800138000", "--reason", "GDPR-17"]) == 2
     assert "--yes" in capsys.readouterr().err
-    code = main(["erase", "--db", db, "13800138000", "--reason", "GDPR-17", "--yes",
-                 "--staff", "S005"])
+    assert signin(db, "S005") == 0
+    code = main(["erase", "--db", db, "13800138000", "--reason", "GDPR-17", "--yes"])
     assert code == 2 and "may not" in capsys.readouterr().err
     assert main(["lookup", "--db", db, "13800138000"]) == 0
 
 
-def test_manager_erases_and_it_is_audited(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["erase", "--db", db, "13800138000", "--reason", "客户书面申请 #17", "--yes",
-                 "--staff", "S001"])
+def test_manager_erases_and_it_is_audited(db: str, capsys: pytest.CaptureFixture[str],
+                                          signin: Callable[..., int]) -> None:
+    assert signin(db, "S001") == 0
+    code = main(["erase", "--db", db, "13800138000", "--reason", "客户书面申请 #17", "--yes"])
     assert code == 0, capsys.readouterr().err
     assert "erased M0000001" in capsys.readouterr().out
     assert main(["lookup", "--db", db, "13800138000"]) == 1

@@ -1,4 +1,4 @@
-"""`vipdesk import members`: exit codes, the report on the terminal and as JSON, --staff."""
+"""`vipdesk import members`: exit codes, the report on the terminal and as JSON, who acts."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.signin import admin_signed_in, sign_in
 from vipdesk.cli.main import main
 from vipdesk.db import open_desk_db
 from vipdesk.models import Staff
@@ -16,9 +17,9 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 def new_desk(path: Path) -> str:
-    """An empty desk (commands refuse a database path that does not exist)."""
-    open_desk_db(path).dispose()
-    return str(path)
+    """An empty desk (commands refuse a database path that does not exist), its first
+    administrator signed in."""
+    return admin_signed_in(path)
 
 
 def test_good_file_exits_zero_and_reimport_is_unchanged(
@@ -61,17 +62,22 @@ def test_unreadable_file_exits_two(tmp_path: Path, capsys: pytest.CaptureFixture
 
 @pytest.mark.parametrize(("staff_no", "code", "message"), [
     ("S001", 0, "imported 3"), ("S002", 2, "may not member.import"),
-    ("S404", 2, "no active staff member 'S404'")])
-def test_staff_option_acts_as_that_person(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          staff_no: str, code: int, message: str) -> None:
+    (None, 4, "vipdesk signin")])
+def test_the_signed_in_person_imports(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch,
+                                      staff_no: str | None, code: int, message: str) -> None:
+    from vipdesk.services.staff import hash_secret
+
     db = tmp_path / "desk.db"
     engine = open_desk_db(db)
     with Session(engine) as s, s.begin():
-        s.add_all([Staff(staff_no="S001", name="周经理", role="manager"),
-                   Staff(staff_no="S002", name="林前台", role="staff")])
+        s.add_all([Staff(staff_no=no, name=name, role=role, password_hash=hash_secret("246810"))
+                   for no, name, role in (("S001", "周经理", "manager"),
+                                          ("S002", "林前台", "staff"))])
     engine.dispose()
-    argv = ["import", "members", str(DATA / "members_en_bom.csv"), "--db", str(db),
-            "--staff", staff_no]
+    if staff_no:
+        assert sign_in(monkeypatch, db, staff_no) == 0
+    argv = ["import", "members", str(DATA / "members_en_bom.csv"), "--db", str(db)]
     assert main(argv) == code
     captured = capsys.readouterr()
     assert message in captured.out + captured.err

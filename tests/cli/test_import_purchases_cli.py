@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.signin import admin_signed_in
 from vipdesk.cli.main import main
 from vipdesk.db import open_desk_db
 from vipdesk.models import Store
@@ -22,6 +23,7 @@ def db(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
     with Session(engine) as s, s.begin():
         s.add(Store(code="SH01", name="上海一店"))
     engine.dispose()
+    admin_signed_in(path)
     assert main(["import", "members", str(DATA / "members_en_bom.csv"), "--db", path]) == 0
     capsys.readouterr()
     return path

@@ -7,17 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.signin import admin_signed_in
 from vipdesk.cli.main import main
-from vipdesk.db import open_desk_db
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    path = tmp_path / "desk.db"
-    open_desk_db(path).dispose()
-    return str(path)
+    return admin_signed_in(tmp_path / "desk.db")
 
 
 def test_show_apply_show(db: str, capsys: pytest.CaptureFixture[str]) -> None:

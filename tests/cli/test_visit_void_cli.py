@@ -1,9 +1,11 @@
-"""`vipdesk visit void VISIT_ID --reason R [--staff S]` end to end: exit codes, refusals."""
+"""`vipdesk visit void VISIT_ID --reason R` end to end, as whoever signed in: exit codes,
+refusals."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
@@ -31,9 +33,11 @@ def _audit(path: str) -> list[str]:
     return details
 
 
-def test_visit_void(db: str, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
+def test_visit_void(db: str, capsys: pytest.CaptureFixture[str],  # noqa: F811
+                    signin: Callable[..., int]) -> None:
+    assert signin(db, "S005") == 0
     code, out, err = run(capsys, "visit", "checkin", "M0000001", "--purpose", "取表",
-                         "--staff", "S005", "--db", db)
+                         "--db", db)
     assert code == 0, err
     found = re.search(r"visit ([0-9a-f-]{36})", out)
     assert found is not None
@@ -42,23 +46,26 @@ def test_visit_void(db: str, capsys: pytest.CaptureFixture[str]) -> None:  # noq
     def void(*argv: str) -> tuple[int, str, str]:
         return run(capsys, "visit", "void", *argv, "--db", db)
 
-    code, _, err = void(visit_id, "--reason", "   ", "--staff", "S001")
+    assert signin(db, "S001") == 0
+    code, _, err = void(visit_id, "--reason", "   ")
     assert code == 2 and "reason: required" in err
-    code, _, err = void("not-an-id", "--reason", "点错了", "--staff", "S001")
+    code, _, err = void("not-an-id", "--reason", "点错了")
     assert code == 2 and "VISIT_ID: not an id" in err
-    code, _, err = void(str(uuid.uuid4()), "--reason", "点错了", "--staff", "S001")
+    code, _, err = void(str(uuid.uuid4()), "--reason", "点错了")
     assert code == 1 and "no visit with id" in err
     for who in ("S002", "S005"):  # an advisor; lounge staff (they delete nothing)
-        code, _, err = void(visit_id, "--reason", "点错了", "--staff", who)
+        assert signin(db, who) == 0
+        code, _, err = void(visit_id, "--reason", "点错了")
         assert code == 2 and "may not visit.void" in err
     assert _exists(db, visit_id) and _audit(db) == []
 
-    code, out, err = void(visit_id, "--reason", "选错了会员", "--staff", "S001")
+    assert signin(db, "S001") == 0
+    code, out, err = void(visit_id, "--reason", "选错了会员")
     assert code == 0, err
     assert out.startswith("M0000001\t") and "voided by 周婷" in out
     assert "purpose: 取表" in out and "reason: 选错了会员" in out
     assert not _exists(db, visit_id)
     [detail] = _audit(db)
     assert detail.startswith(f"visit {visit_id}: M0000001 checked in ")
-    code, _, err = void(visit_id, "--reason", "再来一次")  # as the desk's first manager
+    code, _, err = void(visit_id, "--reason", "再来一次")
     assert code == 1 and "already voided" in err

@@ -130,18 +130,28 @@ def test_csv_export_is_complete_defused_and_audited(factory: sessionmaker[Sessio
 
 
 def test_cli_list_and_export(tmp_path: Path, factory: sessionmaker[Session], lounge: Lounge,
-                             capsys: pytest.CaptureFixture[str]) -> None:
+                             capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.signin import give_pin, sign_in, use_state_dir
+
     with unit_of_work(factory) as s:
         audit.member_viewed(s, lounge.staff, lounge.wang, lounge.clock)
         audit.member_viewed(s, lounge.staff, lounge.li, lounge.clock)
     db = str(factory.kw["bind"].url.database)
+    assert main(["audit", "list", "--db", db]) == 4  # nobody signed in
+    use_state_dir(monkeypatch, tmp_path / "state")
+    give_pin(db, "S001")
+    assert sign_in(monkeypatch, db, "S001") == 0  # the manager reads the log
+    capsys.readouterr()
     assert main(["audit", "list", "--db", db, "--member", "M0000001", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [(e["member_no"], e["action"]) for e in listed] == [("M0000001", "member.view")]
     assert main(["audit", "list", "--db", db, "--member", "M404"]) == 2
     target = tmp_path / "audit.csv"
     assert main(["audit", "export", "--db", db, "--out", str(target)]) == 0
-    assert len(list(csv.reader(target.open(encoding="utf-8-sig")))) == 3
+    rows = list(csv.DictReader(target.open(encoding="utf-8-sig")))
+    assert [r["action"] for r in rows].count("member.view") == 2
+    assert {r["staff_no"] for r in rows if r["action"] == "staff.sign_in"} == {"S001"}
     assert not (tmp_path / "audit.csv.partial").exists()
     assert main(["audit", "export", "--db", db, "--out", str(tmp_path / "no" / "x.csv")]) == 2
 

@@ -12,10 +12,11 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from tests.signin import sign_in, use_state_dir
 from vipdesk.cli.main import main
 from vipdesk.db import unit_of_work
 from vipdesk.models import AuditEntry, Staff
-from vipdesk.services import staff
+from vipdesk.services import auth, staff
 from vipdesk.services.auth import PermissionDenied
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.staff import IdleLock, LockoutPolicy, SignInFailed, StaffError
@@ -118,7 +119,7 @@ def test_account_problems_are_named(desk: sessionmaker[Session], no: str, name: 
     with pytest.raises(StaffError, match=problem), unit_of_work(desk) as s:
         staff.add_staff(s, _actor(s, "A001"), no, name, role, PIN)
     with desk() as s:
-        assert len(staff.list_staff(s)) == 2  # nothing half-written
+        assert len(staff.list_staff(s, auth.SYSTEM)) == 2  # nothing half-written
 
 
 def test_unknown_store_is_refused(desk: sessionmaker[Session]) -> None:
@@ -169,7 +170,7 @@ def test_failures_say_the_same_thing_whatever_is_wrong(desk: sessionmaker[Sessio
             staff.sign_in(desk, no, secret, clock)
         messages.add(str(err.value))
     assert messages == {staff.WRONG}
-    assert len(staff.list_staff(desk())) == 4
+    assert len(staff.list_staff(desk(), auth.SYSTEM)) == 4
 
 
 def test_unknown_staff_costs_the_same_argon2_work(desk: sessionmaker[Session],
@@ -415,6 +416,9 @@ def test_cli_accounts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                 stdin="13579135\n") == 0
     assert _cli(monkeypatch, db, "init-admin", "A002", "--name", "Boss", "--stdin",
                 stdin="13579135\n") == 2
+    assert _cli(monkeypatch, db, "list") == 4  # accounts need the administrator signed in
+    use_state_dir(monkeypatch, tmp_path / "state")
+    assert sign_in(monkeypatch, db, "A001", "13579135") == 0
     assert _cli(monkeypatch, db, "add", "S005", "--name", "张敏", "--role", "staff",
                 "--stdin", stdin="12\n") == 2
     assert _cli(monkeypatch, db, "add", "S005", "--name", "张敏", "--role", "staff",

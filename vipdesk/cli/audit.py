@@ -2,9 +2,10 @@
 `vipdesk audit verify [--json]` (exit 0: every desk's chain intact; 4: a broken link,
 named; the audit table missing counts as broken).
 
-Reading the log from the shell acts as the system administrator; exporting it is itself
-written to the log. The CSV is written to a temporary file and renamed, so a failed
-export never leaves half a file behind.
+Listing and exporting act as the signed-in person (`vipdesk signin`; the service decides
+who may); exporting is itself written to the log. `verify` is the desk checking itself:
+it shows counts and entry ids, no member data, and needs no sign-in. The CSV is written
+to a temporary file and renamed, so a failed export never leaves half a file behind.
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import socket
 import uuid
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +48,6 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
 
 
-def _actor() -> Any:
-    from vipdesk.services.auth import SYSTEM
-
-    return replace(SYSTEM, desk=f"cli@{socket.gethostname()}"[:64])
-
-
 def _member_id(session: Any, query: str | None) -> uuid.UUID | None:
     from sqlalchemy import select
 
@@ -73,10 +66,13 @@ def _member_id(session: Any, query: str | None) -> uuid.UUID | None:
 def _list(args: argparse.Namespace) -> int:
     from sqlalchemy.orm import Session
 
+    from vipdesk.cli.identity import acting
     from vipdesk.services import audit
 
-    with Session(open_db(args)) as session:
-        rows = audit.entries(session, _actor(), _member_id(session, args.member),
+    engine = open_db(args)
+    actor = acting(args, engine)
+    with Session(engine) as session:
+        rows = audit.entries(session, actor, _member_id(session, args.member),
                              limit=args.limit, action=args.action)
     if args.json:
         print_json(rows)
@@ -88,15 +84,18 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from vipdesk.cli.identity import acting
     from vipdesk.db import session_factory, unit_of_work
     from vipdesk.services import audit
 
+    engine = open_db(args)
+    actor = acting(args, engine)
     out: Path = args.out.expanduser()
     tmp = out.with_name(out.name + ".partial")
     try:
-        with unit_of_work(session_factory(open_db(args))) as session, \
+        with unit_of_work(session_factory(engine)) as session, \
                 tmp.open("w", encoding="utf-8-sig", newline="") as fh:
-            count = audit.export_csv(session, _actor(), fh, _member_id(session, args.member))
+            count = audit.export_csv(session, actor, fh, _member_id(session, args.member))
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, out)

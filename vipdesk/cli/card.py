@@ -16,7 +16,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--template", help="card template (default: the member's tier)")
     p.add_argument("--print", dest="printer", nargs="?", const="", default=None,
                    metavar="PRINTER", help="print it (on PRINTER, else the default printer)")
-    p.add_argument("--staff", help="staff number printing the card (default: system)")
     p.set_defaults(run=run)
 
 
@@ -32,25 +31,8 @@ def _one_member(engine: Any, query: str) -> Any:
     return outcome.hits[0]
 
 
-def _actor(engine: Any, staff_no: str | None) -> Any:
-    from dataclasses import replace
-
-    from sqlalchemy import select
-    from sqlalchemy.orm import Session
-
-    from vipdesk.models import Staff
-    from vipdesk.services.auth import SYSTEM, Actor
-
-    if not staff_no:
-        return replace(SYSTEM, desk="cli")
-    with Session(engine) as s:
-        staff = s.scalar(select(Staff).where(Staff.staff_no == staff_no, Staff.active))
-    if staff is None:
-        raise ValueError(f"no active staff member {staff_no!r}")
-    return Actor(staff.id, staff.role, staff.name, staff.store_id)
-
-
 def run(args: argparse.Namespace) -> int:
+    from vipdesk.cli.identity import acting
     from vipdesk.printing.fonts import FontError
     from vipdesk.printing.templates import TemplateError
     from vipdesk.services.auth import PermissionDenied
@@ -59,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.out and args.printer is None:
         return fail("say what to do with the card: --out FILE.pdf and/or --print [PRINTER]")
     engine = open_db(args)
+    actor = acting(args, engine)  # the card shows the member: a signed-in person makes it
     hit = _one_member(engine, args.query)
     if isinstance(hit, str):
         return fail(hit, 1)
@@ -70,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         for char in sorted(card.missing_glyphs):
             print(f"# warning: no installed font draws {char!r} (U+{ord(char):04X}); shown as 〓")
         if args.printer is not None:
-            issued = service.issue(_actor(engine, args.staff), hit.member_id,
+            issued = service.issue(actor, hit.member_id,
                                    args.printer or None, args.template, card)
             print(f"printed {hit.member_no} {hit.name} on {issued.printer} (job {issued.job_id})")
     except CardPrintError as exc:

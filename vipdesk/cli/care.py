@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from vipdesk.cli.common import open_db, print_json
-from vipdesk.cli.history_common import add_staff_option, guarded, parse_date, resolve_actor
+from vipdesk.cli.history_common import guarded, parse_date, resolve_actor
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -14,7 +14,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--date", help="YYYY-MM-DD (default: today)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--open", action="store_true", help="leave out tasks already done")
-    add_staff_option(p)
     p.set_defaults(run=guarded(run))
 
 
@@ -26,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     day = parse_date(args.date, "--date") if args.date else None
     engine = open_db(args)
     factory = session_factory(engine)
-    actor = resolve_actor(engine, args.staff)
+    actor = resolve_actor(args, engine)
     with unit_of_work(factory) as s:
         care = CareListService(load_tier_table(s)).build(s, actor, day)
     items = care.open_items if args.open else care.items

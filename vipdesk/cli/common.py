@@ -20,6 +20,9 @@ def common_options() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--db", help="desk database file (default: user data dir; env VIPDESK_DB)")
     parent.add_argument("--store", help="this desk's store code (env VIPDESK_STORE)")
+    # Who acts is whoever signed in (`vipdesk signin`); the old option is refused with
+    # that advice rather than an unknown-option error.
+    parent.add_argument("--staff", dest="legacy_staff", help=argparse.SUPPRESS)
     return parent
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from vipdesk.cli.history_common import add_staff_option, guarded
+from vipdesk.cli.history_common import guarded
 
 STEPS = ("contacted", "resolved", "followed_up", "closed", "reopened")
 
@@ -20,7 +20,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     new.add_argument("--description", required=True, help="what happened")
     new.add_argument("--place")
     new.add_argument("--impact")
-    add_staff_option(new)
     new.set_defaults(run=guarded(run_open))
     step = actions.add_parser("advance", parents=[parent], help="the next step of a complaint")
     step.add_argument("id", help="the complaint id (from `complaint list`)")
@@ -28,7 +27,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     step.add_argument("--note")
     step.add_argument("--points", type=int, help="compensation points (on resolve)")
     step.add_argument("--item", help="gift or voucher given (on resolve, severe)")
-    add_staff_option(step)
     step.set_defaults(run=guarded(run_advance))
     ls = actions.add_parser("list", parents=[parent], help="open complaints and their clocks")
     ls.add_argument("--overdue", action="store_true", help="only those past a deadline")
@@ -38,11 +36,13 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 def _service(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from vipdesk.cli.common import open_db
+    from vipdesk.cli.history_common import resolve_actor
     from vipdesk.db import session_factory
     from vipdesk.services.complaints import ComplaintService
 
     engine = open_db(args)
-    return engine, ComplaintService(session_factory(engine))
+    actor = resolve_actor(args, engine)  # every verb, the list too: it names members
+    return engine, ComplaintService(session_factory(engine)), actor
 
 
 def _line(v: Any) -> str:
@@ -55,12 +55,11 @@ def _line(v: Any) -> str:
 
 
 def run_open(args: argparse.Namespace) -> int:
-    from vipdesk.cli.history_common import resolve_actor, resolve_member
+    from vipdesk.cli.history_common import resolve_member
     from vipdesk.services.complaints import ComplaintDraft
 
-    engine, service = _service(args)
+    engine, service, actor = _service(args)
     member_id, _ = resolve_member(engine, args.query)
-    actor = resolve_actor(engine, args.staff)
     view = service.open(actor, member_id, ComplaintDraft(
         args.category, args.severity, args.description, args.place, args.impact))
     print(_line(view))
@@ -68,11 +67,10 @@ def run_open(args: argparse.Namespace) -> int:
 
 
 def run_advance(args: argparse.Namespace) -> int:
-    from vipdesk.cli.history_common import parse_uuid, resolve_actor
+    from vipdesk.cli.history_common import parse_uuid
     from vipdesk.services.complaints import StepDraft
 
-    engine, service = _service(args)
-    actor = resolve_actor(engine, args.staff)
+    _, service, actor = _service(args)
     view = service.advance(actor, parse_uuid(args.id, "id"),
                            StepDraft(args.to, args.note, args.points, args.item))
     print(_line(view))
@@ -82,7 +80,7 @@ def run_advance(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from vipdesk.cli.common import print_json
 
-    _, service = _service(args)
+    _, service, _actor = _service(args)
     views = service.overdue() if args.overdue else service.list_open()
     alerts = service.emergency_alerts()
     if args.json:

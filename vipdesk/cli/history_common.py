@@ -1,9 +1,7 @@
 """What the history sub-commands (visit, complaint, homevisit, points) share: finding the
-member from a lookup query, the acting staff member from `--staff`, and turning service
-errors into messages and exit codes (0 ok, 1 nothing found, 2 bad input or not allowed).
-
-`--staff S00x` names who acts; without it the command acts as the desk's first active
-manager (lowest staff number) — the person who answers for scripted changes.
+member from a lookup query, who acts (the person signed in with `vipdesk signin`), and
+turning service errors into messages and exit codes (0 ok, 1 nothing found, 2 bad input
+or not allowed, 4 nobody signed in: see `cli.identity`).
 """
 
 from __future__ import annotations
@@ -28,11 +26,6 @@ class CliError(Exception):
         self.code = code
 
 
-def add_staff_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--staff", metavar="STAFF_NO",
-                   help="who acts (default: the desk's first active manager)")
-
-
 def resolve_member(engine: Engine, query: str) -> tuple[uuid.UUID, str]:
     """Exactly one member for the query, else a clear error listing what was found."""
     from vipdesk.services.lookup import LookupService
@@ -47,28 +40,27 @@ def resolve_member(engine: Engine, query: str) -> tuple[uuid.UUID, str]:
     return hit.member_id, f"{hit.member_no} {hit.name}"
 
 
-def resolve_actor(engine: Engine, staff_no: str | None) -> Actor:
+def resolve_actor(args: argparse.Namespace, engine: Engine) -> Actor:
+    """The signed-in person (exit 4 without a session; a demo desk's manager there)."""
+    from vipdesk.cli.identity import acting
+
+    return acting(args, engine)
+
+
+def staff_id_of(engine: Engine, staff_no: str, option: str = "--advisor") -> uuid.UUID:
+    """An active colleague named by an option (an advisor to assign), not who acts."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from vipdesk.models import Staff
-    from vipdesk.services.auth import Actor
 
     with Session(engine) as session:
-        if staff_no:
-            staff = session.scalar(select(Staff).where(Staff.staff_no == staff_no.strip()))
-            if staff is None:
-                raise CliError(f"--staff: no staff member {staff_no!r}")
-            if not staff.active:
-                raise CliError(f"--staff: {staff_no} is not active")
-        else:
-            staff = session.scalar(
-                select(Staff).where(Staff.role == "manager", Staff.active.is_(True))
-                .order_by(Staff.staff_no).limit(1))
-            if staff is None:
-                raise CliError("no active manager in this database: pass --staff")
-        return Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no,
-                     desk="cli")
+        staff = session.scalar(select(Staff).where(Staff.staff_no == staff_no.strip()))
+    if staff is None:
+        raise CliError(f"{option}: no staff member {staff_no!r}")
+    if not staff.active:
+        raise CliError(f"{option}: {staff_no} is not active")
+    return staff.id  # type: ignore[no-any-return]
 
 
 def parse_date(text: str, field: str) -> date:

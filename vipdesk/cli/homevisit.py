@@ -1,4 +1,7 @@
-"""`vipdesk homevisit QUERY --date D --advisor S002 …`: record a home visit (家访)."""
+"""`vipdesk homevisit QUERY --date D [--advisor S002] …`: record a home visit (家访).
+
+Recorded by the signed-in person; `--advisor` names who visited when that is someone
+else (a manager recording a colleague's visit; the service decides who may)."""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("homevisit", parents=[parent], help="record a home visit")
     p.add_argument("query", help="phone, last 4 digits, card, member number or name")
     p.add_argument("--date", required=True, help="YYYY-MM-DD (not in the future)")
-    p.add_argument("--advisor", required=True, metavar="STAFF_NO",
-                   help="the advisor who visited (and who records it)")
+    p.add_argument("--advisor", metavar="STAFF_NO",
+                   help="the advisor who visited (default: you, the signed-in person)")
     p.add_argument("--present", help="who was there")
     p.add_argument("--gift", help="the gift brought (伴手礼)")
     p.add_argument("--notes", required=True, help="what happened at the visit")
@@ -40,21 +43,27 @@ def _follow_ups(values: list[str]) -> list[Any]:
 
 def run(args: argparse.Namespace) -> int:
     from vipdesk.cli.common import open_db, print_json
-    from vipdesk.cli.history_common import parse_date, resolve_actor, resolve_member
+    from vipdesk.cli.history_common import (
+        parse_date,
+        resolve_actor,
+        resolve_member,
+        staff_id_of,
+    )
     from vipdesk.db import session_factory
     from vipdesk.services.homevisits import HomeVisitDraft, HomeVisitService
 
     engine = open_db(args)
+    actor = resolve_actor(args, engine)
     member_id, label = resolve_member(engine, args.query)
-    advisor = resolve_actor(engine, args.advisor)
+    advisor_id = staff_id_of(engine, args.advisor) if args.advisor else actor.staff_id
     draft = HomeVisitDraft(
-        visited_on=parse_date(args.date, "--date"), advisor_id=advisor.staff_id,
+        visited_on=parse_date(args.date, "--date"), advisor_id=advisor_id,
         present=args.present, gift=args.gift, notes=args.notes, learned=args.learned,
         satisfaction=args.satisfaction, follow_ups=_follow_ups(args.follow_up))
-    record = HomeVisitService(session_factory(engine)).log(advisor, member_id, draft)
+    record = HomeVisitService(session_factory(engine)).log(actor, member_id, draft)
     if args.json:
         print_json(record)
     else:
-        print(f"{label}\thome visit {record.visited_on} by {advisor.name}"
+        print(f"{label}\thome visit {record.visited_on} recorded by {actor.name}"
               f"\t{len(record.follow_ups)} follow-up(s)\t{record.home_visit_id}")
     return 0

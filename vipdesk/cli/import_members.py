@@ -1,4 +1,4 @@
-"""`vipdesk import members|purchases FILE.csv [--staff S001] [--json]`: load members, or
+"""`vipdesk import members|purchases FILE.csv [--json]`: load members, or
 purchases from the store's POS export, from a CSV.
 
 Good rows are imported, every other row is reported with its line number and reason.
@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from vipdesk.cli.common import fail, open_db, print_json
+from vipdesk.cli.identity import acting
 
 SHOWN_REJECTIONS = 50  # the terminal gets the first ones; --json carries them all
 
@@ -26,7 +27,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                         "gender/性别, email/邮箱, spend_12m/近12个月消费, shared_phone/共用电话. "
                         "UTF-8, UTF-16, GB18030/GBK or Big5 (detected); ',' ';' or tab.")
     m.add_argument("file", help="the CSV file")
-    m.add_argument("--staff", help="act as this staff number (default: the system, as admin)")
     m.add_argument("--json", action="store_true", help="print the report as JSON")
     m.add_argument("--encoding", help="the file's encoding (default: detected), e.g. big5hkscs")
     m.set_defaults(run=run)
@@ -42,7 +42,6 @@ def register_purchases(what: Any, parent: argparse.ArgumentParser) -> None:
                         "receipt_no/小票号. A receipt already imported is left alone. "
                         "Members with new purchases are re-tiered once.")
     p.add_argument("file", help="the CSV file")
-    p.add_argument("--staff", help="act as this staff number (default: the system, as admin)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(run=run_purchases)
 
@@ -55,11 +54,12 @@ def run_purchases(args: argparse.Namespace) -> int:
     from vipdesk.services.purchases import import_purchases
     from vipdesk.services.tiers import seed_default_tiers
 
-    factory = session_factory(open_db(args))
+    engine = open_db(args)
+    actor = acting(args, engine)  # the signed-in person imports (exit 4 without one)
+    factory = session_factory(engine)
     with unit_of_work(factory) as session:
         seed_default_tiers(session)
     try:
-        actor = actor_for(factory, args.staff) if args.staff else auth.SYSTEM
         report = import_purchases(factory, args.file, actor, config_from(args).store)
     except (ImportFileError, auth.PermissionDenied, LookupError) as exc:
         return fail(str(exc))
@@ -87,11 +87,12 @@ def run(args: argparse.Namespace) -> int:
     from vipdesk.services.importer import ImportFileError, import_members
     from vipdesk.services.tiers import seed_default_tiers
 
-    factory = session_factory(open_db(args))
+    engine = open_db(args)
+    actor = acting(args, engine)  # the signed-in person imports (exit 4 without one)
+    factory = session_factory(engine)
     with unit_of_work(factory) as session:  # a fresh desk file has no tier table yet
         seed_default_tiers(session)
     try:
-        actor = actor_for(factory, args.staff) if args.staff else auth.SYSTEM
         report = import_members(factory, args.file, actor, encoding=args.encoding)
     except (ImportFileError, auth.PermissionDenied, LookupError) as exc:
         return fail(str(exc))
@@ -100,19 +101,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_summary(report)
     return 0 if report.ok else 2
-
-
-def actor_for(factory: Any, staff_no: str) -> Any:
-    from sqlalchemy import select
-
-    from vipdesk.models import Staff
-    from vipdesk.services.auth import Actor
-
-    with factory() as session:
-        staff = session.scalar(select(Staff).where(Staff.staff_no == staff_no))
-    if staff is None or not staff.active:
-        raise LookupError(f"no active staff member {staff_no!r}")
-    return Actor(staff.id, staff.role, staff.name, staff.store_id)
 
 
 def print_summary(report: Any) -> None:

@@ -17,9 +17,12 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vipdesk.cli.identity import acting
     from vipdesk.services.lookup import LookupService, Note
 
-    outcome = LookupService(open_db(args)).search(args.query, limit=args.limit)
+    engine = open_db(args)
+    acting(args, engine)  # names and masked phones: for a signed-in person only
+    outcome = LookupService(engine).search(args.query, limit=args.limit)
     if args.json:
         print_json([{"member_no": h.member_no, "name": h.name, "name_latin": h.name_latin,
                      "tier": h.tier_code, "tier_name": h.tier_name_en,

@@ -18,6 +18,8 @@ from vipdesk.cli.common import common_options, fail
 NOT_COMMANDS = {"main", "common"}
 SHARED_OPTIONS = ("--db", "--store")  # every sub-command takes them (common_options)
 SIGPIPE_EXIT = 141  # what a shell reports for a program stopped by a closed pipe
+STAFF_OPTION_GONE = ("--staff no longer chooses who acts: sign in with "
+                     "`vipdesk signin STAFF_NO` and the command acts as you")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,10 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return 2
+    if getattr(args, "legacy_staff", None) is not None:
+        return fail(STAFF_OPTION_GONE)
+    from vipdesk.cli.identity import NOT_SIGNED_IN, SignInRequired
     from vipdesk.storage import DeskOpenError
 
     try:
         return int(args.run(args))
+    except SignInRequired as missing:
+        # One line, the same for every command: who acts is who signed in.
+        print(missing.line, file=sys.stderr)
+        return NOT_SIGNED_IN
     except DeskOpenError as error:
         # A missing, wrong or exposed key, or no database at the path: one sentence and
         # its own exit code (1 would read as "nothing found"), whichever command ran.

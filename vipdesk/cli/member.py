@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from vipdesk.cli.history_common import CliError, add_staff_option, guarded
+from vipdesk.cli.history_common import CliError, guarded
 
 if TYPE_CHECKING:
     import uuid
@@ -36,7 +36,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     add.add_argument("--same-person-ok", action="store_true",
                      help="register even though a member has the same name and birthday")
     add.add_argument("--json", action="store_true")
-    add_staff_option(add)
     add.set_defaults(run=guarded(run_add))
     edit = actions.add_parser("edit", parents=[parent], help="change a member's file")
     edit.add_argument("query", metavar="MEMBER", help="phone, card, member number or name")
@@ -55,12 +54,10 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     edit.add_argument("--tier", metavar="CODE", help="override the tier (or 'none'; managers)")
     edit.add_argument("--tier-reason", help="why (required with --tier)")
     edit.add_argument("--json", action="store_true")
-    add_staff_option(edit)
     edit.set_defaults(run=guarded(run_edit))
     show = actions.add_parser("show", parents=[parent], help="a member's editable file")
     show.add_argument("query", metavar="MEMBER")
     show.add_argument("--json", action="store_true")
-    add_staff_option(show)
     show.set_defaults(run=guarded(run_show))
     merge = actions.add_parser("merge", parents=[parent],
                                help="merge two records of one person (managers)")
@@ -68,7 +65,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     merge.add_argument("remove", metavar="REMOVE", help="the duplicate, deleted once merged")
     merge.add_argument("--yes", action="store_true", help="confirm: the duplicate goes")
     merge.add_argument("--json", action="store_true")
-    add_staff_option(merge)
     merge.set_defaults(run=guarded(run_merge))
 
 
@@ -108,7 +104,7 @@ def _setup(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         table = load_tier_table(s)
     # What MemberDesk reads of a desk: its database, clock, tiers and who acts.
     parts = SimpleNamespace(factory=factory, clock=Clock(), tiers=table,
-                            actor=resolve_actor(engine, args.staff),
+                            actor=resolve_actor(args, engine),
                             store_code=getattr(args, "store", None) or "")
     return engine, MemberDesk(cast(DeskParts, parts))
 
@@ -121,9 +117,9 @@ def _staff_id(engine: Engine, staff_no: str | None) -> Any:
         return UNCHANGED
     if staff_no.strip().lower() == "none":
         return None
-    from vipdesk.cli.history_common import resolve_actor
+    from vipdesk.cli.history_common import staff_id_of
 
-    return resolve_actor(engine, staff_no).staff_id
+    return staff_id_of(engine, staff_no)
 
 
 def run_add(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vipdesk.cli.history_common import add_staff_option, guarded
+from vipdesk.cli.history_common import guarded
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -17,7 +17,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("query", help="phone, card, member number or name (exactly one member)")
     p.add_argument("file", nargs="?", type=Path, help="a JPEG or PNG, at most 256 KiB")
     p.add_argument("--remove", action="store_true", help="take the photo off the member")
-    add_staff_option(p)
     p.set_defaults(run=guarded(run))
 
 
@@ -35,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
             raise CliError(f"{args.file}: no such file")
         data = args.file.read_bytes()
     engine = open_db(args)
+    actor = resolve_actor(args, engine)
     member_id, label = resolve_member(engine, args.query)
-    PhotoService(session_factory(engine)).set(resolve_actor(engine, args.staff), member_id, data)
+    PhotoService(session_factory(engine)).set(actor, member_id, data)
     print(f"{label}: photo {'removed' if data is None else f'set ({len(data):,} bytes)'}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from vipdesk.cli.history_common import add_staff_option, guarded
+from vipdesk.cli.history_common import guarded
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -16,7 +16,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--reason", help="why (required to redeem or adjust)")
     p.add_argument("--balance", action="store_true", help="print the balance")
     p.add_argument("--json", action="store_true", help="print JSON")
-    add_staff_option(p)
     p.set_defaults(run=guarded(run))
 
 
@@ -31,10 +30,10 @@ def run(args: argparse.Namespace) -> int:
     if args.action is not None and args.amount is None:
         raise CliError(f"{args.action}: how many points?")
     engine = open_db(args)
+    actor = resolve_actor(args, engine)  # a balance is member data too
     member_id, label = resolve_member(engine, args.query)
     service = PointsService(session_factory(engine))
     if args.action is not None:
-        actor = resolve_actor(engine, args.staff)
         change = getattr(service, args.action)
         record = change(actor, member_id, args.amount, args.reason)
         if args.json:

@@ -8,7 +8,6 @@ from typing import Any
 from vipdesk.cli.common import open_db, print_json
 from vipdesk.cli.history_common import (
     CliError,
-    add_staff_option,
     guarded,
     parse_uuid,
     resolve_actor,
@@ -33,8 +32,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     for name in ("served", "left"):
         done = actions.add_parser(name, parents=[parent], help=f"mark a guest {name}")
         done.add_argument("id", help="queue entry id (from `queue list`)")
-    for action in (add, show, nxt, *[actions.choices[n] for n in ("served", "left")]):
-        add_staff_option(action)
     p.set_defaults(run=guarded(run))
 
 
@@ -45,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     engine = open_db(args)
     factory = session_factory(engine)
-    actor = resolve_actor(engine, args.staff)
+    actor = resolve_actor(args, engine)
     with factory() as s:
         svc = QueueService(load_tier_table(s))
     if args.queue_action == "list":

@@ -9,7 +9,6 @@ from typing import Any
 from vipdesk.cli.common import open_db
 from vipdesk.cli.history_common import (
     CliError,
-    add_staff_option,
     guarded,
     parse_date,
     resolve_actor,
@@ -24,7 +23,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, help="FILE.csv or FILE.pdf")
     p.add_argument("--date", help="last day of the period, YYYY-MM-DD (default: today)")
     p.add_argument("--days", type=int, default=30, help="length of the period (default 30)")
-    add_staff_option(p)
     p.set_defaults(run=guarded(run))
 
 
@@ -39,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     day = parse_date(args.date, "--date") if args.date else None
     engine = open_db(args)
     factory = session_factory(engine)
-    actor = resolve_actor(engine, args.staff)
+    actor = resolve_actor(args, engine)
     with factory() as s:
         service = ReportService(factory, load_tier_table(s))
     report = service.build(actor, args.name, day, args.days)

@@ -27,7 +27,15 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from vipdesk.app import build
 
+    actor = None
+    if args.view != "signin":  # the lookup and the card show members: as whom?
+        from vipdesk.cli.common import open_db
+        from vipdesk.cli.identity import acting
+
+        actor = acting(args, open_db(args))
     app = build(config_from(args), sign_in=args.view == "signin")
+    if actor is not None:
+        app.window.desk.actor = actor
     width, height = (int(v) for v in args.size.split("x"))
     window = app.window
     window.resize(width, height)

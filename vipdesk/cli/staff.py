@@ -1,18 +1,17 @@
 """`vipdesk staff add|list|set-password|disable|enable|unlock|init-admin`: accounts.
 
-Run from the desk's shell by whoever holds the database (and its key): the command acts
-as the system administrator, and every change is written to the audit log. Secrets are
-never taken on the command line (they would show in `ps` and shell history): they are
-prompted for twice, or read from one line of standard input with `--stdin`.
+Every verb but `init-admin` acts as the person signed in with `vipdesk signin`; the
+service allows it to an administrator only (`staff.manage`), and every change names
+them in the audit log. `init-admin` creates the first administrator of a desk that has
+none (refused once one exists) and needs no sign-in: nobody could sign in yet.
+Secrets are never taken on the command line (they would show in `ps` and shell
+history): they are prompted for twice, or read from one line of standard input with
+`--stdin`; an empty entry or the end of input is a one-line refusal.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import socket
-import sys
-from dataclasses import replace
 from typing import Any
 
 from vipdesk.cli.common import fail, open_db, print_json
@@ -53,41 +52,43 @@ def _secret_args(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vipdesk.cli.identity import NoSecret
     from vipdesk.crypto import DatabaseKeyError, KeyFileError
     from vipdesk.services.staff import StaffError
 
     try:
         return _VERBS[args.verb](args)
-    except (StaffError, PermissionError, DatabaseKeyError, KeyFileError) as exc:
+    except (StaffError, NoSecret, PermissionError, DatabaseKeyError, KeyFileError) as exc:
         return fail(str(exc))
 
 
-def _actor() -> Any:
-    from vipdesk.services.auth import SYSTEM
-
-    return replace(SYSTEM, desk=f"cli@{socket.gethostname()}"[:64])
-
-
 def _read_secret(args: argparse.Namespace) -> str:
+    from vipdesk.cli.identity import read_secret
     from vipdesk.services.staff import StaffError, secret_problem
 
-    if args.stdin:
-        secret = sys.stdin.readline().rstrip("\r\n")
-    else:
-        secret = getpass.getpass("PIN or password: ")
-        if getpass.getpass("again: ") != secret:
-            raise StaffError("the two entries differ")
+    try:
+        secret = read_secret(args.stdin, confirm=True)
+    except ValueError as exc:
+        raise StaffError(str(exc)) from None
     problem = secret_problem(secret)
     if problem:
         raise StaffError(problem)
     return secret
 
 
-def _write(args: argparse.Namespace, work: Any, done: str = "") -> int:
+def _signed_in(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The engine and the signed-in person, before any secret is asked for."""
+    from vipdesk.cli.identity import acting
+
+    engine = open_db(args)
+    return engine, acting(args, engine)
+
+
+def _write(engine: Any, work: Any, done: str = "") -> int:
     """Run `work(session)` in one transaction; print what it returned, or `done`."""
     from vipdesk.db import session_factory, unit_of_work
 
-    with unit_of_work(session_factory(open_db(args))) as session:
+    with unit_of_work(session_factory(engine)) as session:
         message = work(session)
     print(done or message)
     return 0
@@ -96,39 +97,44 @@ def _write(args: argparse.Namespace, work: Any, done: str = "") -> int:
 def _add(args: argparse.Namespace) -> int:
     from vipdesk.services import staff
 
+    engine, actor = _signed_in(args)
     secret = None if args.no_secret else _read_secret(args)
-    return _write(args, lambda s: "added " + _describe(staff.add_staff(
-        s, _actor(), args.staff_no, args.name, args.role, secret, args.store_code)))
+    return _write(engine, lambda s: "added " + _describe(staff.add_staff(
+        s, actor, args.staff_no, args.name, args.role, secret, args.store_code)))
 
 
 def _init_admin(args: argparse.Namespace) -> int:
     from vipdesk.services import staff
 
+    engine = open_db(args)
     secret = _read_secret(args)
-    return _write(args, lambda s: "first administrator " + _describe(
+    return _write(engine, lambda s: "first administrator " + _describe(
         staff.init_admin(s, args.staff_no, args.name, secret)))
 
 
 def _set_password(args: argparse.Namespace) -> int:
     from vipdesk.services import staff
 
+    engine, actor = _signed_in(args)
     secret = _read_secret(args)
-    return _write(args, lambda s: staff.set_secret(s, _actor(), args.staff_no, secret),
+    return _write(engine, lambda s: staff.set_secret(s, actor, args.staff_no, secret),
                   f"{args.staff_no}: PIN/password set")
 
 
 def _set_active(args: argparse.Namespace) -> int:
     from vipdesk.services import staff
 
+    engine, actor = _signed_in(args)
     active = args.verb == "enable"
-    return _write(args, lambda s: staff.set_active(s, _actor(), args.staff_no, active),
+    return _write(engine, lambda s: staff.set_active(s, actor, args.staff_no, active),
                   f"{args.staff_no}: {'enabled' if active else 'disabled'}")
 
 
 def _unlock(args: argparse.Namespace) -> int:
     from vipdesk.services import staff
 
-    return _write(args, lambda s: staff.unlock(s, _actor(), args.staff_no),
+    engine, actor = _signed_in(args)
+    return _write(engine, lambda s: staff.unlock(s, actor, args.staff_no),
                   f"{args.staff_no}: unlocked")
 
 
@@ -137,8 +143,9 @@ def _list(args: argparse.Namespace) -> int:
 
     from vipdesk.services import staff
 
-    with Session(open_db(args)) as session:
-        accounts = staff.list_staff(session)
+    engine, actor = _signed_in(args)
+    with Session(engine) as session:
+        accounts = staff.list_staff(session, actor)
     if args.json:
         print_json(accounts)
     else:

@@ -4,8 +4,9 @@
 tier table (docs/tiers.md), adopts it in one transaction and re-tiers every member,
 printing who moved (`--check`: the same report, nothing written). `recompute` runs the
 daily pass now (members whose old purchases left the 12-month window move).
-Administrator only for `apply` (the shell acts as the system administrator unless
-`--staff` names someone). Exit 0 on success, 2 for a refused file or permission.
+`apply` acts as the person signed in with `vipdesk signin` (the service decides who
+may); `show` and `recompute` are the desk's own (counts, the daily pass) and need no
+sign-in. Exit 0 on success, 2 for a refused file or permission, 4 nobody signed in.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     apply.add_argument("file", help="the TOML tier table (see docs/tiers.md)")
     apply.add_argument("--check", action="store_true",
                        help="check the file and report who would move; write nothing")
-    apply.add_argument("--staff", help="act as this staff number (default: the system)")
     apply.add_argument("--json", action="store_true")
     apply.set_defaults(run=run_apply)
     again = verbs.add_parser("recompute", parents=[parent],
@@ -37,11 +37,11 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     again.set_defaults(run=run_recompute)
 
 
-def _factory(args: argparse.Namespace) -> Any:
+def _factory(args: argparse.Namespace, engine: Any = None) -> Any:
     from vipdesk.db import session_factory, unit_of_work
     from vipdesk.services.tiers import seed_default_tiers
 
-    factory = session_factory(open_db(args))
+    factory = session_factory(engine or open_db(args))
     with unit_of_work(factory) as session:  # a fresh desk file has no tier table yet
         seed_default_tiers(session)
     return factory
@@ -69,16 +69,17 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from vipdesk.cli.import_members import actor_for
+    from vipdesk.cli.identity import acting
     from vipdesk.db import unit_of_work
     from vipdesk.services import auth
     from vipdesk.services.clock import Clock
     from vipdesk.services.tier_config import TierTableError, apply_table, load_file
 
+    engine = open_db(args)
+    actor = acting(args, engine)
     try:
         specs = load_file(args.file)
-        factory = _factory(args)
-        actor = actor_for(factory, args.staff) if args.staff else auth.SYSTEM
+        factory = _factory(args, engine)
         if args.check:
             with factory() as session:  # the whole pass, then rolled back
                 report = apply_table(session, actor, specs, Clock().now())

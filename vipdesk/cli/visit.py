@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from vipdesk.cli.history_common import add_staff_option, guarded
+from vipdesk.cli.history_common import guarded
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -16,22 +16,18 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     checkin.add_argument("query", help="phone, last 4 digits, card, member number or name")
     checkin.add_argument("--purpose", help="why they came (取货, 试穿…)")
     checkin.add_argument("--offered", help="what was offered (default: their usual drink)")
-    add_staff_option(checkin)
     checkin.set_defaults(run=guarded(run_checkin))
     checkout = actions.add_parser("checkout", parents=[parent], help="a VIP leaves")
     checkout.add_argument("query")
-    add_staff_option(checkout)
     checkout.set_defaults(run=guarded(run_checkout))
     here = actions.add_parser("here", parents=[parent], help="who is in the lounge now")
     here.add_argument("--json", action="store_true", help="print a JSON list")
     here.add_argument("--all-stores", action="store_true", help="every store in this database")
-    add_staff_option(here)
     here.set_defaults(run=guarded(run_here))
     void = actions.add_parser("void", parents=[parent],
                               help="take back a wrong check-in (撤销来访登记; audited)")
     void.add_argument("visit_id", metavar="VISIT_ID", help="as `visit checkin` printed it")
     void.add_argument("--reason", required=True, help="why (required, up to 200 characters)")
-    add_staff_option(void)
     void.set_defaults(run=guarded(run_void))
 
 
@@ -42,7 +38,7 @@ def _services(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from vipdesk.services.visits import VisitService
 
     engine = open_db(args)
-    return engine, VisitService(session_factory(engine)), resolve_actor(engine, args.staff)
+    return engine, VisitService(session_factory(engine)), resolve_actor(args, engine)
 
 
 def run_checkin(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from vipdesk.models.audit import AuditEntry
 from vipdesk.models.base import Base, utcnow, uuid7
+from vipdesk.models.desk_local import CliSession, DeskSetting
 from vipdesk.models.history import (
     CareContact,
     Complaint,
@@ -47,8 +48,10 @@ __all__ = [
     "CareSpendWatch",
     "CareTask",
     "CareTemplate",
+    "CliSession",
     "Complaint",
     "ComplaintEvent",
+    "DeskSetting",
     "FollowUpTask",
     "HomeVisit",
     "Member",

@@ -36,6 +36,7 @@ from vipdesk.models import (
 from vipdesk.models.lounge import fill_birthday_md
 from vipdesk.services import demo_care, phones
 from vipdesk.services import demo_data as words
+from vipdesk.services.cli_sessions import mark_demo
 from vipdesk.services.clock import Clock
 from vipdesk.services.names import name_terms, pinyin_full
 from vipdesk.services.staff import DEMO_PIN, hash_secret
@@ -120,6 +121,7 @@ class DemoBuilder:
     def build(self, members: int, progress: Callable[[int], None] | None = None) -> DemoStats:
         with Session(self.engine) as session, session.begin():
             seed_default_tiers(session)
+            mark_demo(session)  # commands and the window may run without sign-in here
         with Session(self.engine) as session:
             self.tiers: TierTable = load_tier_table(session)
         self.stores = [self.add(Store, code=c, name=n, timezone=tz, language="zh",

@@ -158,7 +158,8 @@ def unlock(session: Session, actor: Actor, staff_no: str, clock: Clock | None = 
     audit.record(session, actor, "staff.unlock", None, staff_no, clock)
 
 
-def list_staff(session: Session) -> list[StaffAccount]:
+def list_staff(session: Session, actor: Actor) -> list[StaffAccount]:
+    auth.require(actor, "staff.manage")
     return [_account(session, s) for s in session.scalars(select(Staff).order_by(Staff.staff_no))]
 
 

@@ -60,9 +60,10 @@ class MainWindow(QMainWindow):
     sig_profile_shown = Signal(object)  # MemberProfile — for tests and other panels
 
     def __init__(self, desk: Desk, ops: Ops, lang: str, *, require_sign_in: bool = False,
-                 idle_lock_minutes: int = 0) -> None:
+                 idle_lock_minutes: int = 0, sign_in_skipped: bool = False) -> None:
         super().__init__()
         self.desk, self.ops, self.lang = desk, ops, lang
+        self.sign_in_skipped = sign_in_skipped  # a demo desk run without sign-in says so
         self.search_seq = 0
         self.open_after_search = False
         self.current: uuid.UUID | None = None
@@ -353,7 +354,10 @@ class MainWindow(QMainWindow):
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("vipdesk — VIP lounge reception"))
+        title = self.tr("vipdesk — VIP lounge reception")
+        if self.sign_in_skipped:
+            title += " — " + self.tr("demo desk, no sign-in")
+        self.setWindowTitle(title)
         self.search.setPlaceholderText(
             self.tr("Phone, last 4 digits, card, member no. or name — or just scan"))
         if not self.placeholder.notice:
