@@ -60,7 +60,7 @@ class ServiceThread:
         self.url = f"https://127.0.0.1:{self.port}"
         config = uvicorn.Config(create_app(centre, self.metrics), log_level="warning",
                                 ssl_certfile=tls.cert_file, ssl_keyfile=tls.key_file,
-                                lifespan="off")
+                                lifespan="off", timeout_graceful_shutdown=1)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]},
                                        daemon=True, name="central-service")

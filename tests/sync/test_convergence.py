@@ -22,6 +22,7 @@ from sqlalchemy import Engine, select
 
 from tests.sync.conftest import truncate_all
 from tests.sync.helpers import digest, new_member
+from tests.sync.service import ServiceCentre, ServiceThread
 from vipdesk.db import open_desk_db, session_factory, unit_of_work
 from vipdesk.models import Member, Preference, Visit, utcnow
 from vipdesk.sync.capture import set_physical_clock
@@ -47,7 +48,7 @@ STEP = st.one_of(
 
 @dataclass
 class World:
-    centre: Centre
+    centre: Centre | ServiceCentre
     desks: list[Engine]
     member_id: uuid.UUID
     offline: list[bool]
@@ -93,9 +94,10 @@ class World:
         return hashes
 
 
-def _world(url: str, folder: Path, template: Path, skews: list[int]) -> World:
+def _world(url: str, folder: Path, template: Path, skews: list[int],
+           service: ServiceThread | None = None) -> World:
     truncate_all(url)
-    centre = connect(CentreSettings(url))
+    centre = ServiceCentre(service) if service else connect(CentreSettings(url))
     desks = []
     for store, skew in zip(STORES, skews, strict=True):
         path = folder / f"{store}.db"
@@ -109,9 +111,10 @@ def _world(url: str, folder: Path, template: Path, skews: list[int]) -> World:
     return World(centre, desks, member_id, [False, False, False])
 
 
-def _check(pg_url: str, desk_template: Path, skews: list[int], steps: list) -> None:
+def _check(pg_url: str, desk_template: Path, skews: list[int], steps: list,
+           service: ServiceThread | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        world = _world(pg_url, Path(folder), desk_template, skews)
+        world = _world(pg_url, Path(folder), desk_template, skews, service)
         try:
             for step in steps:
                 world.run(step)
@@ -129,6 +132,16 @@ def _check(pg_url: str, desk_template: Path, skews: list[int], steps: list) -> N
 def test_random_edits_and_offline_windows_converge(pg_url: str, desk_template: Path,
                                                     skews: list[int], steps: list) -> None:
     _check(pg_url, desk_template, skews, steps)
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(skews=st.lists(SKEWS, min_size=3, max_size=3), steps=st.lists(STEP, max_size=25))
+def test_the_same_through_the_central_service(service: ServiceThread, pg_url: str,
+                                              desk_template: Path, skews: list[int],
+                                              steps: list) -> None:
+    """Each desk enrolled for its store, syncing over HTTPS through a real uvicorn."""
+    _check(pg_url, desk_template, skews, steps, service)
 
 
 @pytest.mark.slow
