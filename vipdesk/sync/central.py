@@ -282,7 +282,11 @@ class _Translating:
 
 
 def _is_disconnect(error: BaseException) -> bool:
-    return isinstance(error, exc.OperationalError | exc.InterfaceError) or (
+    # psycopg's own classes too: the COPY paths use the raw connection. A pending
+    # rollback means the session died earlier in this transaction.
+    return isinstance(error, exc.OperationalError | exc.InterfaceError
+                      | exc.PendingRollbackError | psycopg.OperationalError
+                      | psycopg.InterfaceError) or (
         isinstance(error, exc.DBAPIError) and error.connection_invalidated)
 
 

@@ -22,7 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+import psycopg
+from sqlalchemy import Connection, Table, delete, exc, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from vipdesk.models import (
@@ -129,6 +130,8 @@ class Merger:
             self._apply([op])
             savepoint.commit()
         except Exception as error:  # whatever breaks one op rejects that op alone
+            if _session_failed(self.conn, error):
+                raise  # not this op's fault: the batch fails whole and is sent again
             savepoint.rollback()
             del self.batch.log[logged:]
             outcome = Outcome.OBSOLETE if self._parent_gone(op) else Outcome.REJECTED
@@ -187,6 +190,18 @@ def _runs(ops: list[Op]) -> Iterator[list[Op]]:
         group.append(op)
     if group:
         yield group
+
+
+# Lost or ended sessions and timeouts (psycopg's own classes too: COPY uses the raw
+# connection). Constraint and value errors stay the op's own (Integrity/DataError).
+_SESSION_ERRORS = (exc.OperationalError, exc.InterfaceError, exc.PendingRollbackError,
+                   psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def _session_failed(conn: Connection, error: Exception) -> bool:
+    """The session was ended (another pusher took the store over, the network dropped)
+    or timed out: rejecting the op would dead-letter a good change."""
+    return conn.invalidated or isinstance(error, _SESSION_ERRORS)
 
 
 def _plain_reason(error: Exception) -> str:
