@@ -1,0 +1,212 @@
+"""A chain of desks against the central service: push and pull latency over HTTPS.
+
+    python -m benchmarks.chain [--desks 10] [--rounds 10] [--batch 50] [--server URL]
+
+Starts `vipdesk-central serve` as its own process (TLS with a throw-away CA from
+trustme, a fresh database `vipdesk_bench_<random>` on the server, dropped afterwards),
+enrols N desks (one store each) and runs them as asyncio tasks, each with its own
+HTTPS connection: per round a desk pushes `--batch` new visits, then pulls the change
+log from its cursor until it is at the head (pages of 2,000). Prints p50/p99 of push
+and pull requests and the throughput. Each round's ops are built up front (cloned from
+ORM-written outbox ops with fresh ids), so the numbers are the service's and the
+network's, not the desks' SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from benchmarks.common import machine, percentile, table
+from benchmarks.sync import SERVER, Bench, _member, _visits
+from vipdesk.central.enrol import issue_code
+from vipdesk.sync.ops import Op
+from vipdesk.sync.push import read_batch
+from vipdesk.sync.wire import op_to_wire
+
+PULL_PAGE = 2000
+
+
+@dataclass
+class Desk:
+    store: str
+    client: httpx.AsyncClient
+    member_op: Op
+    visit_ops: list[Op]
+    cursor: tuple[int, int] = (0, 0)
+    push_ms: list[float] = field(default_factory=list)
+    pull_ms: list[float] = field(default_factory=list)
+    pulled: int = 0
+
+
+def _template_ops(bench: Bench, n: int) -> tuple[Op, list[Op]]:
+    desk = bench.desk("template", "T0")
+    _visits(desk, _member(desk), n)
+    with desk.connect() as conn:
+        ops = [op for _, op in read_batch(conn, n + 10)]
+    desk.dispose()
+    member = next(op for op in ops if op.table_name == "members")
+    return member, [op for op in ops if op.table_name == "visits"]
+
+
+def _clone(member: Op, visits: list[Op], store: str) -> tuple[Op, list[Op]]:
+    """The template's ops with fresh ids: a desk of its own with its own member."""
+    member_id = uuid.uuid4()
+    row = {**member.payload["row"], "id": str(member_id), "member_no": f"{store}-1"}
+    new_member = Op(uuid.uuid4(), "insert", "members", member_id, {"row": row}, member.hlc)
+    new_visits = []
+    for op in visits:
+        visit_id = uuid.uuid4()
+        vrow = {**op.payload["row"], "id": str(visit_id), "member_id": str(member_id)}
+        new_visits.append(Op(uuid.uuid4(), "insert", "visits", visit_id, {"row": vrow},
+                             op.hlc))
+    return new_member, new_visits
+
+
+def _tls(folder: Path) -> tuple[str, str, str]:
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    paths = tuple(str(folder / n) for n in ("ca.pem", "cert.pem", "key.pem"))
+    ca.cert_pem.write_to_path(paths[0])
+    cert.cert_chain_pems[0].write_to_path(paths[1])
+    cert.private_key_pem.write_to_path(paths[2])
+    return paths[0], paths[1], paths[2]
+
+
+def _serve(bench: Bench, folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    ca, cert, key = _tls(folder)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vipdesk.central.cli", "serve", "--db-url", bench.url,
+         "--host", "127.0.0.1", "--port", str(port), "--certfile", cert, "--keyfile", key],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"https://127.0.0.1:{port}"
+    context = ssl.create_default_context(cafile=ca)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", verify=context).status_code == 200:
+                return proc, url, ca
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the service did not start")
+
+
+async def _enrol(bench: Bench, url: str, ca: str, store: str) -> httpx.AsyncClient:
+    code = issue_code(bench.centre.engine, store)
+    context = ssl.create_default_context(cafile=ca)
+    async with httpx.AsyncClient(base_url=url, verify=context) as anonymous:
+        answer = (await anonymous.post("/v1/enrol", json={"code": code, "name": store})).json()
+    token = f"vdk1.{answer['device_id']}.{answer['secret']}"
+    return httpx.AsyncClient(base_url=url, verify=context, timeout=60,
+                             headers={"Authorization": f"Bearer {token}",
+                                      "Accept-Encoding": "gzip"})
+
+
+async def _push(desk: Desk, ops: list[Op]) -> None:
+    body = gzip.compress(orjson.dumps({"store": desk.store,
+                                       "ops": [op_to_wire(op) for op in ops]}), 5)
+    start = time.perf_counter()
+    answer = await desk.client.post("/v1/push", content=body,
+                                    headers={"Content-Encoding": "gzip"})
+    desk.push_ms.append((time.perf_counter() - start) * 1000)
+    answer.raise_for_status()
+
+
+async def _pull(desk: Desk) -> None:
+    while True:
+        start = time.perf_counter()
+        answer = await desk.client.get("/v1/changes", params={
+            "txid": desk.cursor[0], "seq": desk.cursor[1], "limit": PULL_PAGE})
+        answer.raise_for_status()
+        lines = answer.content.splitlines()
+        desk.pull_ms.append((time.perf_counter() - start) * 1000)
+        rows = [orjson.loads(x) for x in lines[1:] if x]
+        desk.pulled += len(rows)
+        if rows:
+            desk.cursor = (rows[-1][0], rows[-1][1])
+        if len(rows) < PULL_PAGE:
+            return
+
+
+async def _run_desk(desk: Desk, rounds: int, batch: int) -> None:
+    await _push(desk, [desk.member_op])
+    for r in range(rounds):
+        await _push(desk, desk.visit_ops[r * batch:(r + 1) * batch])
+        await _pull(desk)
+
+
+async def _chain(bench: Bench, url: str, ca: str, args: argparse.Namespace) -> list[Desk]:
+    member, visits = _template_ops(bench, args.rounds * args.batch)
+    desks = []
+    for i in range(args.desks):
+        store = f"S{i:03d}"
+        new_member, new_visits = _clone(member, visits, store)
+        desks.append(Desk(store, await _enrol(bench, url, ca, store), new_member, new_visits))
+    start = time.perf_counter()
+    await asyncio.gather(*(_run_desk(d, args.rounds, args.batch) for d in desks))
+    elapsed = time.perf_counter() - start
+    for desk in desks:  # everyone catches up once more: the last pushes of the others
+        await _pull(desk)
+        await desk.client.aclose()
+    _report(desks, elapsed, args)
+    return desks
+
+
+def _report(desks: list[Desk], elapsed: float, args: argparse.Namespace) -> None:
+    pushes = sorted(ms for d in desks for ms in d.push_ms)
+    pulls = sorted(ms for d in desks for ms in d.pull_ms)
+    ops = args.desks * (args.rounds * args.batch + 1)
+    print(f"{args.desks} desks × {args.rounds} rounds × {args.batch} ops; {machine()}")
+    print(table(["", "requests", "p50 ms", "p99 ms", "max ms", "throughput"], [
+        ["push", len(pushes), f"{percentile(pushes, 50):.1f}", f"{percentile(pushes, 99):.1f}",
+         f"{pushes[-1]:.1f}", f"{ops / elapsed:,.0f} ops/s"],
+        ["pull", len(pulls), f"{percentile(pulls, 50):.1f}", f"{percentile(pulls, 99):.1f}",
+         f"{pulls[-1]:.1f}", f"{sum(d.pulled for d in desks) / elapsed:,.0f} changes/s"]]))
+    caught_up = {d.pulled for d in desks}
+    print(f"wall {elapsed:.2f} s; every desk pulled {sorted(caught_up)} changes "
+          f"(expected {ops})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--desks", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--server", default=os.environ.get("VIPDESK_TEST_PG_URL", SERVER))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        bench = Bench(args.server, Path(folder))
+        proc: Any = None
+        try:
+            proc, url, ca = _serve(bench, Path(folder))
+            asyncio.run(_chain(bench, url, ca, args))
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=10)
+            bench.drop()
+
+
+if __name__ == "__main__":
+    main()
