@@ -165,10 +165,25 @@ class NoSecret(ValueError):
     """Standard input ended or the line was empty: nothing to check."""
 
 
+def has_terminal() -> bool:
+    """Whether there is a terminal to ask on without echo (what getpass opens)."""
+    try:
+        with open("/dev/tty", "rb"):
+            return True
+    except OSError:
+        return False
+
+
 def read_secret(from_stdin: bool, prompt: str = "PIN or password: ",
                 confirm: bool = False) -> str:
     """One line of standard input (`--stdin`), else the terminal without echo. End of
-    input or an empty entry is `NoSecret` (a one-line refusal, never a traceback)."""
+    input, no terminal or an empty entry is `NoSecret` (one line, never a traceback).
+
+    Without a terminal getpass would fall back to reading standard input with an echo
+    warning: a script must say `--stdin` instead, so nobody's PIN is read by surprise."""
+    if not from_stdin and not has_terminal():
+        raise NoSecret("no terminal to ask for the PIN/password on: give it on standard "
+                       "input with --stdin")
     try:
         if from_stdin:
             secret = sys.stdin.readline().rstrip("\r\n")
