@@ -24,7 +24,8 @@ ANY_ID = str(uuid.uuid4())
 # Sub-commands with nothing to open here: the centre's own schema, and the commands that
 # make a new file (the demo builder; encrypt reads a plain desk, writes a new one).
 NO_DESK_TO_OPEN = {"central init", "central status", "demo", "encrypt", "gui"}
-STARTS_A_DESK = {"staff init-admin", "sync"}  # the first administrator; a new desk's sync
+# The first administrator; a new desk's sync; a new desk's enrolment with the service.
+STARTS_A_DESK = {"staff init-admin", "sync", "enrol"}
 
 
 def _argv(tmp: Path) -> dict[str, list[str]]:
@@ -42,6 +43,8 @@ def _argv(tmp: Path) -> dict[str, list[str]]:
                            "--severity", "minor", "--description", "cold tea"],
         "complaint advance": ["complaint", "advance", ANY_ID, "--to", "contacted"],
         "complaint list": ["complaint", "list"],
+        # The desk opens before the one-time code goes to the service (nothing listens).
+        "enrol": ["enrol", "ABCD-EFGH-JKLM", "--central", "https://127.0.0.1:9"],
         "erase": ["erase", "8000", "--reason", "request 1", "--yes"],
         "homevisit": ["homevisit", "8000", "--date", "2026-11-25", "--advisor", "S002",
                       "--notes", "tea"],

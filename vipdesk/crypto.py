@@ -37,8 +37,9 @@ def default_key_file() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "desk.key"
 
 
-def create_key_file(path: Path) -> Path:
-    """A new random secret, written owner-only; refuses to overwrite an existing file."""
+def create_key_file(path: Path, secret: bytes | None = None) -> Path:
+    """A new random secret (or the one given), written owner-only; refuses to overwrite
+    an existing file."""
     path = Path(path).expanduser()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
@@ -47,7 +48,7 @@ def create_key_file(path: Path) -> Path:
         raise KeyFileError(f"{path} exists; refusing to replace a key (data would be lost)") \
             from exc
     with os.fdopen(fd, "w") as fh:
-        fh.write(secrets.token_hex(SECRET_BYTES) + "\n")
+        fh.write((secret or new_secret()).hex() + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     return path
@@ -65,14 +66,92 @@ def read_secret(path: Path) -> bytes:
         text = path.read_text(encoding="ascii", errors="replace").strip()
     except OSError as exc:
         raise KeyFileError(f"the key file {path} cannot be read ({exc.strerror})") from exc
-    try:
-        secret = bytes.fromhex(text)
-    except ValueError:
-        secret = b""
-    if len(secret) != SECRET_BYTES:
+    secret = _parse_secret(text)
+    if secret is None:
         raise KeyFileError(f"the key file {path} is not a vipdesk key file "
                            f"(it must hold {SECRET_BYTES * 2} hex digits)")
     return secret
+
+
+def new_secret() -> bytes:
+    return secrets.token_bytes(SECRET_BYTES)
+
+
+def _parse_secret(text: str) -> bytes | None:
+    try:
+        secret = bytes.fromhex(text.strip())
+    except ValueError:
+        return None
+    return secret if len(secret) == SECRET_BYTES else None
+
+
+# -- the OS keyring (Windows Credential Manager, macOS Keychain, Secret Service) ----------
+
+KEYRING_SERVICE = APP_NAME
+
+
+def keyring_label(name: str) -> str:
+    return f"{KEYRING_SERVICE}/{name}"
+
+
+class KeyringUnavailable(KeyFileError):
+    """No OS keyring to ask (no backend, locked, refused)."""
+
+
+def read_keyring(name: str) -> bytes | None:
+    """The desk secret kept in the OS keyring under `vipdesk/<name>`, None when there is
+    no such entry. A malformed entry is an error: not a missing key but a wrong one."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        text = keyring.get_password(KEYRING_SERVICE, name)
+    except KeyringError as exc:
+        raise KeyringUnavailable(f"the OS keyring cannot be used ({_first_line(exc)})") \
+            from exc
+    if text is None:
+        return None
+    secret = _parse_secret(text)
+    if secret is None:
+        raise KeyFileError(f"the OS keyring entry {keyring_label(name)} is not a vipdesk "
+                           f"key (it must hold {SECRET_BYTES * 2} hex digits)")
+    return secret
+
+
+def keyring_secret(name: str) -> tuple[bytes | None, str]:
+    """As `read_keyring`, with the reason in words instead of None (no entry, or no
+    keyring to ask) for the caller that falls back to the key file."""
+    try:
+        secret = read_keyring(name)
+    except KeyringUnavailable as exc:
+        return None, str(exc)
+    if secret is None:
+        return None, f"the OS keyring holds no desk key under {keyring_label(name)}"
+    return secret, ""
+
+
+def store_in_keyring(name: str, secret: bytes) -> None:
+    """Keep the secret in the OS keyring; refuses to replace another key there (the data
+    it opens would be lost), accepts the same one again."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    held = read_keyring(name)
+    if held is not None and held != secret:
+        raise KeyFileError(f"the OS keyring already holds another key under "
+                           f"{keyring_label(name)}; refusing to replace it (data would be "
+                           "lost)")
+    try:
+        keyring.set_password(KEYRING_SERVICE, name, secret.hex())
+    except KeyringError as exc:
+        raise KeyringUnavailable(f"the OS keyring cannot be used ({_first_line(exc)}); "
+                                 "keep the key in a key file instead (--key-file)") from exc
+
+
+def _first_line(error: BaseException) -> str:
+    """The error's first sentence (keyring's own messages go on with install advice)."""
+    lines = str(error).strip().splitlines()
+    return lines[0].split(". ")[0].rstrip(".") if lines else type(error).__name__
 
 
 def derive_key(secret: bytes) -> str:

@@ -89,8 +89,8 @@ def check_key(engine: Engine, path: Path, key: str | None) -> None:
     if plain is None:
         return
     if key is None and not plain:
-        raise DatabaseKeyError(f"{path} is encrypted: give its key file "
-                               "(db_key_file / VIPDESK_DB_KEY_FILE)")
+        raise DatabaseKeyError(f"{path} is encrypted: give its key file or keyring entry "
+                               "(db_key_file / VIPDESK_DB_KEY_FILE, db_key_keyring)")
     if key is not None and plain:
         raise DatabaseKeyError(f"{path} is a plain database: encrypt it first "
                                "(vipdesk encrypt) or open it without a key")
@@ -99,8 +99,8 @@ def check_key(engine: Engine, path: Path, key: str | None) -> None:
             conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
     except exc.DatabaseError as error:
         engine.dispose()
-        raise DatabaseKeyError(f"the key does not open {path}: a wrong key file, or the "
-                               "database is damaged") from error
+        raise DatabaseKeyError(f"the key does not open {path}: a wrong key (file or "
+                               "keyring entry), or the database is damaged") from error
 
 
 def alembic_config(engine: Engine) -> Any:

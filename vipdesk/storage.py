@@ -1,8 +1,11 @@
 """Opening the desk database the configuration names: plain, or SQLCipher-encrypted when
 a key file is configured (`db_key_file`; see docs/security.md).
 
+The key may also live in the OS keyring (`db_key_keyring`): it is looked up there first,
+the key file being the fallback when the keyring has no entry or cannot be used.
+
 Whatever keeps the desk from opening — no database at the path, a missing, malformed,
-exposed or wrong key file, a missing audit table — is one `DeskOpenError` with a
+exposed or wrong key (file or keyring), a missing audit table — is one `DeskOpenError` with a
 sentence staff can act on; the command line exits with `DESK_OPEN_EXIT` and the window
 shows the sentence, then exits with the same code.
 """
@@ -29,14 +32,13 @@ def open_database(config: Config, *, create: bool = False, audit_table: bool = T
     """The desk's engine. A path with no database is refused unless `create` (the few
     commands that start a desk); `audit_table=False` lets `audit verify` report a
     dropped audit table itself."""
-    from vipdesk.crypto import DatabaseKeyError, KeyFileError, key_from_file
+    from vipdesk.crypto import DatabaseKeyError, KeyFileError
     from vipdesk.db import open_desk_db
 
     path = Path(config.db).expanduser()
     _check_path(path, create)
     try:
-        key = key_from_file(Path(config.db_key_file)) if config.db_key_file else None
-        engine = open_desk_db(path, key=key)
+        engine = open_desk_db(path, key=desk_key(config))
     except (KeyFileError, DatabaseKeyError) as error:
         raise DeskOpenError(str(error)) from error
     except exc.DBAPIError as error:
@@ -46,6 +48,23 @@ def open_database(config: Config, *, create: bool = False, audit_table: bool = T
     if audit_table:
         _check_audit_table(engine)
     return engine
+
+
+def desk_key(config: Config) -> str | None:
+    """The SQLCipher key: from the OS keyring when configured, else (or when the keyring
+    has none) from the key file; None for a plain desk. `crypto.KeyFileError` says why
+    there is none when one is configured."""
+    from vipdesk.crypto import KeyFileError, derive_key, key_from_file, keyring_secret
+
+    if config.db_key_keyring:
+        secret, why = keyring_secret(config.db_key_keyring)
+        if secret is not None:
+            return derive_key(secret)
+        if not config.db_key_file:
+            raise KeyFileError(f"{why}: the encrypted desk cannot be opened without its key "
+                               "(check db_key_keyring / VIPDESK_DB_KEY_KEYRING, or give a "
+                               "key file)")
+    return key_from_file(Path(config.db_key_file)) if config.db_key_file else None
 
 
 def _check_path(path: Path, create: bool) -> None:

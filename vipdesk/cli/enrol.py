@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     config = sync_config(args)
     if not is_service_url(config.central_url):
         return fail("enrolment needs the central service's address: --central https://…")
+    # The desk must open (its key, its audit table) before the one-time code is spent.
+    desk = open_database(config, create=True)
     service = RemoteCentre(config.central_url, None, config.central_ca_file)
     try:
         answer = service.enrol(args.code, args.name or socket.gethostname())
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     cred = Credential(config.central_url, answer["store"], uuid.UUID(answer["device_id"]),
                       answer["secret"])
     try:
-        bind_store(open_database(config, create=True), cred.store)
+        bind_store(desk, cred.store)
     except StoreMismatch as error:
         return fail(f"{error}; the code was used — ask for a new one for the right store")
     path = credential_path(Path(config.db))
