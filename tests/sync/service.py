@@ -127,6 +127,9 @@ class ServiceCentre:
     def server_time_ms(self) -> int:
         return self.client(self.last or "SH01").server_time_ms()
 
+    def snapshot(self):  # type: ignore[no-untyped-def]
+        return self.client(self.last or "SH01").snapshot()
+
     def dispose(self) -> None:
         for client in self.clients.values():
             client.dispose()

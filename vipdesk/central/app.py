@@ -8,6 +8,8 @@ Endpoints (JSON; gzip both ways):
   POST /v1/push      {"store", "ops": [...]} → {"acks", "server_time_ms", "counts"}
   GET  /v1/changes   ?txid&seq&limit → JSON lines: {"server_time_ms", "count"}, then
                      one change a line (streamed)
+  GET  /v1/snapshot  → JSON lines: {"cursor", "hlc"}, then every synced row as an
+                     insert change (for a desk behind the horizon: 410 from /changes)
   GET  /v1/time      → {"server_time_ms"}
   POST /v1/enrol     {"code", "name"} → {"device_id", "secret", "store"} (no credential)
   GET  /healthz, /readyz (the database answers), /metrics (Prometheus text)
@@ -35,6 +37,7 @@ from vipdesk.central import auth, enrol
 from vipdesk.central.auth import Device, Refused
 from vipdesk.central.metrics import Metrics
 from vipdesk.sync.central import Centre, CentreUnavailable
+from vipdesk.sync.snapshot import BehindHorizon
 from vipdesk.sync.wire import WireError, change_row_to_wire, op_from_wire, result_to_wire
 
 log = logging.getLogger(__name__)
@@ -78,6 +81,16 @@ class Service:
         return StreamingResponse(_lines({"server_time_ms": now, "count": len(rows)}, rows),
                                  media_type="application/x-ndjson")
 
+    async def snapshot(self, request: Request) -> Response:
+        """For a desk behind the horizon: every synced row under one snapshot, streamed
+        while the centre copies (the first line holds the cursor to continue from)."""
+        await self._device(request)
+        rows = self.centre.snapshot_rows()
+        head = await run_in_threadpool(next, rows)  # opens the snapshot: errors → 503
+        first = {"cursor": list(head.cursor), "hlc": head.hlc}
+        return StreamingResponse(_snapshot_lines(first, rows),
+                                 media_type="application/x-ndjson")
+
     async def time(self, request: Request) -> Response:
         await self._device(request)
         return json_response({"server_time_ms": await run_in_threadpool(
@@ -119,6 +132,9 @@ class Service:
                 response = await handler(request)
             except Refused as error:
                 response = self._failed(path, "refused", error.status, error.message)
+            except BehindHorizon as error:
+                response = json_response({"error": str(error),
+                                          "horizon": list(error.horizon)}, 410)
             except WireError as error:
                 response = self._failed(path, "bad_request", 400, str(error))
             except CentreUnavailable as error:
@@ -140,6 +156,7 @@ def create_app(centre: Centre, metrics: Metrics | None = None) -> Starlette:
     service = Service(centre, metrics or Metrics())
     routes = [service.route("/v1/push", service.push, "POST"),
               service.route("/v1/changes", service.changes, "GET"),
+              service.route("/v1/snapshot", service.snapshot, "GET"),
               service.route("/v1/time", service.time, "GET"),
               service.route("/v1/enrol", service.enrol, "POST"),
               service.route("/healthz", service.healthz, "GET"),
@@ -196,6 +213,17 @@ def _lines(head: dict[str, Any], rows: list[Any]) -> Iterator[bytes]:
     for start in range(0, len(rows), STREAM_CHUNK):
         yield b"".join(orjson.dumps(change_row_to_wire(r)) + b"\n"
                        for r in rows[start:start + STREAM_CHUNK])
+
+
+def _snapshot_lines(head: dict[str, Any], rows: Iterator[Any]) -> Iterator[bytes]:
+    yield orjson.dumps(head) + b"\n"
+    chunk: list[bytes] = []
+    for row in rows:
+        chunk.append(orjson.dumps(change_row_to_wire(row)) + b"\n")
+        if len(chunk) >= STREAM_CHUNK:
+            yield b"".join(chunk)
+            chunk = []
+    yield b"".join(chunk)
 
 
 def json_response(body: Any, status: int = 200) -> Response:

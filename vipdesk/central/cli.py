@@ -6,6 +6,7 @@ database URL is (and only there).
   vipdesk-central enrol --store SH01 [--hours 24]   print a one-time enrolment code
   vipdesk-central revoke DEVICE              refuse that desk from now on
   vipdesk-central devices [--json]           enrolled desks
+  vipdesk-central trim --keep-days 30        change-log retention (run daily)
 
 The database: --db-url, else VIPDESK_CENTRAL_DB (never printed with its password).
 Exit codes: 0 done, 1 nothing found, 2 bad input, 3 database unreachable.
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--hours", type=float, default=24.0, help="valid for (default 24)")
     revoke = sub.add_parser("revoke", parents=[db], help="revoke an enrolled desk")
     revoke.add_argument("device", help="device id (see `devices`)")
+    trim = sub.add_parser("trim", parents=[db],
+                          help="drop change-log entries older than the retention (daily)")
+    trim.add_argument("--keep-days", type=float, default=30.0,
+                      help="keep this many days of the change log (default 30)")
     listing = sub.add_parser("devices", parents=[db], help="list enrolled desks")
     listing.add_argument("--json", action="store_true")
     return parser
@@ -124,6 +129,20 @@ def _revoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trim(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from vipdesk.sync.snapshot import trim
+
+    if args.keep_days < 0:
+        return _fail("--keep-days cannot be negative", 2)
+    done = _database_call(lambda: trim(_centre(args).engine,
+                                       timedelta(days=args.keep_days)))
+    print(f"trimmed {done['trimmed']} change-log entries; horizon {done['horizon'] or '-'}"
+          " (desks behind it rebuild from a snapshot)")
+    return 0
+
+
 def _devices(args: argparse.Namespace) -> int:
     from vipdesk.central.enrol import devices
 
@@ -156,7 +175,7 @@ def _fail(message: str, code: int) -> int:
 
 
 ACTIONS = {"serve": _serve, "init": _init, "enrol": _enrol, "revoke": _revoke,
-           "devices": _devices}
+           "devices": _devices, "trim": _trim}
 
 
 if __name__ == "__main__":

@@ -209,3 +209,18 @@ class CentralPushLog(Base):
     pushed_at: Mapped[datetime] = mapped_column(default=utcnow)
     ops: Mapped[int]
     outcomes: Mapped[str] = mapped_column(Text)  # JSON {"applied": n, …}
+
+
+class SyncLogMark(Base):
+    """Centre: how far the change log reached at a moment (the pullable head), so that
+    `vipdesk-central trim` can drop what is older than the retention; the newest
+    trimmed mark is the horizon a desk's cursor must not be behind."""
+
+    __tablename__ = "sync_log_marks"
+    __table_args__ = {"info": SYNC_BOOKKEEPING}
+
+    id: Mapped[int] = mapped_column(BIG_SERIAL, primary_key=True, autoincrement=True)
+    taken_at: Mapped[datetime] = mapped_column(default=utcnow)
+    txid: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    trimmed_at: Mapped[datetime | None]

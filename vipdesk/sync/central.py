@@ -13,6 +13,7 @@ through the same code. What differs is kept here:
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +26,7 @@ from vipdesk.config import Config
 from vipdesk.db import make_engine, upgrade
 from vipdesk.sync.merge import Batch, Merger
 from vipdesk.sync.ops import Change, Op, PushResult
+from vipdesk.sync.snapshot import SnapshotHead, check_horizon, read_snapshot
 
 LOCK_WAIT = "10s"
 IDLE_IN_TRANSACTION = "60s"  # a desk that dies mid-transaction must not stall the watermark
@@ -51,6 +53,8 @@ class CentreAPI(Protocol):
     def changes(self, cursor: tuple[int, int], limit: int) -> tuple[list[Change], int]: ...
 
     def server_time_ms(self) -> int: ...
+
+    def snapshot(self) -> tuple[SnapshotHead, Iterator[Change]]: ...
 
     def dispose(self) -> None: ...
 
@@ -192,6 +196,7 @@ class Centre:
         params = {"txid": str(cursor[0]), "seq": cursor[1], "limit": limit}
         with self._begin() as conn:
             if self.is_pg:  # plain psycopg rows: a pull moves many thousands of them
+                check_horizon(conn, cursor)  # the log below it was trimmed
                 sql = self._changes_sql().replace(":txid", "%(txid)s").replace(
                     ":seq", "%(seq)s").replace(":limit", "%(limit)s")
                 with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
@@ -205,6 +210,22 @@ class Centre:
     def server_time_ms(self) -> int:
         with self._begin() as conn:
             return self._now_ms(conn)
+
+    def snapshot(self) -> tuple[SnapshotHead, Iterator[Change]]:
+        """Every synced row under one snapshot, and the cursor to continue from."""
+        rows = self.snapshot_rows()
+        head = next(rows)
+        return head, (Change.from_tuple(r) for r in rows)
+
+    def snapshot_rows(self) -> Iterator[Any]:
+        """The `SnapshotHead`, then change-log-shaped rows (payloads as JSON text)."""
+        if not self.is_pg:
+            raise ValueError("a SQLite centre keeps its whole log: no snapshots")
+        rows = read_snapshot(self.engine)
+        try:
+            yield from rows
+        except exc.OperationalError as error:
+            raise CentreUnavailable(_unavailable(error)) from error
 
     def _changes_sql(self) -> str:
         if self.is_pg:

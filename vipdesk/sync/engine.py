@@ -77,6 +77,7 @@ def _merge_pull(total: PullReport, part: PullReport) -> None:
     total.batches += part.batches
     total.failed += part.failed
     total.blocked_by_outbox = part.blocked_by_outbox
+    total.snapshot = total.snapshot or part.snapshot
     total.server_time_ms = part.server_time_ms or total.server_time_ms
 
 

@@ -26,6 +26,7 @@ from vipdesk.sync.central import CentreAPI
 from vipdesk.sync.hlc import HybridClock, Stamp
 from vipdesk.sync.ops import DELETE, INSERT, UPDATE, Change
 from vipdesk.sync.push import pending
+from vipdesk.sync.snapshot import BehindHorizon, rebuild
 
 BATCH = 2000
 NAME_FIELDS = frozenset({"name_zh", "name_latin"})
@@ -42,6 +43,7 @@ class PullReport:
     blocked_by_outbox: bool = False
     server_time_ms: int | None = None
     failed: int = 0
+    snapshot: bool = False  # rebuilt from a snapshot (the cursor was behind the horizon)
 
 
 def pull_all(desk: Engine, centre: CentreAPI, batch_size: int = BATCH) -> PullReport:
@@ -52,7 +54,17 @@ def pull_all(desk: Engine, centre: CentreAPI, batch_size: int = BATCH) -> PullRe
                 report.blocked_by_outbox = True
                 return report
             cursor = state.cursor(conn)
-        changes, report.server_time_ms = centre.changes(cursor, batch_size)
+        try:
+            changes, report.server_time_ms = centre.changes(cursor, batch_size)
+        except BehindHorizon:  # the log it needs was trimmed: start from a snapshot
+            head, rows = centre.snapshot()
+            rebuilt = rebuild(desk, head, rows, batch_size)
+            if rebuilt is None:
+                report.blocked_by_outbox = True
+                return report
+            report.applied += rebuilt
+            report.snapshot = True
+            continue
         if not changes:
             return report
         outcome = apply_changes(desk, changes)

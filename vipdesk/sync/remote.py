@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import re
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ import orjson
 from vipdesk.sync import credential as credentials
 from vipdesk.sync.central import CentreRefused, CentreSettings, CentreUnavailable
 from vipdesk.sync.ops import Change, Op, PushResult
+from vipdesk.sync.snapshot import BehindHorizon, SnapshotHead
 from vipdesk.sync.wire import (
     WireError,
     change_from_wire,
@@ -89,6 +91,27 @@ class RemoteCentre:
         answer = self._call("GET", f"{API}/time")
         return _decoded(lambda: int(orjson.loads(answer.content)["server_time_ms"]))
 
+    def snapshot(self) -> tuple[SnapshotHead, Iterator[Change]]:
+        """Streamed: the desk applies pages while the centre is still copying."""
+        try:
+            answer = self.client.send(self.client.build_request("GET", f"{API}/snapshot"),
+                                      stream=True)
+        except httpx.TransportError as error:
+            raise CentreUnavailable(_network_message(error)) from error
+        if answer.status_code >= 400:
+            answer.read()
+            answer.close()
+            _check(answer)
+        lines = answer.iter_lines()
+        try:
+            top = orjson.loads(next(lines))
+            head = SnapshotHead((int(top["cursor"][0]), int(top["cursor"][1])), str(top["hlc"]))
+        except (StopIteration, ValueError, KeyError, TypeError, httpx.TransportError) as error:
+            answer.close()
+            raise CentreUnavailable(f"central service sent an unreadable snapshot: {error}") \
+                from error
+        return head, _stream(answer, lines)
+
     def enrol(self, code: str, name: str) -> dict[str, Any]:
         answer = self._call("POST", f"{API}/enrol", json={"code": code, "name": name})
         return _decoded(lambda: dict(orjson.loads(answer.content)))
@@ -101,13 +124,31 @@ class RemoteCentre:
             answer = self.client.request(method, path, **kwargs)
         except httpx.TransportError as error:
             raise CentreUnavailable(_network_message(error)) from error
-        if answer.status_code in (401, 403):
-            raise CentreRefused(f"the central service refused this desk: {_reason(answer)}")
-        if answer.status_code >= 400:
-            # A busy, restarting or failing service: keep the outbox, try again later.
-            raise CentreUnavailable(
-                f"central service error {answer.status_code}: {_reason(answer)}")
+        _check(answer)
         return answer
+
+
+def _check(answer: httpx.Response) -> None:
+    if answer.status_code in (401, 403):
+        raise CentreRefused(f"the central service refused this desk: {_reason(answer)}")
+    if answer.status_code == 410:  # the change log below the desk's cursor was trimmed
+        edge = _decoded(lambda: orjson.loads(answer.content)["horizon"])
+        raise BehindHorizon((int(edge[0]), int(edge[1])))
+    if answer.status_code >= 400:
+        # A busy, restarting or failing service: keep the outbox, try again later.
+        raise CentreUnavailable(
+            f"central service error {answer.status_code}: {_reason(answer)}")
+
+
+def _stream(answer: httpx.Response, lines: Iterator[str]) -> Iterator[Change]:
+    try:
+        for line in lines:
+            if line:
+                yield _decoded(lambda line=line: change_from_wire(orjson.loads(line)))
+    except httpx.TransportError as error:
+        raise CentreUnavailable(_network_message(error)) from error
+    finally:
+        answer.close()
 
 
 def _decoded(parse: Any) -> Any:
