@@ -208,3 +208,23 @@ def _any_member(desk) -> uuid.UUID:  # type: ignore[no-untyped-def]
 
     with desk.connect() as conn:
         return conn.scalar(select(Member.id).limit(1))
+
+
+def test_the_runner_shows_a_refusal_in_one_line_and_keeps_the_outbox(
+        service: ServiceThread, fresh_pg_url: str, make_desk) -> None:
+    import asyncio
+
+    from vipdesk.config import Config
+    from vipdesk.sync.runner import SyncRunner
+
+    desk = make_desk("a")
+    client = service.enrol("SH01")
+    new_member(desk, "M1")
+    revoke(service.centre.engine, _device_of(client))
+    queued = outbox_size(desk)
+    runner = SyncRunner(desk, Config(store="SH01", central_url=service.url),
+                        centre_factory=lambda: client)
+    status = asyncio.run(runner.run_once())
+    assert status.online is False and status.pending == queued == outbox_size(desk)
+    assert "refused this desk" in status.describe() and "revoked" in status.describe()
+    assert "\n" not in status.describe()

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+from vipdesk.change_stream import collect
 from vipdesk.config import Config
 from vipdesk.models import utcnow
 from vipdesk.sync.central import (
@@ -46,6 +47,9 @@ class SyncStatus:
     last_error: str | None = None  # in words for the status bar; never a password
     retry_in_s: float | None = None
     warning: str | None = None  # e.g. this computer's clock is wrong
+    # The desk tables the last round wrote (pulled records, conflicts…), for the views
+    # that show them; empty on every other status.
+    changed: frozenset[str] = frozenset()
 
     def describe(self) -> str:
         if self.online is None:
@@ -72,7 +76,7 @@ class SyncRunner:
                  min_backoff: float = 2.0, max_backoff: float = 300.0,
                  centre_factory: Callable[[], CentreAPI] | None = None) -> None:
         self.desk = desk
-        self.store = config.store
+        self.store = config.store or _enrolled_store(config)
         self.interval = interval
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
@@ -82,6 +86,7 @@ class SyncRunner:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vipdesk-sync")
         self._listeners: list[Listener] = []
         self._status = SyncStatus()
+        self._written: set[str] = set()  # tables the current round wrote
         self._failures = 0
         self._retry_at = 0.0
         self._wake: asyncio.Event | None = None
@@ -153,11 +158,15 @@ class SyncRunner:
     def _sync(self) -> SyncReport:  # runs on the sync thread
         if self._centre is None:
             self._centre = self._factory()
-        return sync_once(self.desk, self._centre, self.store)
+        # Recorded also when the round fails half-way: the batches pulled before the
+        # network went are on the desk and must be shown.
+        with collect() as self._written:
+            return sync_once(self.desk, self._centre, self.store)
 
     def _succeeded(self, report: SyncReport) -> None:
         self._failures = 0
         self._publish(SyncStatus(online=True, pending=report.pending, last_success=utcnow(),
+                                 changed=frozenset(self._written),
                                  warning="; ".join(report.warnings) or None))
 
     def _failed(self, message: str, pending_count: int) -> None:
@@ -166,7 +175,8 @@ class SyncRunner:
         backoff *= 0.8 + random.random() * 0.4  # desks that lost the centre together spread out
         self._retry_at = time.monotonic() + backoff
         self._publish(replace(self._status, online=False, syncing=False, last_error=message,
-                              retry_in_s=backoff, pending=pending_count))
+                              retry_in_s=backoff, pending=pending_count,
+                              changed=frozenset(self._written)))
 
     def _after_failure(self) -> int:  # runs on the sync thread
         # A fresh pool next time: the old connections died with the network.
@@ -185,9 +195,25 @@ class SyncRunner:
         self._publish(replace(self._status, pending=count))
 
     def _publish(self, status: SyncStatus) -> None:
-        self._status = status
+        self._status = replace(status, changed=frozenset())  # told once, not again
         for listener in list(self._listeners):
             try:
                 listener(status)
             except Exception:  # a broken listener must not stop sync
                 log.exception("sync status listener failed")
+
+
+def _enrolled_store(config: Config) -> str:
+    """Through the central service a desk is the store it was enrolled for; a missing
+    or unreadable credential is reported by the first sync round, in words."""
+    from pathlib import Path
+
+    from vipdesk.sync.central import credential_path, is_service_url
+    from vipdesk.sync.credential import CredentialError, load
+
+    if not is_service_url(config.central_url):
+        return ""
+    try:
+        return load(credential_path(Path(config.db))).store
+    except CredentialError:
+        return ""
