@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from sqlalchemy import exc as sa_exc
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
@@ -137,8 +138,14 @@ class Service:
                                           "horizon": list(error.horizon)}, 410)
             except WireError as error:
                 response = self._failed(path, "bad_request", 400, str(error))
-            except CentreUnavailable as error:
-                response = self._failed(path, "database", 503, _without_url(str(error)))
+            except (CentreUnavailable, sa_exc.OperationalError) as error:
+                # The details (the database's address among them) stay in the log.
+                log.warning("request to %s: %s", path, str(error).splitlines()[0])
+                response = self._failed(path, "database", 503, "the central database is "
+                                        "unavailable; the desk will try again")
+            except sa_exc.TimeoutError:  # every pooled connection busy for pool_timeout
+                response = self._failed(path, "busy", 503, "the central service is busy; "
+                                        "the desk will try again")
             except Exception:
                 log.exception("request to %s failed", path)
                 response = self._failed(path, "internal", 500, "internal error (logged)")
@@ -228,11 +235,6 @@ def _snapshot_lines(head: dict[str, Any], rows: Iterator[Any]) -> Iterator[bytes
 
 def json_response(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
-
-
-def _without_url(message: str) -> str:
-    # The database's address is the service's business, not the desk's.
-    return message.split(" (postgresql")[0]
 
 
 def gzip_json(body: Any) -> bytes:

@@ -12,9 +12,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 
-from vipdesk.models import utcnow
 from vipdesk.models.sync import CentralDevice
 from vipdesk.sync.credential import TOKEN_PREFIX
 
@@ -68,9 +67,3 @@ def authenticate(engine: Engine, header: str | None) -> Device:
         raise Refused(403, f"this desk's enrolment was revoked on "
                            f"{row.revoked_at:%Y-%m-%d %H:%M} UTC; ask an administrator")
     return Device(device_id, row.store)
-
-
-def touch(engine: Engine, device: Device) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(CentralDevice).where(CentralDevice.id == device.id)
-                     .values(last_seen_at=utcnow()))
