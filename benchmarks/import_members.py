@@ -67,12 +67,12 @@ def main() -> None:
     print(f"machine: {machine()}")
     rate = report.rows / report.seconds
     print(f"{report.rows:,} rows in {report.seconds:,.1f} s = {rate:,.0f} rows/s; "
-          f"imported {len(report.imported):,}, rejected {len(report.rejected):,} "
+          f"imported {report.imported_count:,}, rejected {report.rejected_count:,} "
           f"(expected {bad:,}); peak RSS {before / 1024:,.0f} → {peak / 1024:,.0f} MiB")
     if heap:
         print(f"Python heap peak during the import: {heap / 2**20:,.1f} MiB "
               "(RSS also counts SQLite's 64 MiB page cache and the mmap'd file)")
-    assert len(report.rejected) == bad, "the bad rows, and only them, must be rejected"
+    assert report.rejected_count == bad, "the bad rows, and only them, must be rejected"
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
 from vipdesk.models import Member, MemberCard, MemberPhone, TierChange
-from vipdesk.services import auth, importer
+from vipdesk.services import auth, import_batches, importer
 from vipdesk.services.importer import ImportFileError, ImportReport, import_members
 from vipdesk.services.members import NewMember, add_member
 
@@ -209,7 +209,7 @@ def test_duplicates_within_the_file(tmp_path: Path, factory: sessionmaker[Sessio
     path = write(tmp_path, "member_no,name,card_no\nD1,甲,K1\nd1,乙,K2\nD2,丙,K1\n")
     report = run(factory, path)
     assert rejected_lines(report) == {3: "member_no D1 already on line 2",
-                                      4: "card_no K1: already belongs to member D1"}
+                                      4: "card_no K1: already on line 2 (member D1)"}
     assert member(factory, "D1")["cards"] == ["K1"]  # type: ignore[index]
 
 
@@ -277,7 +277,7 @@ def test_a_row_the_database_refuses_leaves_no_trace(
     with unit_of_work(factory) as s:
         add_member(s, NewMember(member_no="OWN", name_zh="主人", cards=["C9"]))
     before = snapshot(engine)
-    monkeypatch.setattr(importer._Importer, "card_conflicts", lambda self, data: [])
+    monkeypatch.setattr(import_batches.BatchImporter, "conflicts", lambda self, row, p: [])
     path = write(tmp_path, "member_no,name,phone,card_no\nR1,冲突,13800138050,C9\nR2,好,,\n")
     report = run(factory, path)
     assert "database refused" in rejected_lines(report)[2]
@@ -291,15 +291,15 @@ def test_a_batch_is_one_transaction(tmp_path: Path, engine: Engine,
                                     factory: sessionmaker[Session],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash mid-batch takes the whole batch back: the earlier batches stay."""
-    monkeypatch.setattr(importer, "BATCH_ROWS", 3)
-    real_stage = importer._Importer.stage
+    monkeypatch.setattr(import_batches, "BATCH_ROWS", 3)
+    real_stage = import_batches.BatchImporter.stage
 
-    def crash_on_fifth(self: Any, session: Session, rows: list[NewMember]) -> None:
-        if any(data.member_no == "T5" for data in rows):
+    def crash_on_fifth(self: Any, session: Session, rows: list[Any]) -> int:
+        if any(p.data.member_no == "T5" for p in rows):
             raise RuntimeError("power cut")
-        real_stage(self, session, rows)
+        return real_stage(self, session, rows)
 
-    monkeypatch.setattr(importer._Importer, "stage", crash_on_fifth)
+    monkeypatch.setattr(import_batches.BatchImporter, "stage", crash_on_fifth)
     rows = "".join(f"T{i},名{i}\n" for i in range(1, 8))
     with pytest.raises(RuntimeError):
         run(factory, write(tmp_path, "member_no,name\n" + rows))
@@ -318,11 +318,11 @@ def test_import_needs_a_manager_or_admin(factory: sessionmaker[Session]) -> None
 def test_many_rows_stream_in_batches(tmp_path: Path, factory: sessionmaker[Session],
                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Several batches, every row imported once (the 100k run is benchmarks/import_members)."""
-    monkeypatch.setattr(importer, "BATCH_ROWS", 70)
+    monkeypatch.setattr(import_batches, "BATCH_ROWS", 70)
     rows = "".join(f"M{i:06d},会员{i},1380000{i:04d},{i:08d}\n" for i in range(300))
     rows += "M000007,会员7,13800000007,00000007\n"  # a duplicate three batches later
     report = run(factory, write(tmp_path, "member_no,name,phone,card_no\n" + rows))
-    assert len(report.imported) == 300
+    assert report.imported_count == 300
     assert rejected_lines(report) == {302: "member_no M000007 already on line 9"}
     with factory() as s:
         assert s.scalar(select(func.count()).select_from(MemberCard)) == 300
@@ -380,7 +380,7 @@ def test_random_bytes_never_crash(tmp_path: Path, factory: sessionmaker[Session]
     except ImportFileError as exc:
         assert str(exc)
     else:
-        assert report.rows == len(report.imported) + report.unchanged + len(report.rejected)
+        assert report.rows == report.imported_count + report.unchanged + report.rejected_count
 
 
 def test_each_batch_begins_immediate_before_its_savepoint(

@@ -82,6 +82,7 @@ def print_purchase_summary(report: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from vipdesk.cli.import_rejects import RejectionSink
     from vipdesk.db import session_factory, unit_of_work
     from vipdesk.services import auth
     from vipdesk.services.importer import ImportFileError, import_members
@@ -93,25 +94,29 @@ def run(args: argparse.Namespace) -> int:
     with unit_of_work(factory) as session:  # a fresh desk file has no tier table yet
         seed_default_tiers(session)
     try:
-        report = import_members(factory, args.file, actor, encoding=args.encoding)
+        with RejectionSink(args.file, args.json) as sink:  # every rejection, as it comes
+            report = import_members(factory, args.file, actor, encoding=args.encoding,
+                                    on_reject=sink.write)
     except (ImportFileError, auth.PermissionDenied, LookupError) as exc:
         return fail(str(exc))
     if args.json:
-        print_json({**vars(report), "ok": report.ok})
+        print_json({**vars(report), "ok": report.ok, "rejected_file": sink.path})
     else:
-        print_summary(report)
+        print_summary(report, sink.path)
     return 0 if report.ok else 2
 
 
-def print_summary(report: Any) -> None:
+def print_summary(report: Any, rejected_file: str | None = None) -> None:
     rate = report.rows / report.seconds if report.seconds else 0.0
     print(f"{report.path}: {report.rows:,} rows ({report.encoding}, "
           f"delimiter {report.delimiter!r}) in {report.seconds:.1f}s, {rate:,.0f} rows/s")
     if report.encoding_evidence:
         print(f"  encoding {report.encoding}: {report.encoding_evidence}")
-    print(f"  imported {len(report.imported):,}, unchanged {report.unchanged:,}, "
-          f"rejected {len(report.rejected):,}")
+    print(f"  imported {report.imported_count:,}, unchanged {report.unchanged:,}, "
+          f"rejected {report.rejected_count:,}")
     print_rejections(report)
+    if report.rejected_count and rejected_file:
+        print(f"  every rejected row, with its line and reason: {rejected_file}")
 
 
 def print_rejections(report: Any) -> None:
@@ -121,6 +126,6 @@ def print_rejections(report: Any) -> None:
         lines = f"{row.line}-{row.last_line}" if row.last_line else f"{row.line}"
         who = f" ({row.member_no})" if row.member_no else ""
         print(f"  line {lines}{who}: {row.reason}", file=sys.stderr)
-    hidden = len(report.rejected) - SHOWN_REJECTIONS
+    hidden = getattr(report, "rejected_count", len(report.rejected)) - SHOWN_REJECTIONS
     if hidden > 0:
-        print(f"  … and {hidden:,} more rejected rows (use --json for all)", file=sys.stderr)
+        print(f"  … and {hidden:,} more rejected rows", file=sys.stderr)

@@ -182,19 +182,27 @@ def judge(readings: list[Reading]) -> Choice:
         furthest = max(readings, key=lambda r: (r.error_at, -CANDIDATES.index(r.encoding)))
         return Choice(furthest.encoding, "")
     with_header = [r for r in decodable if r.names is not None]
-    if not with_header:  # no header anywhere: the import refuses it, with its own words
-        return Choice(decodable[0].encoding, "")
+    if not with_header:  # no name column: the first candidate that decodes, in order
+        return Choice(min(decodable, key=lambda r: CANDIDATES.index(r.encoding)).encoding,
+                      "")
     if len(with_header) > 1 and len({r.names for r in with_header}) == 1:
         return Choice(_prefer_utf8(with_header), "every candidate reads the same text")
     plausible = [r for r in with_header if r.plausible]
     utf8 = next((r for r in with_header if r.encoding == "utf-8"), None)
-    if utf8 is not None and (utf8.plausible or not plausible):
+    if utf8 is not None and (utf8.plausible or not plausible or not _mojibake(utf8)):
         # Valid UTF-8 is evidence in itself: legacy Chinese text rarely is, and when it
-        # is, it reads as Cyrillic or Greek (not names), and another candidate wins.
+        # is, it reads as two-byte letters (Cyrillic, Greek…), and another candidate wins.
         return Choice("utf-8", "valid UTF-8")
     if not plausible:
         raise EncodingError(_no_names_message(with_header))
     return _by_surnames(plausible)
+
+
+def _mojibake(utf8: Reading) -> bool:
+    """GB18030 or Big5 bytes that happen to be valid UTF-8 decode to two-byte sequences
+    (U+0080–U+07FF); an odd name with anything beyond (an emoji, a rare ideograph, kana)
+    was written as UTF-8 on purpose."""
+    return all(ord(c) < 0x800 for name in utf8.odd for c in name)
 
 
 def _prefer_utf8(readings: list[Reading]) -> str:

@@ -24,35 +24,34 @@ import re
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from itertools import islice
 from pathlib import Path
 from typing import IO, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from vipdesk.db import unit_of_work
-from vipdesk.models import Member, MemberCard, MemberPhone, TierChange
+from vipdesk.models import Member, MemberCard, MemberPhone
 from vipdesk.services import auth, phones
 from vipdesk.services.clock import Clock
+from vipdesk.services.import_batches import (
+    BatchImporter,
+    ImportReport,
+    ParsedRow,
+    RejectedRow,
+)
+from vipdesk.services.import_batches import begin_write as _begin_write  # noqa: F401 (purchases)
 from vipdesk.services.import_encoding import Choice, EncodingError, choose_encoding
 from vipdesk.services.members import (
-    MemberDataError,
     NewMember,
-    add_terms,
-    find_by_member_no,
-    stage_member,
     validate,
 )
 from vipdesk.services.names import has_cjk
 from vipdesk.services.person_name import simplified
 from vipdesk.services.tiers import TierTable, load_tier_table
 
-BATCH_ROWS = 500  # rows per transaction: long enough to be fast, short enough to keep RAM flat
 MAX_CELL = 1000  # characters; every imported field is far shorter, so more is garbage
 FIELD_LIMIT = 2 * 1024 * 1024  # csv's own cap: a 1 MB cell is read (then rejected), not fatal
 MAX_LINE = 4 * 1024 * 1024  # one physical line; longer is skipped to its end and reported
@@ -70,10 +69,14 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "gender": ("gender", "sex", "性别"),
     "email": ("email", "mail", "邮箱", "电子邮箱", "电子邮件", "电邮"),
     "spend_12m": ("spend12m", "spend", "近12个月消费", "近12月消费", "12个月消费", "年消费"),
+    "shared_phone": ("sharedphone", "phoneshared", "familyphone", "共用电话", "共用手机",
+                     "共享电话", "家庭共用电话"),
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 REQUIRED_COLUMNS = ("member_no", "name")
 
+SHARED_YES = frozenset({"yes", "y", "1", "true", "是", "共用", "√", "✓"})
+SHARED_NO = frozenset({"", "no", "n", "0", "false", "否"})
 GENDERS = {"f": "F", "female": "F", "女": "F", "m": "M", "male": "M", "男": "M"}
 _LIST_SEPARATORS = re.compile(r"[;/；、,，]")
 _HEADER_NOISE = re.compile(r"\(.*?\)|[\s_\-.]")
@@ -90,33 +93,6 @@ class ImportFileError(ValueError):
     """The whole file is refused (nothing was imported); the message says why, for staff."""
 
 
-@dataclass(frozen=True)
-class RejectedRow:
-    line: int  # physical line in the file where the record starts (header = line 1)
-    reason: str
-    member_no: str | None = None
-    last_line: int | None = None  # when the record spans several lines
-
-
-@dataclass
-class ImportReport:
-    path: str
-    encoding: str = ""
-    encoding_evidence: str = ""  # why that encoding was assumed
-    delimiter: str = ","
-    columns: dict[str, str] = field(default_factory=dict)  # field → header as written
-    ignored_columns: list[str] = field(default_factory=list)
-    rows: int = 0
-    imported: list[str] = field(default_factory=list)  # member numbers
-    unchanged: int = 0
-    rejected: list[RejectedRow] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejected
-
-
 # -- stage 1: bytes -------------------------------------------------------------------
 
 
@@ -129,13 +105,19 @@ def name_column(header: list[str]) -> int | None:
     return fields.index("name")
 
 
-def detect_encoding(path: Path, forced: str | None = None) -> Choice:
+def detect_member_encoding(path: Path, forced: str | None = None) -> Choice:
     """The file's encoding and the evidence; refuses a file whose encoding is unclear or
     that does not decode, naming the line."""
     try:
         return choose_encoding(path, name_column, forced)
     except EncodingError as exc:
         raise ImportFileError(str(exc)) from None
+
+
+def detect_encoding(path: Path) -> str:
+    """For files without a name column (the POS purchases export): the first of UTF-8,
+    GB18030, Big5 that decodes the file."""
+    return detect_member_encoding(path).encoding
 
 
 # -- stage 2: text --------------------------------------------------------------------
@@ -346,19 +328,12 @@ def to_new_member(values: dict[str, str], tiers: TierTable, today: date) -> NewM
     problems += validate(data)
     if problems:
         raise RowError("; ".join(dict.fromkeys(problems)))
+    # Valid, so normalised once here; later steps get E.164, which normalises as itself.
+    data.phones = [phones.normalize(p) for p in data.phones]
     return data
 
 
 # -- stage 3: database ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParsedRow:
-    line: int
-    last_line: int
-    member: NewMember | None
-    error: str = ""
-    member_no: str | None = None
 
 
 def differences(session: Session, member: Member, data: NewMember,
@@ -386,134 +361,14 @@ def differences(session: Session, member: Member, data: NewMember,
     return diffs
 
 
-class _Importer:
-    def __init__(self, factory: sessionmaker[Session], tiers: TierTable,
-                 report: ImportReport) -> None:
-        self.factory = factory
-        self.tiers = tiers
-        self.report = report
-        self.given = set(report.columns)
-        self.seen: dict[str, int] = {}  # member_no → line, for duplicates within the file
-        # Looked up once per batch (two queries instead of two per row), then kept current
-        # as rows go in: which numbers exist, and who owns each card the batch mentions.
-        self.existing: set[str] = set()
-        self.owners: dict[str, str] = {}
-
-    def run(self, rows: Iterator[ParsedRow]) -> None:
-        while batch := list(islice(rows, BATCH_ROWS)):
-            with unit_of_work(self.factory) as session:
-                _begin_write(session)
-                self.prefetch(session, [r.member for r in batch if r.member])
-                staged = [(row, data) for row in batch if (data := self.check(session, row))]
-                self.write(session, staged)
-        self.report.rejected.sort(key=lambda r: r.line)
-
-    def prefetch(self, session: Session, members: list[NewMember]) -> None:
-        numbers = [m.member_no for m in members]
-        cards = [card for m in members for card in m.cards]
-        self.existing = {no for part in _chunks(numbers) for no in session.scalars(
-            select(Member.member_no).where(Member.member_no.in_(part)))}
-        self.owners = {card: no for part in _chunks(cards) for card, no in session.execute(
-            select(MemberCard.card_no, Member.member_no).join(Member)
-            .where(MemberCard.card_no.in_(part)))}
-
-    def card_conflicts(self, data: NewMember) -> list[str]:
-        return [f"card_no {card}: already belongs to member {owner}" for card in data.cards
-                if (owner := self.owners.get(card)) and owner != data.member_no]
-
-    def check(self, session: Session, row: ParsedRow) -> NewMember | None:
-        """The row's data if it is to be written; otherwise counts or rejects it."""
-        self.report.rows += 1
-        member_no = row.member.member_no if row.member else row.member_no
-        first = self.seen.setdefault(member_no, row.line) if member_no else row.line
-        if first != row.line:
-            self.reject(row, f"member_no {member_no} already on line {first}")
-            return None
-        if row.member is None:
-            self.reject(row, row.error)
-            return None
-        problem = self.problem(session, row.member)
-        if problem == "unchanged":
-            self.report.unchanged += 1
-        elif problem:
-            self.reject(row, problem)
-        else:  # claimed now, so a later row of the same batch sees its cards taken
-            self.owners.update(dict.fromkeys(row.member.cards, row.member.member_no))
-            return row.member
-        return None
-
-    def problem(self, session: Session, data: NewMember) -> str | None:
-        """None when the row may be written; "unchanged"; otherwise why it is refused."""
-        existing = (find_by_member_no(session, data.member_no)
-                    if data.member_no in self.existing else None)
-        if existing is not None:
-            diffs = differences(session, existing, data, self.given)
-            if not diffs:
-                return "unchanged"
-            return (f"member {data.member_no} exists, differs in {', '.join(diffs)}; "
-                    "not overwritten (edit the member in the app)")
-        conflicts = self.card_conflicts(data)
-        return "; ".join(conflicts) if conflicts else None
-
-    def write(self, session: Session, staged: list[tuple[ParsedRow, NewMember]]) -> None:
-        """The batch's rows in one flush inside a SAVEPOINT; if the database refuses it,
-        the SAVEPOINT is rolled back and each row is retried in its own, so every row is
-        written whole or not at all and one bad row cannot sink the others."""
-        try:
-            with session.begin_nested():
-                self.stage(session, [data for _, data in staged])
-        except (IntegrityError, MemberDataError):
-            for row, data in staged:
-                self.write_one(session, row, data)
-        else:
-            self.report.imported += [data.member_no for _, data in staged]
-
-    def write_one(self, session: Session, row: ParsedRow, data: NewMember) -> None:
-        try:
-            with session.begin_nested():
-                self.stage(session, [data])
-        except (IntegrityError, MemberDataError) as exc:
-            self.reject(row, f"the database refused the row: {str(exc).splitlines()[0][:200]}")
-        else:
-            self.report.imported.append(data.member_no)
-
-    def stage(self, session: Session, rows: list[NewMember]) -> None:
-        """Write members: two flushes however many rows (rows referring to a member by id
-        only, like its search terms, must follow its own INSERT)."""
-        members = [stage_member(session, data) for data in rows]
-        session.flush()
-        for member, data in zip(members, rows, strict=True):
-            add_terms(session, member)
-            if data.tier_code:
-                spend = f"¥{data.spend_12m_cents // 100:,}"
-                session.add(TierChange(member_id=member.id, from_tier=None,
-                                       to_tier=data.tier_code, kind="auto",
-                                       reason=f"imported, 12m spend {spend}"))
-        session.flush()
-
-    def reject(self, row: ParsedRow, reason: str) -> None:
-        last = row.last_line if row.last_line > row.line else None
-        member_no = row.member.member_no if row.member else row.member_no
-        self.report.rejected.append(RejectedRow(row.line, reason, member_no, last))
-
-
-def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
-    """Slices small enough for SQL's bound-parameter limits."""
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _begin_write(session: Session) -> None:
-    """Open the batch's transaction now, and take SQLite's write lock up front.
-
-    pysqlite only begins a transaction at the first INSERT; a SAVEPOINT issued before that
-    would *be* the outer transaction and its RELEASE would commit. BEGIN IMMEDIATE also
-    avoids a busy error halfway through the batch when the UI is reading.
-    """
-    conn = session.connection()
-    dbapi = conn.connection.dbapi_connection
-    if conn.dialect.name == "sqlite" and not getattr(dbapi, "in_transaction", True):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+def parse_shared(text: str) -> bool:
+    """The shared_phone column: yes/1/是 lets the row's phone be another member's too."""
+    value = unicodedata.normalize("NFKC", text).strip().lower()
+    if value in SHARED_YES:
+        return True
+    if value in SHARED_NO:
+        return False
+    raise RowError(f"shared_phone: yes/no, 1/0 or 是/否, not {text[:20]!r}")
 
 
 def parse_rows(records: Iterable[Record], columns: dict[str, int], width: int,
@@ -527,16 +382,25 @@ def parse_rows(records: Iterable[Record], columns: dict[str, int], width: int,
         member_no = raw_no[:32].upper() or None
         try:
             values = row_cells(rec.cells, columns, width)
-            yield ParsedRow(rec.line, rec.last_line, to_new_member(values, tiers, today))
+            shared = parse_shared(values.get("shared_phone", ""))
+            yield ParsedRow(rec.line, rec.last_line, to_new_member(values, tiers, today),
+                            shared_phone=shared)
         except RowError as exc:
             yield ParsedRow(rec.line, rec.last_line, None, str(exc), member_no)
 
 
 def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth.Actor,
                    tiers: TierTable | None = None, today: date | None = None,
-                   encoding: str | None = None) -> ImportReport:
+                   encoding: str | None = None,
+                   on_reject: Callable[[RejectedRow], None] | None = None,
+                   bulk: bool = True) -> ImportReport:
     """Import the file's good rows, report the others; raises ImportFileError (nothing
-    imported) when the file as a whole cannot be read."""
+    imported) when the file as a whole cannot be read.
+
+    Every rejected row goes to `on_reject` as its batch ends (the report keeps only the
+    first ones and the count, so memory does not grow with them). `bulk=False` writes
+    through the ORM session instead of executemany (the reference the bulk path is
+    tested against)."""
     auth.require(actor, "member.import")
     path = Path(path)
     if not path.is_file():
@@ -545,20 +409,29 @@ def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth
     if tiers is None:
         with factory() as session:
             tiers = load_tier_table(session)
-    choice = detect_encoding(path, encoding)
+    choice = detect_member_encoding(path, encoding)
     report = ImportReport(str(path), encoding=choice.encoding, encoding_evidence=choice.why)
+    importer = BatchImporter(factory, report, _differences(report),
+                             on_reject or (lambda _row: None), bulk)
     old_limit = csv.field_size_limit(FIELD_LIMIT)  # process-wide, so restored below
     try:
         with path.open(encoding=report.encoding, newline="") as fh:
-            _import_stream(fh, factory, tiers, report, today or Clock().today())
+            rows = _read_rows(fh, tiers, report, today or Clock().today())
+            importer.run(rows)
     finally:
         csv.field_size_limit(old_limit)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _import_stream(fh: IO[str], factory: sessionmaker[Session], tiers: TierTable,
-                   report: ImportReport, today: date) -> None:
+def _differences(report: ImportReport) -> Callable[[Session, Member, NewMember], list[str]]:
+    return lambda session, member, data: differences(session, member, data,
+                                                     set(report.columns))
+
+
+def _read_rows(fh: IO[str], tiers: TierTable, report: ImportReport,
+               today: date) -> Iterator[ParsedRow]:
+    """The header checked now (a bad one refuses the file), then the rows, lazily."""
     report.delimiter = sniff_delimiter(fh.readline(MAX_LINE))
     fh.seek(0)
     lines = _Lines(fh)
@@ -571,5 +444,4 @@ def _import_stream(fh: IO[str], factory: sessionmaker[Session], tiers: TierTable
                               f"({header.error or 'found a blank line'})")
     columns, report.ignored_columns = map_header(header.cells)
     report.columns = {name: header.cells[i].strip() for name, i in columns.items()}
-    rows = parse_rows(records, columns, len(header.cells), tiers, today)
-    _Importer(factory, tiers, report).run(rows)
+    return parse_rows(records, columns, len(header.cells), tiers, today)

@@ -28,10 +28,12 @@ def squeeze(text: str) -> str:
     """A typed or shared phone or card number without what people put between its digit
     groups: `tel:` prefix, spaces of any width, dashes of any kind, brackets, dots.
     Full-width digits become ASCII (NFKC). The one normaliser for lookup and import."""
-    text = unicodedata.normalize("NFKC", text)
-    uri = _TEL_URI.match(text)
-    if uri:
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if ":" in text and (uri := _TEL_URI.match(text)):
         text = uri.group(1)
+    if text.isascii():  # the common case, by table (a million-row import squeezes 4M)
+        return text.translate(_ASCII_SEPARATORS)
     return "".join(c for c in text if not _is_separator(c))
 
 
@@ -41,6 +43,10 @@ def _is_separator(char: str) -> bool:
     # Pd: every dash; Zs: every space (U+3000, U+00A0, U+202F); Cf: zero-width and
     # direction marks a copied number carries invisibly.
     return unicodedata.category(char) in ("Pd", "Zs", "Cf")
+
+
+_ASCII_SEPARATORS = str.maketrans("", "", "".join(
+    c for c in map(chr, range(128)) if _is_separator(c)))
 
 
 def code_number(text: str) -> str:
@@ -80,6 +86,8 @@ def normalize(text: str, region: str = DEFAULT_REGION) -> str:
     # mobile pattern, and its E.164 is the country code before it (~1 µs, not ~20).
     if region == DEFAULT_REGION and len(raw) == 11 and _HOME_MOBILE.fullmatch(raw):
         return "+86" + raw
+    if raw.startswith("+86") and len(raw) == 14 and _HOME_MOBILE.fullmatch(raw, 3):
+        return raw  # already E.164 (the import normalises once, then passes these on)
     if raw.startswith("00"):
         raw = "+" + raw[2:]  # international call prefix as dialled from China
     try:
