@@ -87,7 +87,8 @@ def _with_enrolled_store(config: Any) -> Any:
 def _as_dict(report: Any, centre: str) -> dict[str, Any]:
     return {"store": report.store, "centre": centre, "pushed": report.pushed.sent,
             "outcomes": report.outcomes, "pulled": report.pulled.applied,
-            "pull_failures": report.pulled.failed, "pending": report.pending,
+            "pull_failures": report.pulled.failed, "snapshot": report.pulled.snapshot,
+            "pending": report.pending,
             "clock_skew_ms": report.clock_skew_ms, "warnings": report.warnings}
 
 
@@ -96,7 +97,9 @@ def summary(report: Any, centre: str) -> str:
     lines = [f"store {report.store} ↔ {centre}",
              f"pushed {report.pushed.sent} change(s): {outcomes}",
              f"pulled {report.pulled.applied} change(s)"
-             + (f", {report.pulled.failed} kept as dead letters" if report.pulled.failed else ""),
+             + (f", {report.pulled.failed} kept as dead letters" if report.pulled.failed else "")
+             + (" (rebuilt from a snapshot: this desk was behind the centre's log)"
+                if report.pulled.snapshot else ""),
              f"pending {report.pending}"]
     if report.clock_skew_ms is not None:
         lines.append(f"clock skew {report.clock_skew_ms / 1000:+.1f}s")
