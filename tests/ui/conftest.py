@@ -25,6 +25,12 @@ from vipdesk.ui.ops import Ops
 
 
 @pytest.fixture(autouse=True)
+def _reads_must_not_write(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `query` job that writes fails the test (the app only logs it)."""
+    monkeypatch.setattr(Ops, "reads_must_not_write", True)
+
+
+@pytest.fixture(autouse=True)
 def _gc_on_the_gui_thread() -> Iterator[None]:
     """As the app does (vipdesk/ui/gc_guard.py): no automatic collection while a test's
     workers run — a collection on a worker thread that frees Qt wrappers crashes PySide —

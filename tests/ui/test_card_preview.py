@@ -24,12 +24,17 @@ CLOCK = FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))
 
 
 @pytest.fixture
-def background() -> Iterator[Callable[..., None]]:
+def ops() -> Iterator[Ops]:
     """The window's own helper: work on a worker thread, answers on the UI thread, and
     answers for a dialog already closed are dropped."""
     ops = Ops()
-    yield ops.query
+    yield ops
     ops.shutdown()
+
+
+@pytest.fixture
+def background(ops: Ops) -> Callable[..., None]:
+    return ops.query
 
 
 def wang(engine: Engine) -> Any:
@@ -52,7 +57,7 @@ def test_preview_shows_pdf_bytes_and_draws_real_ink(qtbot: Any, demo_engine: Eng
 
 
 def test_dialog_prints_remembers_the_printer_and_logs_once(
-        qtbot: Any, demo_copy: Engine, background: Callable[..., None], tmp_path: Path) -> None:
+        qtbot: Any, demo_copy: Engine, ops: Ops, tmp_path: Path) -> None:
     printed: list[str | None] = []
 
     def printer(pdf: Path, name: str | None, size: Any, title: str) -> PrintResult:
@@ -61,7 +66,8 @@ def test_dialog_prints_remembers_the_printer_and_logs_once(
 
     service = CardService(demo_copy, clock=CLOCK, print_fn=printer)
     settings = QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat)
-    dialog = CardDialog(wang(demo_copy), service, SYSTEM, background, settings)
+    dialog = CardDialog(wang(demo_copy), service, SYSTEM, ops.query, settings,
+                        record=ops.mutate)
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.print_button.isEnabled(), timeout=10_000)
     assert dialog.preview.page_count() == 1

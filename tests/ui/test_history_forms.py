@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QPushButton
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vipdesk.change_stream import Changes
 from vipdesk.db import open_desk_db
 from vipdesk.models import Member, Preference, Staff, Visit
 from vipdesk.services.auth import Actor
@@ -155,7 +156,7 @@ def test_a_complaint_advances_to_contacted_from_its_dialog(qtbot: Any,
     assert win.card.profile is not None
     view = win.desk.open_complaint(win.card.profile.member_id, ComplaintDraft(
         "service_attitude", "minor", "店员未及时招呼"))
-    win.refresh_member()
+    win.ops.publish(Changes.of({"complaints"}))  # written beside the window
     qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
     win.card.complaints_button.click()
     dialog = win.history_forms.dialog
@@ -183,7 +184,7 @@ def test_resolving_a_minor_complaint_needs_points_in_range(qtbot: Any,
     view = win.desk.open_complaint(win.card.profile.member_id, ComplaintDraft(
         "wait_time", "minor", "等候过久"))
     win.desk.advance_complaint(view.complaint_id, _step("contacted"))
-    win.refresh_member()
+    win.ops.publish(Changes.of({"complaints"}))  # written beside the window
     qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
     dialog = win.history_forms.open(ComplaintsDialog)
     assert isinstance(dialog, ComplaintsDialog)

@@ -47,8 +47,7 @@ def test_model_passes_the_model_tester(qtbot: Any, qtmodeltester: Any, win: Main
 def test_add_to_queue_from_the_member_card(qtbot: Any, win: MainWindow,
                                            mgr_desk: Desk) -> None:
     member_id = members(mgr_desk, 1)[0]
-    win.current = member_id
-    win.reload_member(member_id)
+    win.open_member_id(member_id)
     qtbot.waitUntil(lambda: win.card.profile is not None)
     assert win.manager.add_button.text() == "加入排队"
     qtbot.mouseClick(win.manager.add_button, Qt.MouseButton.LeftButton)

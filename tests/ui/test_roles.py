@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QPushButton
 from sqlalchemy import Engine, select
 
 from tests.ui.conftest import staff_actor
+from vipdesk.change_stream import Changes
 from vipdesk.models import Complaint, Member
 from vipdesk.services.complaints import ComplaintDraft, ComplaintView
 from vipdesk.services.desk import Desk
@@ -162,7 +163,7 @@ def open_card(qtbot: Any, win: MainWindow, member_no: str) -> None:
 
 
 def complaints_dialog(qtbot: Any, win: MainWindow, *views: ComplaintView) -> ComplaintsDialog:
-    win.refresh_member()
+    win.ops.publish(Changes.of({"complaints"}))  # written beside the window
     qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
     win.card.complaints_button.click()
     dialog = win.history_forms.dialog

@@ -38,8 +38,7 @@ def _member_not_here(win: MainWindow) -> uuid.UUID:
 
 def _show(qtbot: Any, win: MainWindow, member_id: uuid.UUID) -> None:
     """Open the card and wait until every question it asked is answered."""
-    win.current = member_id
-    win.reload_member(member_id)
+    win.open_member_id(member_id)
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.member_id == member_id, timeout=5000)
     qtbot.waitUntil(lambda: win.busy.text() == "", timeout=5000)

@@ -29,6 +29,7 @@ from vipdesk.services import queue as queue_rules
 from vipdesk.services import staff as staff_accounts
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.auth import SYSTEM, Actor
+from vipdesk.services.card_view import CardView
 from vipdesk.services.care import CareDraft, CareRecord, CareService
 from vipdesk.services.carelist import (
     CARE_PAGE,
@@ -49,7 +50,7 @@ from vipdesk.services.complaints import (
 from vipdesk.services.homevisits import HomeVisitDraft, HomeVisitRecord, HomeVisitService
 from vipdesk.services.lookup import LookupOutcome, LookupService
 from vipdesk.services.points import PointsDraft, PointsRecord, PointsService, validate_points
-from vipdesk.services.privacy import open_member_file, reveal_phones
+from vipdesk.services.privacy import open_member_file, read_member_file, reveal_phones
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.queue import QueueError, QueueRow, QueueService
 from vipdesk.services.reports import Report, ReportService
@@ -134,6 +135,20 @@ class Desk:
         """The member card as the signed-in person may see it; the view is audited."""
         with unit_of_work(self.factory) as s:
             return open_member_file(s, self.actor, member_id, self.tiers, self.clock, how)
+
+    def open_card(self, member_id: uuid.UUID, how: str = "lookup", *,
+                  again: bool = False) -> CardView | None:
+        """The card with what it offers. Opening is audited (a write: the window runs it
+        on the write lane); `again` re-reads the card the person already has open."""
+        with unit_of_work(self.factory) as s:
+            profile = (read_member_file(s, self.actor, member_id, self.tiers, self.clock)
+                       if again else
+                       open_member_file(s, self.actor, member_id, self.tiers, self.clock, how))
+        if profile is None:
+            return None
+        return CardView(profile, self.visits.in_lounge_since(self.actor, member_id),
+                        self.may("care.log.own", member_id),
+                        tuple(self.visits.voidable(self.actor, member_id)))
 
     def sign_in(self, staff_no: str, secret: str) -> Actor:
         """Whoever signs in (also over a locked desk) is who the desk acts as from now."""

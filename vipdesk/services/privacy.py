@@ -72,13 +72,22 @@ def reveal_phones(session: Session, actor: Actor, member_id: uuid.UUID, reason: 
 def open_member_file(session: Session, actor: Actor, member_id: uuid.UUID, tiers: TierTable,
                      clock: Clock | None = None, how: str = "") -> MemberProfile | None:
     """The member card as this actor may see it; the view is audited. None if gone."""
-    auth.require(actor, "member.view")
     clock = clock or Clock()
-    profile = load_profile(session, member_id, tiers, now=clock.now())
+    profile = read_member_file(session, actor, member_id, tiers, clock)
+    if profile is not None:
+        audit.member_viewed(session, actor, member_id, clock, how)
+    return profile
+
+
+def read_member_file(session: Session, actor: Actor, member_id: uuid.UUID, tiers: TierTable,
+                     clock: Clock | None = None) -> MemberProfile | None:
+    """The card again for the person who opened it (after a change): not a new view,
+    so not audited again. None if gone."""
+    auth.require(actor, "member.view")
+    profile = load_profile(session, member_id, tiers, now=(clock or Clock()).now())
     if profile is None:
         return None
     advisor_id = session.scalar(select(Member.advisor_id).where(Member.id == member_id))
-    audit.member_viewed(session, actor, member_id, clock, how)
     return replace(profile, file=visible_file(actor, profile.file, advisor_id))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table, insert, select
 from sqlalchemy.dialects import sqlite
 
+from vipdesk.change_stream import note_write
 from vipdesk.models import Base
 from vipdesk.sync import tables
 
@@ -226,6 +227,7 @@ def _compile(body: str, namespace: dict[str, Any]) -> RowsToTuples:
 def _wire_insert(table_name: str, rows: Sequence[dict[str, Any]]
                  ) -> tuple[str, list[tuple[Any, ...]]]:
     sql, rows_to_tuples = _wire_insert_plan(table_name)
+    note_write(table_name)  # plain sqlite3 below: SQLAlchemy's events do not see it
     return sql, rows_to_tuples(rows)
 
 

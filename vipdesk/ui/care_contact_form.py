@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QSizePolicy, QWidget
 
+from vipdesk.services.card_view import CardView
 from vipdesk.services.care import CHANNELS, KINDS, MAX_OUTCOME, CareDraft, CareRecord
 from vipdesk.services.desk import CareTaskChoice, Desk
 from vipdesk.services.profile import MemberProfile
@@ -155,22 +156,13 @@ class CareContactForms(QObject):
         self.allowed_for: uuid.UUID | None = None  # the member the button is offered for
         card = window.card
         card.sig_care_contact_requested.connect(self.open)
-        card.sig_profile_shown.connect(self.refresh_permission)
+        window.sig_card_shown.connect(self.show_permission)
         self.shortcut = QShortcut(QKeySequence(CARE_CONTACT_KEYS), window)
         self.shortcut.activated.connect(self.open)
 
-    def refresh_permission(self, member_id: uuid.UUID) -> None:
-        self.allowed_for = None
-        card = self.window.card
-
-        def show(allowed: bool) -> None:
-            profile = card.profile
-            if profile is not None and profile.member_id == member_id:  # still on screen
-                self.allowed_for = member_id if allowed else None
-                card.set_care_allowed(allowed)
-
-        desk = self.desk
-        self.ops.query(lambda: desk.may("care.log.own", member_id), show, lambda _e: None)
+    def show_permission(self, view: CardView) -> None:
+        self.allowed_for = view.profile.member_id if view.may_log_care else None
+        self.window.card.set_care_allowed(view.may_log_care)
 
     def open(self) -> CareContactDialog | None:
         card = self.window.card
@@ -191,4 +183,3 @@ class CareContactForms(QObject):
         name = t(CARE_NAMES.get(record.kind, record.kind))
         self.window.status_message.setText(
             t("Logged: %1").replace("%1", f"{name} · {dialog.member_name}"))
-        self.window.refresh_member()

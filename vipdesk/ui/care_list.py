@@ -26,12 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.change_stream import Changes
 from vipdesk.services.care import CHANNELS, MAX_OUTCOME
 from vipdesk.services.care_filters import DUE_FILTERS, NO_TIER, CareFilter, count, shown
 from vipdesk.services.carelist import CareItem, CareList
 from vipdesk.services.desk import Desk
 from vipdesk.services.tiers import TierTable
+from vipdesk.ui import live
 from vipdesk.ui.i18n import current, t
+from vipdesk.ui.live import on_change
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.table_page import Index, RowsModel, TablePage, code_combo, ok_cancel_form
 
@@ -165,6 +168,7 @@ class CareListPage(TablePage):
         self.advisor_names: list[tuple[uuid.UUID, str]] = []
         self._build()
         self.retranslate()
+        on_change(ops, self, live.CARE_LIST, self._changed)
 
     def _build(self) -> None:
         self.due, self.kinds = self._combo("due"), self._combo("kind")
@@ -196,7 +200,7 @@ class CareListPage(TablePage):
         """Build today's list (stores newly found tasks, closes done ones)."""
         if not self.advisor_names:
             self.ops.query(self.desk.advisors, self._fill_advisors)
-        self.ops.mutate(self.desk.care_list, self._show, changes=frozenset({"care"}))
+        self.ops.mutate(self.desk.care_list, self._show)
 
     def _show(self, care: CareList) -> None:
         self.loaded = care
@@ -250,12 +254,15 @@ class CareListPage(TablePage):
     def log(self, item: CareItem, channel: str, outcome: str | None) -> None:
         desk = self.desk
         self.ops.mutate(lambda: desk.log_care_task(item, channel, outcome),
-                        lambda _: self._logged(item), changes=frozenset({"care"}))
+                        lambda _: self._logged(item))
 
     def _logged(self, item: CareItem) -> None:
         self.sig_message.emit(t("Logged: %1").replace("%1", f"{kind_text(item.kind)} · "
                                                            f"{item.name}"))
-        self.load()
+
+    def _changed(self, _changes: Changes) -> None:
+        if self.isVisible():  # a hidden list is built again when it is shown
+            self.load()
 
     def retranslate(self) -> None:
         super().retranslate()

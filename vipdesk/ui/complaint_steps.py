@@ -190,7 +190,7 @@ class ComplaintsDialog(QDialog):
         self.error.setText(t("Saving…"))
         complaint_id = view.complaint_id
         self.ops.mutate(lambda: self.desk.advance_complaint(complaint_id, draft),
-                        self._advanced, self._failed, changes=frozenset({"history"}))
+                        self._advanced, self._failed)
 
     def _advanced(self, _view: ComplaintView) -> None:
         self.error.setText("")

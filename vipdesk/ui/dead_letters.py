@@ -196,7 +196,7 @@ class DeadLettersDialog(QDialog):
                         lambda done: self._handled(done, t("Applied on this desk: %n.")
                                                    if pulled else
                                                    t("Sent again: %n (with the next sync).")),
-                        self._failed, changes=frozenset({"sync"}))
+                        self._failed)
 
     def ask_note(self) -> None:
         view = self.selected()

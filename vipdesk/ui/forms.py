@@ -229,8 +229,7 @@ class FormDialog(QDialog):
         self.saving = True
         self.ok.setEnabled(False)
         self.general.setText(t("Saving…"))
-        self.ops.mutate(self.save(self.draft()), self._saved, self._failed,
-                        changes=frozenset({"history"}))
+        self.ops.mutate(self.save(self.draft()), self._saved, self._failed)
 
     def _point_at(self, errors: list[FieldError]) -> None:
         """Enter on an incomplete form: say so and put the cursor where work is missing."""
@@ -277,9 +276,6 @@ class CardForms(QObject):
         # A form says it saved; a list of steps (not a form) that a step was taken.
         if isinstance(dialog, FormDialog):
             dialog.sig_saved.connect(lambda result, d=dialog: self._confirm(d, result))
-            dialog.sig_saved.connect(self.saved)
-        else:
-            dialog.sig_changed.connect(self.saved)  # type: ignore[attr-defined]
         self.dialog = dialog
         gate = getattr(self.window, "gate", None)
         if gate is not None:  # a lock closes the form: no guest's name over the lock screen
@@ -289,6 +285,3 @@ class CardForms(QObject):
 
     def _confirm(self, dialog: FormDialog, result: Any) -> None:
         self.window.status_message.setText(dialog.confirmation(result))
-
-    def saved(self, *_: object) -> None:
-        self.window.refresh_member()

@@ -41,9 +41,11 @@ from vipdesk.services.profile import MemberProfile
 from vipdesk.services.surveys import SCALE
 from vipdesk.services.validation import FieldError
 from vipdesk.services.visits import VisitDraft, VisitRecord
+from vipdesk.ui import live
 from vipdesk.ui.complaint_steps import ComplaintsDialog
 from vipdesk.ui.forms import ERROR_STYLE, CardForms, FormDialog
 from vipdesk.ui.i18n import addressed, t
+from vipdesk.ui.live import on_change
 from vipdesk.ui.names import CATEGORY_NAMES, SCALE_NAMES, SEVERITY_NAMES
 from vipdesk.ui.notify import Notifier
 from vipdesk.ui.ops import Ops
@@ -244,15 +246,12 @@ class HistoryForms(CardForms):
         self.timer = QTimer(self, interval=OVERDUE_REFRESH_MS)
         self.timer.timeout.connect(self.refresh_overdue)
         self.timer.start()
+        on_change(self.ops, self, live.COMPLAINT_CLOCKS, lambda _c: self.refresh_overdue())
         self.refresh_overdue()
 
     def open(self, kind: Callable[..., QDialog]) -> QDialog | None:
         return self.open_for_member(lambda profile: kind(self.desk, self.ops, profile,
                                                          self.window))
-
-    def saved(self, *_: object) -> None:
-        super().saved()
-        self.refresh_overdue()
 
     def refresh_overdue(self) -> None:
         self.ops.query(self.desk.complaint_watch, self._show_watch, lambda _e: None)

@@ -27,12 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.change_stream import Changes
+from vipdesk.services.card_view import CardView
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.visits import GuestHere
+from vipdesk.ui import live
 from vipdesk.ui.i18n import t
+from vipdesk.ui.live import on_change
 
 REFRESH_MS = 60_000  # check-ins from other desks arrive by sync; a minute is soon enough
-REFRESH_ON = frozenset({"history", "members", "sync"})  # ops.mutate change flags
 
 
 def local_time(at: datetime, tz: str) -> str:
@@ -134,9 +137,9 @@ class LoungeBoard(QObject):
         self.chip_since: datetime | None = None
         strip.sig_open_requested.connect(window.open_member_id)
         strip.sig_check_out_requested.connect(self.check_out)
-        window.card.sig_profile_shown.connect(self.refresh_chip)
+        window.sig_card_shown.connect(self.show_chip)
         window.sig_profile_shown.connect(self._card_opened)
-        window.ops.sig_changed.connect(self._changed)
+        on_change(window.ops, self, live.LOUNGE, self._changed)
         window.gate.sig_signed_in.connect(lambda _actor: self.refresh())
         window.gate.sig_locked.connect(self._locked)
         strip.sig_retranslated.connect(self._show_chip)
@@ -160,9 +163,8 @@ class LoungeBoard(QObject):
         if not self.window.gate.locked:
             self.strip.show_guests(guests, self.tz)
 
-    def _changed(self, changes: frozenset[str]) -> None:
-        if changes & REFRESH_ON:
-            self.refresh()
+    def _changed(self, _changes: Changes) -> None:
+        self.refresh()
 
     def _locked(self) -> None:
         self.strip.show_guests([], self.tz)
@@ -181,21 +183,9 @@ class LoungeBoard(QObject):
 
     # -- the card's chip ---------------------------------------------------------------
 
-    def refresh_chip(self, member_id: uuid.UUID) -> None:
-        card, desk = self.window.card, self.desk
-        if member_id != self.chip_member:
-            self.chip_since = None
-            card.set_in_lounge(None)  # never the last guest's time on this one's card
-        self.chip_member = member_id
-
-        def show(since: datetime | None) -> None:
-            profile = card.profile
-            if profile is not None and profile.member_id == member_id:  # still on screen
-                self.chip_since = since
-                self._show_chip()
-
-        self.ops.query(lambda: desk.visits.in_lounge_since(desk.actor, member_id), show,
-                       lambda _e: None)
+    def show_chip(self, view: CardView) -> None:
+        self.chip_member, self.chip_since = view.profile.member_id, view.in_lounge_since
+        self._show_chip()
 
     def _show_chip(self) -> None:
         since = self.chip_since

@@ -21,17 +21,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.change_stream import Changes
 from vipdesk.services.auth import NOBODY, Actor
+from vipdesk.services.card_view import CardView
 from vipdesk.services.desk import Desk, DeskInfo
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
-from vipdesk.services.profile import MemberProfile
 from vipdesk.services.visits import TellApart
-from vipdesk.ui import i18n
+from vipdesk.ui import i18n, live
 from vipdesk.ui.card_keys import CardKeys
 from vipdesk.ui.care_contact_form import CareContactForms
 from vipdesk.ui.change_pin import open_change_pin
 from vipdesk.ui.empty_state import EmptyState
 from vipdesk.ui.history_forms import HistoryForms
+from vipdesk.ui.live import on_change
 from vipdesk.ui.lounge_strip import LoungeBoard, LoungeStrip
 from vipdesk.ui.manager_pages import ManagerPages
 from vipdesk.ui.member_card import MemberCard
@@ -58,6 +60,7 @@ NOTE_TEXT = {Note.EMPTY: "", Note.TOO_LONG: "That is too long to be a name or nu
 
 class MainWindow(QMainWindow):
     sig_profile_shown = Signal(object)  # MemberProfile — for tests and other panels
+    sig_card_shown = Signal(object)  # CardView: the card's offers (check-out, care, void…)
 
     def __init__(self, desk: Desk, ops: Ops, lang: str, *, require_sign_in: bool = False,
                  idle_lock_minutes: int = 0, sign_in_skipped: bool = False) -> None:
@@ -185,6 +188,7 @@ class MainWindow(QMainWindow):
         self.member_forms = MemberForms(self)
         self.card_keys = CardKeys(self)  # Ctrl+I check in, Ctrl+K complaint, Ctrl+P print…
         self.lounge = LoungeBoard(self, self.lounge_strip)
+        on_change(self.ops, self, live.MEMBER_CARD, self._member_changed)
 
     # -- search ------------------------------------------------------------------------
 
@@ -270,27 +274,37 @@ class MainWindow(QMainWindow):
         self.open_member_id(hit.member_id)
 
     def open_member_id(self, member_id: uuid.UUID) -> None:
+        """Open the card: the audited view and the card's offers in one worker trip."""
         self.current = member_id
         self.opened_query = self.search.text()
-        self.ops.query(lambda: self.desk.profile(member_id),
-                       lambda p: self._opened(member_id, p))
+        self.ops.mutate(lambda: self.desk.open_card(member_id),
+                        lambda view: self._opened(member_id, view))
 
-    def _opened(self, member_id: uuid.UUID, profile: MemberProfile | None) -> None:
+    def _opened(self, member_id: uuid.UUID, view: CardView | None) -> None:
         """A card opened from a search: the query is selected in the search box, so the
         next key or scan starts the next search instead of adding to this one."""
-        if member_id != self.current or profile is None:
+        if member_id != self.current or view is None:
             return
-        self._show_profile(member_id, profile)
+        self._show_card(member_id, view)
         if QApplication.activeModalWidget() is None:  # never pull keys out of a dialog
             self.search.setFocus()
             self.search.selectAll()
 
-    def _show_profile(self, member_id: uuid.UUID, profile: MemberProfile | None) -> None:
-        if member_id != self.current or profile is None:
+    def _show_card(self, member_id: uuid.UUID, view: CardView | None) -> None:
+        if member_id != self.current or view is None:
             return
-        self.card.show_profile(profile, self.lang)
+        self.card.show_profile(view.profile, self.lang)
         self.pages.setCurrentWidget(self.card)
-        self.sig_profile_shown.emit(profile)
+        self.sig_card_shown.emit(view)
+        self.sig_profile_shown.emit(view.profile)
+
+    def _member_changed(self, _changes: Changes) -> None:
+        """Someone wrote to what the open card shows (here, or on another desk and
+        pulled): read it again, without a new audited view."""
+        if self.current is not None:
+            member_id = self.current
+            self.ops.query(lambda: self.desk.open_card(member_id, again=True),
+                           lambda view: self._show_card(member_id, view))
 
     def close_card(self) -> None:
         """No member on screen: the card's buttons and shortcuts act on nobody."""
@@ -302,8 +316,7 @@ class MainWindow(QMainWindow):
         from vipdesk.ui.printing import CardDialog
 
         dialog = CardDialog(member_id, self.desk.cards, self.desk.actor, self.ops.query,
-                            parent=self)
-        dialog.sig_issued.connect(lambda _issued: self.reload_member(member_id))
+                            parent=self, record=self.ops.mutate)
         dialog.setModal(True)
         dialog.show()
 
@@ -318,19 +331,6 @@ class MainWindow(QMainWindow):
         dialog = DeadLettersDialog(self.desk, self.ops, parent=self)
         dialog.sig_handled.connect(self.refresh_refused)
         dialog.show()
-
-    def reload_member(self, member_id: uuid.UUID) -> None:
-        """Fetch the card again after a change (new visit, complaint step, printed card)."""
-        if member_id == self.current:
-            self.ops.query(lambda: self.desk.profile(member_id),
-                           lambda p: self._show_profile(member_id, p))
-
-    def refresh_member(self) -> None:
-        """Re-load the open member (after a change), so the card shows the new record."""
-        if self.current is not None:
-            member_id = self.current
-            self.ops.query(lambda: self.desk.profile(member_id),
-                           lambda p: self._show_profile(member_id, p))
 
     def _more_history(self) -> None:
         member_id, cursor = self.current, self.card.timeline.cursor()
@@ -383,6 +383,8 @@ class MainWindow(QMainWindow):
         after each round, how many refused changes wait for a manager."""
         self.sync_status = status
         self._show_sync()
+        if status is not None:  # what the round pulled: open views refresh themselves
+            self.ops.publish(Changes.of(status.changed, "sync"))
         if status is None or not status.syncing:
             self.refresh_refused()
 

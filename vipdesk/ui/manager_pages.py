@@ -174,8 +174,7 @@ class ManagerPages(QObject):
     def open_member(self, member_id: uuid.UUID) -> None:
         """Enter on the board or the care list: the member's card on the desk page."""
         self.show_mode("desk")
-        self.window.current = member_id
-        self.window.reload_member(member_id)
+        self.window.open_member_id(member_id)
 
     def ask_add_to_queue(self) -> None:
         profile = self.window.card.profile
@@ -191,8 +190,7 @@ class ManagerPages(QObject):
         desk = self.window.desk
         self.window.ops.mutate(
             lambda: desk.queue_add(member_id, purpose, appointment),
-            lambda _: self.window.status_message.setText(t("Added to the queue.")),
-            changes=frozenset({"queue"}))
+            lambda _: self.window.status_message.setText(t("Added to the queue.")))
 
     def _locked(self) -> None:
         """Nothing of the board or the list stays behind the lock for the next person."""

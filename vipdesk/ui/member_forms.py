@@ -597,7 +597,7 @@ class MemberForms(QObject):
             return (service.edit_view(member_id), service.advisors() if assign else [],
                     service.tier_choices() if override else [])
 
-        self.ops.query(load, self._edit_loaded)
+        self.ops.mutate(load, self._edit_loaded)  # the edit view is audited: a write
 
     def _edit_loaded(self, loaded: tuple[EditView, list[tuple[uuid.UUID, str]],
                                          list[tuple[str, str, str]]]) -> None:
@@ -612,7 +612,6 @@ class MemberForms(QObject):
 
     def _edited(self, dialog: EditDialog, result: list[str]) -> None:
         self.window.status_message.setText(dialog.confirmation(result))
-        self.window.refresh_member()
 
     def _show(self, dialog: MemberFormBase) -> None:
         self.dialog = dialog

@@ -4,6 +4,13 @@ Two lanes, after Anki's taskman: reads run on a small pool; writes run one at a 
 a single worker (SQLite has one writer, and ordering of a person's actions matters).
 Callbacks always run on the UI thread. Read widget values *before* calling `query` /
 `mutate`; the function runs on a worker and must not touch widgets.
+
+What a job wrote is read off its statements (`vipdesk.change_stream`) and announced once,
+application-wide, as `sig_changed(Changes)` after the job's callback ran; sync pulls
+announce the tables they applied the same way (`publish`). Widgets subscribe and refresh
+what they show; nobody declares changes by hand. A read that writes is a mistake (its
+write would wait for no one and its change would go unannounced): logged in the app,
+an error in tests (`Ops.reads_must_not_write`).
 """
 
 from __future__ import annotations
@@ -17,17 +24,28 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 
+from vipdesk.change_stream import Changes, collect
+
 log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
 
 
-class Ops(QObject):
-    """`ops.query(fn, on_done)` / `ops.mutate(fn, on_done, changes=…)`."""
+# Tables a read may write without it being a change anyone shows.
+READ_MAY_WRITE = frozenset({"cli_sessions"})
 
+
+class ReadWroteError(RuntimeError):
+    """A `query` job wrote to the database: it belongs on the write lane (`mutate`)."""
+
+
+class Ops(QObject):
+    """`ops.query(fn, on_done)` / `ops.mutate(fn, on_done)`."""
+
+    reads_must_not_write = False  # tests set it: a read that writes fails the test
     sig_failed = Signal(str)  # a message for the status bar / an error dialog
-    sig_changed = Signal(object)  # frozenset of change flags: {"members", "visits", …}
+    sig_changed = Signal(object)  # Changes: the tables a job or a sync pull wrote
     sig_busy = Signal(bool)
     _deliver = Signal(object, object, object)  # callback, value, changes
 
@@ -40,11 +58,15 @@ class Ops(QObject):
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
 
     def query(self, fn: Callable[[], Any], on_done: Done, on_error: Failed | None = None) -> None:
-        self._submit(self._reads, fn, on_done, on_error, frozenset())
+        self._submit(self._reads, fn, on_done, on_error)
 
-    def mutate(self, fn: Callable[[], Any], on_done: Done, on_error: Failed | None = None,
-               changes: frozenset[str] = frozenset()) -> None:
-        self._submit(self._writes, fn, on_done, on_error, changes)
+    def mutate(self, fn: Callable[[], Any], on_done: Done, on_error: Failed | None = None) -> None:
+        self._submit(self._writes, fn, on_done, on_error)
+
+    def publish(self, changes: Changes) -> None:
+        """Announce changes made outside the lanes (a sync pull); on the UI thread."""
+        if changes:
+            self.sig_changed.emit(changes)
 
     def shutdown(self) -> None:
         self._closed = True
@@ -52,7 +74,7 @@ class Ops(QObject):
         self._writes.shutdown(wait=True)
 
     def _submit(self, pool: ThreadPoolExecutor, fn: Callable[[], Any], on_done: Done,
-                on_error: Failed | None, changes: frozenset[str]) -> None:
+                on_error: Failed | None) -> None:
         if self._closed:
             # The desk is closing: a timer or a late signal of a page still asks for work.
             # Nothing would receive the answer; a write is logged so it is never silent.
@@ -60,29 +82,40 @@ class Ops(QObject):
                 log.warning("desk closing: a write was not started (%r)", fn)
             return
         self._set_pending(+1)
-        future = pool.submit(fn)
-        future.add_done_callback(lambda f: self._finished(f, on_done, on_error, changes))
+        future = pool.submit(self._run, fn, pool is self._reads)
+        future.add_done_callback(lambda f: self._finished(f, on_done, on_error))
 
-    def _finished(self, future: Future[Any], on_done: Done, on_error: Failed | None,
-                  changes: frozenset[str]) -> None:
+    def _run(self, fn: Callable[[], Any], is_read: bool) -> tuple[Any, Changes]:
+        # Runs on the worker thread: the tables this job wrote come back with its result.
+        with collect() as written:
+            value = fn()
+        if is_read and written - READ_MAY_WRITE:
+            message = f"a read wrote {sorted(written)}: run it with ops.mutate ({fn!r})"
+            if Ops.reads_must_not_write:
+                raise ReadWroteError(message)
+            log.warning(message)
+        return value, Changes.of(written)
+
+    def _finished(self, future: Future[Any], on_done: Done, on_error: Failed | None) -> None:
         # Runs on the worker thread: only hand over to the UI thread here.
         error = future.exception()
         if error is not None:
             log.error("desk work failed:\n%s", "".join(traceback.format_exception(error)))
-            self._deliver.emit(on_error or self._report, error, frozenset())
+            self._deliver.emit(on_error or self._report, error, Changes())
         else:
-            self._deliver.emit(on_done, future.result(), changes)
+            value, changes = future.result()
+            self._deliver.emit(on_done, value, changes)
 
     @Slot(object, object, object)
     def _on_deliver(self, callback: Callable[[Any], None], value: Any,
-                    changes: frozenset[str]) -> None:
+                    changes: Changes) -> None:
         self._set_pending(-1)
-        owner = getattr(callback, "__self__", None)
-        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
-            return  # the widget that asked was closed while the work ran
-        callback(value)
-        if changes:
-            self.sig_changed.emit(changes)
+        try:
+            owner = getattr(callback, "__self__", None)
+            if not (isinstance(owner, QObject) and not shiboken6.isValid(owner)):
+                callback(value)  # (unless the widget that asked was closed meanwhile)
+        finally:
+            self.publish(changes)  # the others still need to know what was written
 
     def _report(self, error: BaseException) -> None:
         self.sig_failed.emit(str(error) or type(error).__name__)

@@ -131,18 +131,8 @@ class PointsForms(CardForms):
         card = window.card
         card.sig_check_out_requested.connect(lambda: self.open(CheckOutDialog))
         card.sig_points_requested.connect(lambda: self.open(PointsDialog))
-        card.sig_profile_shown.connect(self.refresh_check_out)
+        window.sig_card_shown.connect(lambda view: card.set_checked_in(view.checked_in))
 
     def open(self, kind: Callable[..., FormDialog]) -> FormDialog | None:
         return self.open_for_member(lambda profile: kind(self.desk, self.ops, profile,
                                                          self.window))
-
-    def refresh_check_out(self, member_id: uuid.UUID) -> None:
-        card = self.window.card
-
-        def show(here: bool) -> None:
-            profile = card.profile
-            if profile is not None and profile.member_id == member_id:  # still on screen
-                card.set_checked_in(here)
-
-        self.ops.query(lambda: self.desk.is_checked_in(member_id), show, lambda _e: None)

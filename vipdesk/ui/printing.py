@@ -176,19 +176,21 @@ def list_printers() -> list[str]:
 
 class CardDialog(QDialog):
     """Preview a member's welcome card, print it (the printer is remembered per desk)
-    or save it as PDF. All service work goes through `run_in_background`."""
+    or save it as PDF. Service work goes through `run_in_background`; issuing the card
+    (a printed card is logged as a care contact) through `record`, the write lane."""
 
     sig_issued = Signal(object)  # IssuedCard, after the print job was accepted
 
     def __init__(self, member_id: uuid.UUID, service: CardService, actor: Actor,
                  run_in_background: RunInBackground, settings: QSettings | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, record: RunInBackground | None = None) -> None:
         super().__init__(parent)
         self.member_id = member_id
         self.service = service
         self.actor = actor
         self.lang = current()  # read here: the worker asks for template names in it
         self.run = run_in_background
+        self.record = record or run_in_background
         self.settings = settings or QSettings("vipdesk", "desk")
         self.card: CardPdf | None = None
         self._generation = 0  # results of superseded requests are dropped
@@ -294,7 +296,7 @@ class CardDialog(QDialog):
         card, template = self.card, self.template_box.currentData()
         self._set_busy(True, self.tr("Printing on {printer}…").format(
             printer=printer or self.tr("the default printer")))
-        self.run(lambda: self.service.issue(self.actor, self.member_id, printer, template, card),
+        self.record(lambda: self.service.issue(self.actor, self.member_id, printer, template, card),
                  self._on_printed, self._on_print_failed)
 
     def _on_printed(self, issued: IssuedCard) -> None:

@@ -40,10 +40,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.change_stream import Changes
 from vipdesk.services.clock import DEFAULT_TZ
 from vipdesk.services.desk import Desk
 from vipdesk.services.queue import Level, QueueRow
+from vipdesk.ui import live
 from vipdesk.ui.i18n import t
+from vipdesk.ui.live import on_change
 from vipdesk.ui.names import tier_name
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.table_page import Index, RowsModel, TablePage, code_combo, ok_cancel_form
@@ -252,7 +255,7 @@ class QueueBoard(TablePage):
                            ("P", self.private_button.toggle)):
             shortcut = QShortcut(QKeySequence(keys), self, context=context)
             shortcut.activated.connect(slot)
-        self.ops.sig_changed.connect(self._changed)
+        on_change(self.ops, self, live.QUEUE_BOARD, self._changed)
 
     # -- showing -----------------------------------------------------------------------
 
@@ -283,8 +286,8 @@ class QueueBoard(TablePage):
         self.summary.setText(t("%1 waiting · %2 over target").replace("%1", str(waiting))
                              .replace("%2", str(late)))
 
-    def _changed(self, changes: frozenset[str]) -> None:
-        if "queue" in changes and self.isVisible():
+    def _changed(self, _changes: Changes) -> None:
+        if self.isVisible():  # a hidden board refreshes when it is shown (`start`)
             self.refresh()
 
     def selected(self) -> QueueRow | None:
@@ -317,11 +320,10 @@ class QueueBoard(TablePage):
     # -- actions -----------------------------------------------------------------------
 
     def _mutate(self, fn: Any, done_text: str) -> None:
-        self.ops.mutate(fn, lambda _: self.sig_message.emit(done_text),
-                        changes=frozenset({"queue"}))
+        self.ops.mutate(fn, lambda _: self.sig_message.emit(done_text))
 
     def call_next(self) -> None:
-        self.ops.mutate(self.desk.queue_call_next, self._called, changes=frozenset({"queue"}))
+        self.ops.mutate(self.desk.queue_call_next, self._called)
 
     def _called(self, entry_id: uuid.UUID | None) -> None:
         self.sig_message.emit(t("Nobody is waiting.") if entry_id is None

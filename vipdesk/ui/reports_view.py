@@ -36,7 +36,9 @@ from PySide6.QtWidgets import (
 
 from vipdesk.services.desk import Desk
 from vipdesk.services.reports import NAMES, Report, Table, Words
+from vipdesk.ui import live
 from vipdesk.ui.i18n import current, t
+from vipdesk.ui.live import on_change
 from vipdesk.ui.ops import Ops
 
 Index = QModelIndex | QPersistentModelIndex
@@ -152,6 +154,8 @@ class ReportsPage(QWidget):
         self.table_views: list[QTableView] = []
         self._build()
         self.retranslate()
+        on_change(ops, self, live.REPORTS,
+                  lambda _changes: self.load() if self.isVisible() else None)
 
     def _build(self) -> None:
         self.title = QLabel()

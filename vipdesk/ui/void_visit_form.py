@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
 from vipdesk.services import visits as visit_rules
+from vipdesk.services.card_view import CardView
 from vipdesk.services.clock import local_date
 from vipdesk.services.desk import Desk
 from vipdesk.services.profile import MemberProfile
@@ -89,22 +90,15 @@ class VoidVisitForms(CardForms):
         self.visits: dict[uuid.UUID, VisitRecord] = {}
         card = window.card
         card.sig_void_visit_requested.connect(self.open)
-        card.sig_profile_shown.connect(self.refresh)
+        window.sig_card_shown.connect(self.show_voidable)
 
-    def refresh(self, member_id: uuid.UUID) -> None:
-        card, desk = self.window.card, self.desk
-
-        def show(visits: list[VisitRecord]) -> None:
-            profile = card.profile
-            if profile is None or profile.member_id != member_id:
-                return  # another member is on screen by now
-            self.visits = {v.visit_id: v for v in visits}
-            today = desk.today()
-            todays = [v.visit_id for v in visits
-                      if local_date(v.checked_in_at, desk.visits.tz) == today]
-            card.set_voidable(frozenset(self.visits), todays[0] if todays else None)
-
-        self.ops.query(lambda: desk.voidable_visits(member_id), show, lambda _e: None)
+    def show_voidable(self, view: CardView) -> None:
+        desk = self.desk
+        self.visits = {v.visit_id: v for v in view.voidable}
+        today = desk.today()
+        todays = [v.visit_id for v in view.voidable
+                  if local_date(v.checked_in_at, desk.visits.tz) == today]
+        self.window.card.set_voidable(frozenset(self.visits), todays[0] if todays else None)
 
     def open(self, visit_id: uuid.UUID) -> VoidVisitDialog | None:
         visit = self.visits.get(visit_id)
