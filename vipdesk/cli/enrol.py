@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         bind_store(desk, cred.store)
     except StoreMismatch as error:
         return fail(f"{error}; the code was used — ask for a new one for the right store")
+    finally:
+        desk.dispose()
     path = credential_path(Path(config.db))
     save(path, cred)
     info = {"device": str(cred.device_id), "store": cred.store,
