@@ -102,3 +102,74 @@ def test_the_service_dies_mid_sync_and_another_instance_takes_over(
 
 def _enrolled(running: ServiceThread, store: str) -> RemoteCentre:
     return running.enrol(store, f"desk {store}")
+
+
+def test_two_instances_at_once_behind_a_round_robin(service: ServiceThread, centre: Centre,
+                                                    make_desk) -> None:
+    """Stateless: every request may land on either instance, two stores push and pull
+    in parallel, and the desks still end equal to the centre."""
+    import threading
+
+    a, b = _busy_desk(make_desk), make_desk("b")
+    theirs = new_member(b, "M2", name="李雷", phone="13900139000")
+    for i in range(20):
+        log_visit(b, theirs, f"b{i}")
+    other = ServiceThread(service.centre, service.tls).start()
+    desks = {"SH01": (a, _RoundRobin(service, other, "SH01")),
+             "BJ01": (b, _RoundRobin(service, other, "BJ01"))}
+    errors: list[BaseException] = []
+
+    def run(store: str) -> None:
+        desk, client = desks[store]
+        try:
+            for _ in range(40):
+                push_all(desk, client, store, batch_size=7)
+                pull_all(desk, client, batch_size=9)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    try:
+        threads = [threading.Thread(target=run, args=(s,)) for s in desks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        for _ in range(2):
+            for store, (desk, client) in desks.items():
+                sync_once(desk, client, store)
+    finally:
+        other.stop()
+    assert count(centre.engine, Visit) == count(a, Visit) == count(b, Visit) == VISITS + 20
+    assert len({digest(a), digest(b), digest(centre.engine)}) == 1
+
+
+class _RoundRobin:
+    """A desk whose requests a load balancer spreads over two instances."""
+
+    def __init__(self, one: ServiceThread, two: ServiceThread, store: str) -> None:
+        first = one.enrol(store)
+        token = first.client.headers["authorization"].split(" ")[1]
+        self.clients = [first, RemoteCentre(two.url, token, two.tls.ca_file)]
+        self.turn = 0
+        self.label = "round robin"
+
+    def _next(self) -> RemoteCentre:
+        self.turn += 1
+        return self.clients[self.turn % 2]
+
+    def push(self, store: str, ops: list[Any]) -> Any:
+        return self._next().push(store, ops)
+
+    def changes(self, cursor: tuple[int, int], limit: int) -> Any:
+        return self._next().changes(cursor, limit)
+
+    def server_time_ms(self) -> int:
+        return self._next().server_time_ms()
+
+    def snapshot(self) -> Any:
+        return self._next().snapshot()
+
+    def dispose(self) -> None:
+        for client in self.clients:
+            client.dispose()
