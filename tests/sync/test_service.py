@@ -228,3 +228,16 @@ def test_the_runner_shows_a_refusal_in_one_line_and_keeps_the_outbox(
     assert status.online is False and status.pending == queued == outbox_size(desk)
     assert "refused this desk" in status.describe() and "revoked" in status.describe()
     assert "\n" not in status.describe()
+
+
+def test_a_desk_that_is_not_enrolled_is_told_how(service: ServiceThread, tmp_path: Path,
+                                                 capsys) -> None:
+    desk = tmp_path / "desk.db"
+    open_desk_db(desk).dispose()
+    assert main(["sync", "--once", "--db", str(desk), "--central", service.url]) == 2
+    assert "not enrolled" in capsys.readouterr().err
+    credential_path(desk).write_text("{}")
+    credential_path(desk).chmod(0o644)
+    assert main(["sync", "--once", "--db", str(desk), "--store", "SH01",
+                 "--central", service.url]) == 2
+    assert "readable by other users" in capsys.readouterr().err
