@@ -17,7 +17,6 @@ Endpoints (JSON; gzip both ways):
 
 from __future__ import annotations
 
-import gzip
 import logging
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
@@ -235,8 +234,3 @@ def _snapshot_lines(head: dict[str, Any], rows: Iterator[Any]) -> Iterator[bytes
 
 def json_response(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type="application/json")
-
-
-def gzip_json(body: Any) -> bytes:
-    """A request body as the desk sends it (tests and the benchmark use it too)."""
-    return gzip.compress(orjson.dumps(body))
