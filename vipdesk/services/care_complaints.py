@@ -13,26 +13,21 @@ import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import CareTask, Complaint, ComplaintEvent
+from vipdesk.services.care_common import Candidate, CareSettings
 from vipdesk.services.complaints import AWAITING_CONTACT, CONTACT_WITHIN, FOLLOW_UP_WITHIN
-
-if TYPE_CHECKING:
-    from vipdesk.services.carelist import Candidate, CareListService
 
 CONTACT_PENDING = frozenset(AWAITING_CONTACT)
 FOLLOWUP_PENDING = frozenset({"resolved"})
 KINDS = ("complaint_contact", "complaint_followup")
 
 
-def complaint_deadlines(svc: CareListService, session: Session, day: date,
+def complaint_deadlines(svc: CareSettings, session: Session, day: date,
                         first: date | None = None) -> Iterator[Candidate]:
-    from vipdesk.services.carelist import Candidate
-
     rows = session.execute(select(Complaint.id, Complaint.member_id, Complaint.received_at,
                                   Complaint.state, Complaint.description)
                            .where(Complaint.state.in_(CONTACT_PENDING | FOLLOWUP_PENDING)))

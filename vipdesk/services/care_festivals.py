@@ -3,31 +3,29 @@
 `festival_days_ahead` before the festival. The key ("festival:<member>:<code>:<year>")
 is the same on every desk, so one greeting logged anywhere in the chain closes it.
 
-On SQLite (the desk) the tasks go in by one `INSERT … SELECT` per festival: a festival
-greets every VIP at once, far too many rows to become Python objects.
+On SQLite (the desk) the tasks go in by one `INSERT … SELECT` per festival
+(`carelist.sql_rules.insert_festivals`): a festival greets every VIP at once, far too
+many rows to become Python objects.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member
+from vipdesk.services.care_common import Candidate, CareSettings
 from vipdesk.services.care_plan import plan_tier_codes
 from vipdesk.services.festivals import Festival, festival, festival_date
-
-if TYPE_CHECKING:
-    from vipdesk.services.carelist import Candidate, CareListService
 
 KIND = "festival"
 
 
-def greetings_due(svc: CareListService, day: date,
+def greetings_due(svc: CareSettings, day: date,
                   first: date | None = None) -> list[tuple[Festival, date, date]]:
     """(festival, its date, the greeting's due day) for greetings due in the window."""
     ahead = timedelta(days=svc.rules.festival_days_ahead)
@@ -42,7 +40,7 @@ def greetings_due(svc: CareListService, day: date,
     return found
 
 
-def passed(kind: Any, due_on: Any, svc: CareListService, day: date) -> Any:
+def passed(kind: Any, due_on: Any, svc: CareSettings, day: date) -> Any:
     """SQL: a festival greeting whose festival is over lapses (no belated festival
     wishes): its due day is more than the lead days before `day`."""
     return and_(kind == KIND, due_on < day - timedelta(days=svc.rules.festival_days_ahead))
@@ -52,40 +50,20 @@ def _key(member_id: Any, named: Festival, on: date) -> str:
     return f"{KIND}:{member_id}:{named.code}:{on.year}"
 
 
-def _context(named: Festival, on: date) -> dict[str, str]:
+def context(named: Festival, on: date) -> dict[str, str]:
     return {"festival": named.name_zh, "festival_en": named.name_en,
             "festival_date": on.isoformat()}
 
 
-def _greeted(svc: CareListService) -> Any:
+def greeted(svc: CareSettings) -> Any:
     """Members of the care plan's tiers, not erased."""
     tier = func.coalesce(Member.tier_override_code, Member.tier_code)
     return (Member.erased_at.is_(None), tier.in_(plan_tier_codes(svc.tiers)))
 
 
-def festivals(svc: CareListService, session: Session, day: date,
+def festivals(svc: CareSettings, session: Session, day: date,
               first: date | None = None) -> Iterator[Candidate]:
-    from vipdesk.services.carelist import Candidate
-
     for named, on, due in greetings_due(svc, day, first):
-        for member_id in session.scalars(select(Member.id).where(*_greeted(svc))):
+        for member_id in session.scalars(select(Member.id).where(*greeted(svc))):
             yield Candidate(_key(member_id, named, on), KIND, member_id, due,
-                            context=_context(named, on))
-
-
-def insert_festivals(svc: CareListService, session: Session, day: date,
-                     first: date | None = None) -> int:
-    """`festivals` as SQL on SQLite; returns how many tasks were new."""
-    from vipdesk.models.base import utcnow
-    from vipdesk.services.carelist import _member_text, _task_constants, _task_insert
-
-    created = 0
-    for named, on, due in greetings_due(svc, day, first):
-        key = (f"{KIND}:" + _member_text("members.id")
-               + f":{named.code}:{on.year}")
-        kind, generated, _, stamp = _task_constants(KIND, day, utcnow())
-        rows = select(key, Member.id, kind, generated, literal(due, generated.type), stamp,
-                      literal(json.dumps(_context(named, on), ensure_ascii=False)))
-        result = session.connection().execute(_task_insert(rows.where(*_greeted(svc))))
-        created += max(cast(Any, result).rowcount, 0)
-    return created
+                            context=context(named, on))

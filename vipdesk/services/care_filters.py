@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vipdesk.services.carelist import CareItem
+from vipdesk.services.care_items import CareItem
 from vipdesk.services.tiers import TierTable
 
 # Due filters: "today" is what a manager acts on today (overdue and due, and what was

@@ -11,15 +11,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import CareTask, FollowUpTask, Member
-
-if TYPE_CHECKING:
-    from vipdesk.services.carelist import Candidate, CareListService
+from vipdesk.services.care_common import Candidate, CareSettings
 
 KIND = "follow_up"
 PREFIX = KIND + ":"
@@ -29,10 +26,8 @@ def task_key(follow_up_id: uuid.UUID) -> str:
     return f"{PREFIX}{follow_up_id}"
 
 
-def follow_ups(svc: CareListService, session: Session, day: date,
+def follow_ups(svc: CareSettings, session: Session, day: date,
                first: date | None = None) -> Iterator[Candidate]:
-    from vipdesk.services.carelist import Candidate
-
     ahead = day + timedelta(days=svc.rules.follow_up_days_ahead)
     rows = session.execute(
         select(FollowUpTask.id, FollowUpTask.member_id, FollowUpTask.due_on,

@@ -22,6 +22,7 @@ from vipdesk.services.care_messages import (
     reading,
     template,
 )
+from vipdesk.services.care_status import task_status
 
 
 @dataclass(frozen=True)
@@ -116,11 +117,7 @@ class ItemMaker:
         return found
 
     def status(self, due_on: date, due_at: datetime | None, closed_at: datetime | None) -> str:
-        if closed_at is not None and closed_at < self.day_end:
-            return "done"
-        if due_on < self.day or (due_at is not None and due_at < self.now):
-            return "overdue"
-        return "due" if due_on == self.day else "upcoming"
+        return task_status(self.day, self.day_end, self.now, due_on, due_at, closed_at)
 
     def message(self, kind: str, who: _Who, context: dict[str, Any]) -> str:
         language = message_language(who)

@@ -15,17 +15,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member, TierChange
+from vipdesk.services.care_common import Candidate, CareSettings
 from vipdesk.services.care_dates import utc_range
 from vipdesk.services.care_plan import plan_tier_codes
-
-if TYPE_CHECKING:
-    from vipdesk.services.carelist import Candidate, CareListService
 
 # The reason the member import (services/importer.py) gives the tier it files.
 IMPORTED = "imported"
@@ -36,12 +34,10 @@ def _imported(member_id: Any) -> Any:
                           TierChange.reason.startswith(IMPORTED))
 
 
-def welcome_calls(svc: CareListService, session: Session, day: date,
+def welcome_calls(svc: CareSettings, session: Session, day: date,
                   first: date | None = None) -> Iterator[Candidate]:
     """A new VIP's first call, due within `welcome_call_days` of becoming one; listed
     from that day."""
-    from vipdesk.services.carelist import Candidate
-
     days = svc.rules.welcome_call_days
     start, end = utc_range((first or day - timedelta(days=svc.rules.catch_up_days - 1))
                            - timedelta(days=days), day, svc.tz)
@@ -55,7 +51,7 @@ def welcome_calls(svc: CareListService, session: Session, day: date,
                         on + timedelta(days=days), context={"joined": on.isoformat()})
 
 
-def _joined(svc: CareListService, session: Session, start: Any, end: Any) -> list[Any]:
+def _joined(svc: CareSettings, session: Session, start: Any, end: Any) -> list[Any]:
     """Members created in the window in a care-plan tier, not by the import."""
     codes = plan_tier_codes(svc.tiers)
     tier = func.coalesce(Member.tier_override_code, Member.tier_code)
@@ -64,7 +60,7 @@ def _joined(svc: CareListService, session: Session, start: Any, end: Any) -> lis
         tier.in_(codes), ~_imported(Member.id))))
 
 
-def _raised(svc: CareListService, session: Session, start: Any, end: Any) -> list[Any]:
+def _raised(svc: CareSettings, session: Session, start: Any, end: Any) -> list[Any]:
     """Tier changes in the window from no plan tier into one, not by the import."""
     codes = plan_tier_codes(svc.tiers)
     return list(session.execute(
@@ -77,11 +73,9 @@ def _raised(svc: CareListService, session: Session, start: Any, end: Any) -> lis
                Member.erased_at.is_(None))))
 
 
-def tier_upgrades(svc: CareListService, session: Session, day: date,
+def tier_upgrades(svc: CareSettings, session: Session, day: date,
                   first: date | None = None) -> Iterator[Candidate]:
     """A congratulation call the day a member moves up from one tier to a higher one."""
-    from vipdesk.services.carelist import Candidate
-
     first = first or day - timedelta(days=svc.rules.catch_up_days - 1)
     start, end = utc_range(first, day, svc.tz)
     rows = session.execute(

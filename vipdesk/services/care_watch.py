@@ -14,7 +14,7 @@ desk keeps, per member:
 and each build re-evaluates only the *affected* members: those the triggers marked in
 `care_dirty_members` since the last build, and those with a purchase or visit in the
 slice of time a window's edge moved over since then. Everyone else's answer is the one
-stored, so the build is exactly the full evaluation (`CareListService.churn_spend` and
+stored, so the build is exactly the full evaluation (`carelist.rules.churn_spend` and
 `churn_silence`, which stay the reference; tests compare both day by day).
 
 A full evaluation (the first build, changed rules or tiers, a build of a day before the
@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -58,10 +58,8 @@ from vipdesk.models import (
     SyncState,
     Visit,
 )
+from vipdesk.services.care_common import CareSettings, spend_suspects
 from vipdesk.services.care_dates import utc_range
-
-if TYPE_CHECKING:  # carelist imports this module when it builds
-    from vipdesk.services.carelist import CareListService
 
 WATCH_KEY = "care.watch"  # the migration's triggers test for this key
 # Past this many days since the last build, the slices are most of the history anyway.
@@ -115,7 +113,7 @@ class CareWatch:
     """Keeps the two watches current; `refresh` is called once per build (in its
     transaction: a build that rolls back leaves the watches as they were)."""
 
-    def __init__(self, service: CareListService) -> None:
+    def __init__(self, service: CareSettings) -> None:
         # The service whose rules, tiers and time zone the watches follow.
         self.service = service
         self.rules = service.rules
@@ -190,7 +188,7 @@ class CareWatch:
         """Recompute the spend watch: everyone who can match (full), or the affected."""
         if affected is None:
             conn.execute(delete(CareSpendWatch))
-            members = self.service.spend_suspects(windows.now).subquery()
+            members = spend_suspects(self.service, windows.now).subquery()
             narrowed = Purchase.member_id.in_(select(members.c.member_id))
         else:
             conn.execute(delete(CareSpendWatch).where(
