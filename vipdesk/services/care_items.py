@@ -117,7 +117,7 @@ class ItemMaker:
         return found
 
     def status(self, due_on: date, due_at: datetime | None, closed_at: datetime | None) -> str:
-        return task_status(self.day, self.day_end, self.now, due_on, due_at, closed_at)
+        return task_status(self.day, self.now, due_on, due_at, closed_at, self.day_end)
 
     def message(self, kind: str, who: _Who, context: dict[str, Any]) -> str:
         language = message_language(who)

@@ -29,7 +29,7 @@ class _Ops(Protocol, Generic[C]):
     def same(self, value: Any, other: Any) -> C: ...
 
 
-def _clauses(ops: _Ops[C], day: date, day_end: datetime, now: datetime, closed_at: Any,
+def _clauses(ops: _Ops[C], day: date, day_end: Any, now: datetime, closed_at: Any,
              due_on: Any, due_at: Any) -> tuple[tuple[str, C], ...]:
     """Done once closed before the day ended; overdue once its day has passed or its
     deadline (a complaint's 30 minutes) has; due on its day; else upcoming."""
@@ -63,9 +63,12 @@ class _Sql:
 _PYTHON = _Python()
 
 
-def task_status(day: date, day_end: datetime, now: datetime, due_on: date,
-                due_at: datetime | None, closed_at: datetime | None = None) -> str:
-    """The status of a task read on `day` (ending at `day_end`) at `now`."""
+def task_status(day: date, now: datetime, due_on: date, due_at: datetime | None,
+                closed_at: datetime | None = None, day_end: datetime | None = None) -> str:
+    """The status of a task read on `day` at `now`; a closed task needs `day_end` (when
+    the day ends, UTC): closed later than that, it still counts as open that day."""
+    if closed_at is not None and day_end is None:
+        raise ValueError("a closed task's status needs the end of the day")
     for status, holds in _clauses(_PYTHON, day, day_end, now, closed_at, due_on, due_at):
         if holds:
             return status
