@@ -26,7 +26,7 @@ from vipdesk.services import phones
 from vipdesk.services.import_bulk import BulkWriter, Prepared, chunks
 from vipdesk.services.members import MemberDataError, NewMember, add_terms, stage_member
 
-BATCH_ROWS = 2000  # rows per transaction: ~0.1 s of writing, a few MiB in flight
+BATCH_ROWS = 2000  # rows per transaction: ~0.5 s of writing, a few MiB in flight
 KEPT = 100  # rejections and imported numbers the report holds; the rest are counted
 IN_CHUNK = 500  # values per IN (...) list, well below SQLite's bound-parameter limit
 
@@ -54,6 +54,7 @@ class ImportReport:
     rejected: list[RejectedRow] = field(default_factory=list)  # the first KEPT, by line
     rejected_count: int = 0
     seconds: float = 0.0
+    cancelled: bool = False  # stopped between batches on request; the rest not read
 
     @property
     def ok(self) -> bool:
@@ -118,7 +119,10 @@ class BatchImporter:
         # claimed (key "m:…", "p:…", "c:…" → owner).
         self.known: dict[str, _Owner] = {}
 
-    def run(self, rows: Iterator[ParsedRow]) -> None:
+    def run(self, rows: Iterator[ParsedRow],
+            progress: Callable[[int], bool] | None = None) -> bool:
+        """Import every batch; False when `progress` (told the rows done after each
+        committed batch) asked to stop: the batches before stay, whole."""
         while batch := list(islice(rows, BATCH_ROWS)):
             with unit_of_work(self.factory) as session:
                 begin_write(session)
@@ -126,6 +130,9 @@ class BatchImporter:
                 staged = [(row, p) for row in batch if (p := self.check(session, row))]
                 self.write(session, staged)
             self.flush_rejections()
+            if progress is not None and not progress(self.report.rows):
+                return False
+        return True
 
     # -- checks ---------------------------------------------------------------------
 
@@ -286,7 +293,7 @@ def stage_orm(session: Session, rows: list[NewMember]) -> None:
 
 def has_outbox(session: Session) -> bool:
     """Whether the ORM path's capture would record these rows (a desk, capturing)."""
-    from vipdesk.sync.capture import NO_CAPTURE
+    from vipdesk.outbox.capture import NO_CAPTURE
 
     if session.info.get(NO_CAPTURE):
         return False

@@ -24,22 +24,21 @@ from sqlalchemy import Connection
 
 from vipdesk.models import Member
 from vipdesk.models.lounge import birthday_md
+from vipdesk.outbox import state as sync_state
+from vipdesk.outbox.capture import physical_clock
+from vipdesk.outbox.hlc import HybridClock
+from vipdesk.outbox.ops import INSERT, PROTOCOL
+from vipdesk.outbox.tables import dependency_rank
 from vipdesk.services.members import NewMember
 from vipdesk.services.name_index import _cached_terms
-from vipdesk.sync import state as sync_state
-from vipdesk.sync.capture import physical_clock
-from vipdesk.sync.hlc import HybridClock
-from vipdesk.sync.ops import INSERT, PROTOCOL
-from vipdesk.sync.tables import dependency_rank
 
 MEMBER_COLUMNS = tuple(c.name for c in Member.__table__.columns)
-# Members' columns the import never sets: NULL, as the ORM leaves them.
-_MEMBER_NULLS = ("address", "occupation", "family", "hobbies", "career", "lifestyle",
-                 "referral", "purchase_intent", "photo", "tier_override_code",
-                 "tier_override_reason", "tier_override_by", "tier_override_at",
-                 "erased_at", "consent_at", "consent_by")
+_MEMBER_POSITION = {name: i for i, name in enumerate(MEMBER_COLUMNS)}
+_MEMBER_TEMPLATE: list[Any] = [None] * len(MEMBER_COLUMNS)
 # Local columns (tables.LOCAL_COLUMNS) stay out of the payload, as in the capture.
-_MEMBER_LOCAL = ("spend_12m_cents", "updated_at")
+_MEMBER_LOCAL = frozenset({"spend_12m_cents", "updated_at"})
+_MEMBER_WIRE_TEMPLATE: dict[str, Any] = dict.fromkeys(
+    c for c in MEMBER_COLUMNS if c not in _MEMBER_LOCAL)
 _PHONE_COLUMNS = ("id", "member_id", "e164", "suffix4", "label", "is_primary")
 _CARD_COLUMNS = ("id", "member_id", "card_no", "status", "created_at")
 _TIER_COLUMNS = ("id", "member_id", "from_tier", "to_tier", "kind", "reason", "created_by",
@@ -139,17 +138,24 @@ class BulkWriter:
     def _member(self, item: Prepared, ids: _Ids, rows: _Rows) -> None:
         data = item.data
         hex_id, wire_id = ids.v7()
-        values: dict[str, Any] = dict.fromkeys(_MEMBER_NULLS)
-        values.update(
-            id=hex_id, member_no=data.member_no, name_zh=data.name_zh,
-            name_latin=data.name_latin, gender=data.gender, birthday=data.birthday,
-            birthday_md=birthday_md(data.birthday), email=data.email, language=data.language,
-            home_store_id=data.home_store_id, advisor_id=data.advisor_id,
-            spend_12m_cents=data.spend_12m_cents, tier_code=data.tier_code,
-            updated_at=self.now_db, created_at=self.now_db)
-        rows.members.append(tuple(_stored(values[c]) for c in MEMBER_COLUMNS))
+        values: dict[str, Any] = {
+            "id": hex_id, "member_no": data.member_no, "name_zh": data.name_zh,
+            "name_latin": data.name_latin, "gender": data.gender, "birthday": data.birthday,
+            "birthday_md": birthday_md(data.birthday), "email": data.email,
+            "language": data.language, "home_store_id": data.home_store_id,
+            "advisor_id": data.advisor_id, "spend_12m_cents": data.spend_12m_cents,
+            "tier_code": data.tier_code, "updated_at": self.now_db,
+            "created_at": self.now_db}
+        # Every other column is NULL, as the ORM leaves it: a template, not 31 lookups.
+        row = _MEMBER_TEMPLATE.copy()
+        for name, value in values.items():
+            row[_MEMBER_POSITION[name]] = _stored(value)
+        rows.members.append(tuple(row))
         if self.capture:
-            wire = {c: _wire(v) for c, v in values.items() if c not in _MEMBER_LOCAL}
+            wire = _MEMBER_WIRE_TEMPLATE.copy()
+            for name, value in values.items():
+                if name not in _MEMBER_LOCAL:
+                    wire[name] = _wire(value)
             wire.update(id=wire_id, created_at=self.now_wire)
             rows.ops["members"].append((hex_id, _json(wire)))
         self._phones(item, hex_id, wire_id, ids, rows)
@@ -208,6 +214,8 @@ class BulkWriter:
 
 def _stored(value: Any) -> Any:
     """A value as pysqlite is given it through SQLAlchemy's column types."""
+    if value is None or isinstance(value, str | int):
+        return value
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "hex") and not isinstance(value, str | bytes):
@@ -217,6 +225,8 @@ def _stored(value: Any) -> Any:
 
 def _wire(value: Any) -> Any:
     """As `tables.encode_value` writes it into a payload."""
+    if value is None or isinstance(value, str | int):
+        return value
     if isinstance(value, date):
         return value.isoformat()
     if hasattr(value, "hex") and not isinstance(value, str | bytes):

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -84,6 +85,7 @@ _MONEY_NOISE = re.compile(r"[¥￥,\s]|元|rmb|cny", re.IGNORECASE)
 _MONEY = re.compile(r"^[0-9]+(\.[0-9]{1,2})?$")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # exactly Unicode's Cc, by regex (per cell)
 
 
 _T = TypeVar("_T")
@@ -228,7 +230,7 @@ def _cell_problem(name: str, value: str) -> str | None:
         return f"{name}: {len(value):,} characters (at most {MAX_CELL:,})"
     if "\n" in value or "\r" in value:
         return f"{name}: the cell spans several lines (an unbalanced quote?)"
-    if any(unicodedata.category(c) == "Cc" for c in value):
+    if _CONTROL.search(value):
         return f"{name}: contains control characters"
     return None
 
@@ -393,14 +395,16 @@ def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth
                    tiers: TierTable | None = None, today: date | None = None,
                    encoding: str | None = None,
                    on_reject: Callable[[RejectedRow], None] | None = None,
-                   bulk: bool = True) -> ImportReport:
+                   bulk: bool = True,
+                   progress: Callable[[int], bool] | None = None) -> ImportReport:
     """Import the file's good rows, report the others; raises ImportFileError (nothing
     imported) when the file as a whole cannot be read.
 
     Every rejected row goes to `on_reject` as its batch ends (the report keeps only the
     first ones and the count, so memory does not grow with them). `bulk=False` writes
     through the ORM session instead of executemany (the reference the bulk path is
-    tested against)."""
+    tested against). `progress(rows_done)` is called after each committed batch;
+    returning False stops the import there (`report.cancelled`)."""
     auth.require(actor, "member.import")
     path = Path(path)
     if not path.is_file():
@@ -417,7 +421,7 @@ def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth
     try:
         with path.open(encoding=report.encoding, newline="") as fh:
             rows = _read_rows(fh, tiers, report, today or Clock().today())
-            importer.run(rows)
+            report.cancelled = not importer.run(rows, progress)
     finally:
         csv.field_size_limit(old_limit)
     report.seconds = time.perf_counter() - started
@@ -445,3 +449,41 @@ def _read_rows(fh: IO[str], tiers: TierTable, report: ImportReport,
     columns, report.ignored_columns = map_header(header.cells)
     report.columns = {name: header.cells[i].strip() for name, i in columns.items()}
     return parse_rows(records, columns, len(header.cells), tiers, today)
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    member: NewMember | None  # as it will be stored (phones in E.164, tier from spend)
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    encoding: str
+    encoding_evidence: str
+    columns: dict[str, str]
+    ignored_columns: list[str]
+    rows: list[PreviewRow]
+
+
+def preview_members(factory: sessionmaker[Session], path: Path | str, rows: int = 20,
+                    encoding: str | None = None, today: date | None = None) -> Preview:
+    """The first rows as the import would store them, writing nothing (for the import
+    dialog); raises ImportFileError as the import would."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    with factory() as session:
+        tiers = load_tier_table(session)
+    choice = detect_member_encoding(path, encoding)
+    report = ImportReport(str(path), encoding=choice.encoding, encoding_evidence=choice.why)
+    old_limit = csv.field_size_limit(FIELD_LIMIT)
+    try:
+        with path.open(encoding=report.encoding, newline="") as fh:
+            parsed = _read_rows(fh, tiers, report, today or Clock().today())
+            shown = [PreviewRow(r.line, r.member, r.error) for r in islice(parsed, rows)]
+    finally:
+        csv.field_size_limit(old_limit)
+    return Preview(report.encoding, report.encoding_evidence, report.columns,
+                   report.ignored_columns, shown)
