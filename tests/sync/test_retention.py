@@ -46,12 +46,14 @@ def test_desks_behind_the_horizon_rebuild_from_a_snapshot_and_continue(
         log_visit(a, member_id, f"v{i}")
     edit_member(a, member_id, email="wang@example.com")
     sync_once(a, centre, "SH01")
+    wait_for_watermark(centre)  # so that `current` reaches the head of the log
     sync_once(current, centre, "GZ01")
     wait_for_watermark(centre)  # trim marks only what is pullable (no open transaction)
     assert trim(centre.engine, timedelta(0))["trimmed"] > 0
     assert _log_size(centre) == 0
     edit_member(a, second, occupation="教师")  # after the trim: only in the log
     sync_once(a, centre, "SH01")
+    wait_for_watermark(centre)
     fresh = make_desk("fresh")
     reports = [sync_once(d, centre, s) for d, s in
                ((stale, "BJ01"), (current, "GZ01"), (fresh, "SH02"))]
@@ -62,6 +64,7 @@ def test_desks_behind_the_horizon_rebuild_from_a_snapshot_and_continue(
     assert len(everyone) == 1
     log_visit(fresh, member_id, "after")  # the rebuilt desk keeps syncing normally
     sync_once(fresh, centre, "SH02")
+    wait_for_watermark(centre)
     sync_once(stale, centre, "BJ01")
     assert count(stale, Visit) == 31 and digest(stale) == digest(centre.engine)
 
