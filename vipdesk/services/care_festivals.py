@@ -28,14 +28,28 @@ KIND = "festival"
 def greetings_due(svc: CareSettings, day: date,
                   first: date | None = None) -> list[tuple[Festival, date, date]]:
     """(festival, its date, the greeting's due day) for greetings due in the window."""
-    ahead = timedelta(days=svc.rules.festival_days_ahead)
     first = first or day - timedelta(days=svc.rules.catch_up_days - 1)
+    return _greetings(svc, first, day)
+
+
+def still_ahead(svc: CareSettings, day: date,
+                first: date | None = None) -> list[tuple[Festival, date, date]]:
+    """Greetings due before the window whose festival is still to come (today at the
+    latest): a member who entered a care-plan tier, or the desk, since their build is
+    greeted now (overdue); the others were greeted then, by the same key."""
+    first = first or day - timedelta(days=svc.rules.catch_up_days - 1)
+    earliest = day - timedelta(days=svc.rules.festival_days_ahead)
+    return _greetings(svc, earliest, first - timedelta(days=1)) if earliest < first else []
+
+
+def _greetings(svc: CareSettings, first: date, last: date) -> list[tuple[Festival, date, date]]:
+    ahead = timedelta(days=svc.rules.festival_days_ahead)
     found = []
     for code in svc.rules.festivals:
         named = festival(code)
-        for year in {first.year, (day + ahead).year}:
+        for year in sorted({first.year, (last + ahead).year}):
             on = festival_date(code, year)
-            if named and on and first <= on - ahead <= day:
+            if named and on and first <= on - ahead <= last:
                 found.append((named, on, on - ahead))
     return found
 
@@ -63,7 +77,9 @@ def greeted(svc: CareSettings) -> Any:
 
 def festivals(svc: CareSettings, session: Session, day: date,
               first: date | None = None) -> Iterator[Candidate]:
-    for named, on, due in greetings_due(svc, day, first):
+    """Every care-plan member's greeting for the festivals due in the window, and for
+    those still ahead (`still_ahead`)."""
+    for named, on, due in [*greetings_due(svc, day, first), *still_ahead(svc, day, first)]:
         for member_id in session.scalars(select(Member.id).where(*greeted(svc))):
             yield Candidate(_key(member_id, named, on), KIND, member_id, due,
                             context=context(named, on))

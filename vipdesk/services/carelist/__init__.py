@@ -39,8 +39,9 @@ from vipdesk.services.care_dates import add_months, utc_range
 from vipdesk.services.care_items import CareItem
 from vipdesk.services.care_messages import render
 from vipdesk.services.care_status import OPEN_STATUSES, STATUSES, status_rank, task_status
-from vipdesk.services.carelist.build import INPUTS_KEY, LAST_BUILD_KEY, CareListService
+from vipdesk.services.carelist.build import CareListService
 from vipdesk.services.carelist.listing import CARE_PAGE, CareList
+from vipdesk.services.carelist.marks import INPUTS_KEY, LAST_BUILD_KEY
 
 __all__ = ["CARE_PAGE", "CONTACT_PENDING", "FOLLOWUP_PENDING", "INPUTS_KEY",
            "LAST_BUILD_KEY", "OPEN_STATUSES", "STATUSES", "Candidate", "CareItem", "CareList",

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from vipdesk.models import CareContact, CareTask, SyncState
+from vipdesk.models import CareContact, CareTask
 from vipdesk.services import auth, care_festivals, care_followups, care_milestones
 from vipdesk.services.auth import Actor
 from vipdesk.services.care_common import Candidate, window
@@ -24,18 +24,11 @@ from vipdesk.services.care_items import CareItem
 from vipdesk.services.care_plan import in_care_plan
 from vipdesk.services.care_watch import CareWatch
 from vipdesk.services.carelist import listing as lists
-from vipdesk.services.carelist import rules, sql_rules
+from vipdesk.services.carelist import marks, rules, sql_rules
 from vipdesk.services.carelist.listing import CARE_PAGE, CareList
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.tiers import TierTable
 
-LAST_BUILD_KEY = "care.last_build_day"
-INPUTS_KEY = "care.last_build_inputs"
-# The desk's change marks (vipdesk.outbox.state's keys: the HLC every captured write ticks,
-# the pull cursor, the last sync) and the tables the rules read.
-_CHANGE_KEYS = ("hlc", "cursor", "last_sync")
-_INPUT_TABLES = ("members", "purchases", "visits", "complaints", "complaint_events",
-                 "tier_changes", "follow_up_tasks")
 _BATCH = 5000
 CARE_TASKS = cast(Table, CareTask.__table__)
 # The rules the desk runs as SQL or from the watches, not through `candidates`.
@@ -61,9 +54,9 @@ class CareListService:
         first = self.catch_up_start(session, day)
         inputs = self.inputs_mark(session, day)
         created = 0
-        if inputs is None or inputs != _stored_mark(session):
+        if inputs is None or inputs != marks.stored_mark(session):
             created = self.discover(session, day, first)
-        _remember_build(session, day, inputs)
+        marks.remember_build(session, day, inputs)
         self.close_done(session)
         advisor = actor.staff_id if actor.role == "advisor" else None
         if limit is None:
@@ -86,10 +79,11 @@ class CareListService:
         session.flush()  # pending ORM changes first, so the statements see them
         created = self.insert_birthdays(session, day, first)
         created += self.insert_callbacks(session, day, first)
+        # Festivals read the triggers' marks, which refreshing the watches consumes.
+        created += sql_rules.insert_festivals(self, session, day, first)
         watched = CareWatch(self).refresh(session, day)
         created += self.insert_spend(session, day, watched.spend_rows)
         watched.drop_temporaries(session.connection())
-        created += sql_rules.insert_festivals(self, session, day, first)
         found = self.candidates(session, day, first, _SET_BASED)
         found += [rules.silence_candidate(day, alarm) for alarm in watched.alarms]
         return created + self.store(session, day, found)
@@ -163,21 +157,15 @@ class CareListService:
         outbox (the demo builder). SQLite desks only (the centre builds no lists)."""
         if session.get_bind().dialect.name != "sqlite":
             return None
-        states = {key: value for key, value in session.execute(
-            select(SyncState.key, SyncState.value).where(SyncState.key.in_(_CHANGE_KEYS)))}
-        conn = session.connection()
-        rowids = [conn.exec_driver_sql(f"SELECT max(rowid) FROM {name}").scalar()
-                  for name in _INPUT_TABLES]
         tiers = [(t.code, t.min_spend_cents, in_care_plan(t)) for t in self.tiers.tiers]
-        return json.dumps([day.isoformat(), repr(self.rules), tiers,
-                           [states.get(k) for k in _CHANGE_KEYS], rowids], default=str)
+        return marks.inputs_mark(session, day, [repr(self.rules), tiers])
 
     def catch_up_start(self, session: Session, day: date) -> date:
         """The first due date a build of `day` looks at: the last build day (a rebuild
         the same day scans only today), never more than the catch-up days back. A build
         of a day before the last one (looking back) gets the full catch-up."""
         earliest = window(self, day)[0]
-        last = _last_build(session)
+        last = marks.last_build(session)
         if last is None or last > day:
             return earliest
         return max(last, earliest)
@@ -225,25 +213,3 @@ class CareListService:
              ) -> tuple[list[CareItem], dict[str, int], frozenset[str]]:
         return lists.page(self, session, day, advisor_id, store_id=store_id, limit=limit)
 
-
-def _last_build(session: Session) -> date | None:
-    raw = session.scalar(select(SyncState.value).where(SyncState.key == LAST_BUILD_KEY))
-    return date.fromisoformat(raw) if raw else None
-
-
-def _remember_build(session: Session, day: date, inputs: str | None = None) -> None:
-    """Persist the newest day built (a look back at an earlier day leaves it) and the
-    mark of the inputs its rules saw (an earlier day's build forgets it: the next build
-    of the newest day runs its rules again)."""
-    last = _last_build(session)
-    if last is None or day > last:
-        session.merge(SyncState(key=LAST_BUILD_KEY, value=day.isoformat()))
-    if last is None or day >= last:
-        session.merge(SyncState(key=INPUTS_KEY, value=inputs or ""))
-    else:
-        session.merge(SyncState(key=INPUTS_KEY, value=""))
-    session.flush()
-
-
-def _stored_mark(session: Session) -> str | None:
-    return session.scalar(select(SyncState.value).where(SyncState.key == INPUTS_KEY)) or None

@@ -36,9 +36,16 @@ def birthdays(svc: CareSettings, session: Session, day: date,
 
 
 def birthday_keys(svc: CareSettings, day: date, first: date | None) -> dict[int, date]:
-    """The month-day keys (`birthday_md`) whose birthday falls due in the window."""
+    """The month-day keys (`birthday_md`) to greet, with their birthday: those falling
+    due in the window, and every birthday from today to `birthday_days_ahead` days on.
+    The latter is for a birthday written since the last build (registered, corrected or
+    pulled from another desk) already inside the lead days: its due day is before the
+    window, and no later window reaches it. Anyone else's task exists already (the key
+    is per member and year), so it is not made twice; the few more keys cost a few
+    index seeks, so every member is checked, not only those written since."""
     ahead = svc.rules.birthday_days_ahead
     first, last = window(svc, day, first)
+    first = min(first, day - timedelta(days=ahead))
     on_key: dict[int, date] = {}
     for n in range((last - first).days + 1):
         birthday = first + timedelta(days=n + ahead)

@@ -11,15 +11,26 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, and_, case, func, literal, literal_column, select
+from sqlalchemy import (
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    union,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from vipdesk.models import CareTask, Member
+from vipdesk.models import CareDirtyMember, CareTask, Member, TierChange
 from vipdesk.models.base import utcnow
 from vipdesk.services import care_festivals
 from vipdesk.services.care_common import CareSettings, window
+from vipdesk.services.carelist import marks
 from vipdesk.services.carelist.rules import birthday_keys, callback_offsets, callback_range
 from vipdesk.services.festivals import festival_on
 
@@ -116,18 +127,47 @@ def insert_callbacks(svc: CareSettings, session: Session, day: date,
 
 def insert_festivals(svc: CareSettings, session: Session, day: date,
                      first: date | None = None) -> int:
-    """`care_festivals.festivals`: one statement per festival greeting due."""
+    """`care_festivals.festivals`: one statement per festival greeting due, for every
+    care-plan member; for a festival still ahead whose greeting fell due before the
+    window, only for the members written since the last build (`_written_since`): the
+    rest were greeted by the build that saw it due, and asking a million members again
+    on each day of the lead would cost a second each."""
     created = 0
     for named, on, due in care_festivals.greetings_due(svc, day, first):
-        key = (f"{care_festivals.KIND}:" + member_text("members.id")
-               + f":{named.code}:{on.year}")
-        kind, generated, _, stamp = task_constants(care_festivals.KIND, day, utcnow())
-        context = json.dumps(care_festivals.context(named, on), ensure_ascii=False)
-        rows = select(key, Member.id, kind, generated, literal(due, generated.type), stamp,
-                      literal(context))
-        created += _count(session.connection().execute(
-            task_insert(rows.where(*care_festivals.greeted(svc)))))
+        created += _insert_festival(svc, session, day, named, on, due)
+    late = care_festivals.still_ahead(svc, day, first)
+    if late:
+        written = _written_since(session)
+        for named, on, due in late:
+            created += _insert_festival(svc, session, day, named, on, due, written)
     return created
+
+
+def _insert_festival(svc: CareSettings, session: Session, day: date,
+                     named: care_festivals.Festival, on: date, due: date,
+                     among: Any = None) -> int:
+    key = f"{care_festivals.KIND}:" + member_text("members.id") + f":{named.code}:{on.year}"
+    kind, generated, _, stamp = task_constants(care_festivals.KIND, day, utcnow())
+    context = json.dumps(care_festivals.context(named, on), ensure_ascii=False)
+    rows = select(key, Member.id, kind, generated, literal(due, generated.type), stamp,
+                  literal(context)).where(*care_festivals.greeted(svc))
+    if among is not None:
+        rows = rows.where(Member.id.in_(among))
+    return _count(session.connection().execute(task_insert(rows)))
+
+
+def _written_since(session: Session) -> Any:
+    """The members a build may not have seen yet, as a query (None: all of them):
+    rows added to members since the last build (registered, pulled), members with a
+    tier change since, and those the triggers marked (an override set). Read before
+    the churn watches consume the marks."""
+    since = marks.written_since(session)
+    if since is None:
+        return None
+    added = select(Member.id).where(literal_column("members.rowid") > since["members"])
+    raised = select(TierChange.member_id).where(
+        literal_column("tier_changes.rowid") > since["tier_changes"])
+    return union(added, raised, select(CareDirtyMember.member_id))
 
 
 def insert_spend(svc: CareSettings, session: Session, day: date, spend: Table) -> int:
