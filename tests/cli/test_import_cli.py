@@ -16,6 +16,13 @@ from vipdesk.models import Staff
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
+def data(tmp_path: Path, name: str) -> str:
+    """A copy of a fixture: the import writes its rejected rows next to its input."""
+    copy = tmp_path / name
+    copy.write_bytes((DATA / name).read_bytes())
+    return str(copy)
+
+
 def new_desk(path: Path) -> str:
     """An empty desk (commands refuse a database path that does not exist), its first
     administrator signed in."""
@@ -25,9 +32,9 @@ def new_desk(path: Path) -> str:
 def test_good_file_exits_zero_and_reimport_is_unchanged(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = new_desk(tmp_path / "desk.db")
-    assert main(["import", "members", str(DATA / "members_en_bom.csv"), "--db", db]) == 0
+    assert main(["import", "members", data(tmp_path, "members_en_bom.csv"), "--db", db]) == 0
     assert "imported 3, unchanged 0, rejected 0" in capsys.readouterr().out
-    assert main(["import", "members", str(DATA / "members_en_bom.csv"), "--db", db]) == 0
+    assert main(["import", "members", data(tmp_path, "members_en_bom.csv"), "--db", db]) == 0
     assert "imported 0, unchanged 3, rejected 0" in capsys.readouterr().out
     assert main(["lookup", "Zoë", "--db", db]) == 0
     assert "Black Card" in capsys.readouterr().out  # the tier came from spend_12m
@@ -36,7 +43,7 @@ def test_good_file_exits_zero_and_reimport_is_unchanged(
 def test_rejected_rows_exit_two_with_lines_in_json(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     db = new_desk(tmp_path / "desk.db")
-    code = main(["import", "members", str(DATA / "members_hostile.csv"), "--db", db, "--json"])
+    code = main(["import", "members", data(tmp_path, "members_hostile.csv"), "--db", db, "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == 2
     assert report["ok"] is False
@@ -47,7 +54,7 @@ def test_rejected_rows_exit_two_with_lines_in_json(
 def test_terminal_report_names_lines(tmp_path: Path,
                                      capsys: pytest.CaptureFixture[str]) -> None:
     db = new_desk(tmp_path / "desk.db")
-    assert main(["import", "members", str(DATA / "members_zh_gb18030.csv"), "--db", db]) == 2
+    assert main(["import", "members", data(tmp_path, "members_zh_gb18030.csv"), "--db", db]) == 2
     out = capsys.readouterr()
     assert "gb18030" in out.out
     assert "line 5 (G0004): " in out.err
@@ -77,7 +84,7 @@ def test_the_signed_in_person_imports(tmp_path: Path, capsys: pytest.CaptureFixt
     engine.dispose()
     if staff_no:
         assert sign_in(monkeypatch, db, staff_no) == 0
-    argv = ["import", "members", str(DATA / "members_en_bom.csv"), "--db", str(db)]
+    argv = ["import", "members", data(tmp_path, "members_en_bom.csv"), "--db", str(db)]
     assert main(argv) == code
     captured = capsys.readouterr()
     assert message in captured.out + captured.err
