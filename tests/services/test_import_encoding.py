@@ -69,6 +69,18 @@ def test_short_gb18030_file_that_is_also_valid_utf8(
     assert stored_names(factory) == ["谢伟", "毛平"]
 
 
+def test_russian_names_in_utf8_stay_utf8(factory: sessionmaker[Session],
+                                        tmp_path: Path) -> None:
+    """Cyrillic is what GB18030 read as UTF-8 looks like, and also what a Russian guest's
+    name looks like: without Chinese surnames in the other reading, UTF-8 stands."""
+    names = ["Иван Петров", "Мария", "б"]
+    report = run(factory, tmp_path, csv_text(names, "member_no,name,phone").encode())
+    assert report.encoding == "utf-8"
+    with factory() as s:
+        stored = list(s.scalars(select(Member.name_latin).order_by(Member.member_no)))
+    assert stored == names
+
+
 def test_big5_is_not_read_as_gb18030(factory: sessionmaker[Session], tmp_path: Path) -> None:
     report = run(factory, tmp_path, csv_text(HK[:2]).encode("big5hkscs"))
     assert report.encoding == "big5hkscs"

@@ -31,6 +31,9 @@ DETECTOR_BYTES = 64 * 1024  # charset-normalizer's cost grows with its input
 CHUNK = 1024 * 1024
 # The winner's share of names with a common surname must beat the runner-up's by this.
 SURNAME_MARGIN = 0.2
+# Valid UTF-8 that reads as Cyrillic/Greek loses only to a reading with this share of
+# names starting with a common surname.
+MOJIBAKE_SURNAMES = 0.5
 # A reading with more names that are not names than this share is not a reading.
 MAX_ODD_NAMES = 0.02
 
@@ -195,6 +198,10 @@ def judge(readings: list[Reading]) -> Choice:
         return Choice("utf-8", "valid UTF-8")
     if not plausible:
         raise EncodingError(_no_names_message(with_header))
+    if utf8 is not None and max(r.surname_share() for r in plausible) < MOJIBAKE_SURNAMES:
+        # Valid UTF-8 in Cyrillic or Greek is also what a Russian or Greek member's name
+        # looks like: the legacy reading must show Chinese surnames to win over it.
+        return Choice("utf-8", "valid UTF-8 (no other reading starts with common surnames)")
     return _by_surnames(plausible)
 
 
