@@ -136,7 +136,7 @@ class CareListService:
 
     def _spend_candidates(self, session: Session, day: date,
                           rows: list[Any]) -> Iterator[Candidate]:
-        return rules._spend_candidates(self, session, day, rows)
+        return rules.spend_candidates(self, session, day, rows)
 
     def insert_birthdays(self, session: Session, day: date, first: date | None = None) -> int:
         return sql_rules.insert_birthdays(self, session, day, first)

@@ -48,6 +48,8 @@ def written_since(session: Session) -> dict[str, int] | None:
     if mark is None:
         return None
     rowids = json.loads(mark)[-1]
+    if not isinstance(rowids, list) or len(rowids) != len(INPUT_TABLES):
+        return None  # a mark of another version (other tables): as if none
     return {name: rowid or 0 for name, rowid in zip(INPUT_TABLES, rowids, strict=True)}
 
 

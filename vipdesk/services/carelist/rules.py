@@ -167,10 +167,10 @@ def churn_spend(svc: CareSettings, session: Session, day: date,
         .where(Purchase.member_id.in_(select(suspects.c.member_id)),
                Purchase.occurred_at >= two_years, Purchase.occurred_at < now)
         .group_by(Purchase.member_id).having(or_(dropping, *lapsing)))
-    yield from _spend_candidates(svc, session, day, list(rows))
+    yield from spend_candidates(svc, session, day, list(rows))
 
 
-def _spend_candidates(svc: CareSettings, session: Session, day: date,
+def spend_candidates(svc: CareSettings, session: Session, day: date,
                       rows: list[Any]) -> Iterator[Candidate]:
     r = svc.rules
     overridden = _overridden(session, [row[0] for row in rows])
