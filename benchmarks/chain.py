@@ -35,7 +35,7 @@ import orjson
 from benchmarks.common import machine, percentile, table
 from benchmarks.sync import SERVER, Bench, _member, _visits
 from vipdesk.central.enrol import issue_code
-from vipdesk.sync.ops import Op
+from vipdesk.outbox.ops import Op
 from vipdesk.sync.push import read_batch
 from vipdesk.sync.wire import op_to_wire
 

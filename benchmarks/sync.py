@@ -41,10 +41,10 @@ from sqlalchemy.engine import make_url
 from benchmarks.common import machine, table
 from vipdesk.db import open_desk_db, session_factory, unit_of_work
 from vipdesk.models import Member, Visit
-from vipdesk.sync import tables
+from vipdesk.outbox import tables
+from vipdesk.outbox.ops import Op
 from vipdesk.sync.central import CentreSettings, connect
 from vipdesk.sync.engine import bind_store
-from vipdesk.sync.ops import Op
 from vipdesk.sync.pull import pull_all
 from vipdesk.sync.push import push_all
 

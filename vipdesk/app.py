@@ -100,7 +100,7 @@ class AuditWarning(QLabel):
 
 def _check_audit_chain(app: DeskApp) -> None:
     """A tampered audit log is shown at once (checked off the UI thread)."""
-    from vipdesk.services.audit_chain import local_break
+    from vipdesk.outbox.audit_chain import local_break
 
     def warn(broken: object) -> None:
         if broken is not None:

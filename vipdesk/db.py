@@ -152,9 +152,9 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def install_sync_capture() -> None:
     """Every ORM write to a desk database also writes its sync outbox row, in the same
-    transaction (vipdesk/sync/capture.py); installed once per process."""
-    from vipdesk.services.audit_chain import install as chain_audit_entries
-    from vipdesk.sync.capture import install
+    transaction (vipdesk/outbox/capture.py); installed once per process."""
+    from vipdesk.outbox.audit_chain import install as chain_audit_entries
+    from vipdesk.outbox.capture import install
 
     install()
     chain_audit_entries()

@@ -80,7 +80,7 @@ def _check_path(path: Path, create: bool) -> None:
 
 
 def _check_audit_table(engine: Engine) -> None:
-    from vipdesk.services.audit_chain import AuditLogMissing, table_present
+    from vipdesk.outbox.audit_chain import AuditLogMissing, table_present
 
     with engine.connect() as conn:
         present = table_present(conn)

@@ -53,7 +53,7 @@ def downgrade() -> None:
 
 def _chain_existing_entries() -> None:
     from vipdesk.models import AuditEntry
-    from vipdesk.services.audit_chain import CHAINED_FIELDS, GENESIS, LOCAL_KEY, entry_hash
+    from vipdesk.outbox.audit_chain import CHAINED_FIELDS, GENESIS, LOCAL_KEY, entry_hash
 
     conn = op.get_bind()
     state = sa.table("sync_state", sa.column("key", sa.String()), sa.column("value", sa.Text()))

@@ -19,9 +19,10 @@ from tests.services.conftest import Lounge
 from vipdesk.cli.main import main
 from vipdesk.db import make_engine, open_desk_db, session_factory, sqlite_url, unit_of_work, upgrade
 from vipdesk.models import AuditEntry
-from vipdesk.services import audit, audit_chain
+from vipdesk.outbox import audit_chain, tables
+from vipdesk.services import audit
 from vipdesk.services.auth import SYSTEM
-from vipdesk.sync import bulk, tables
+from vipdesk.sync import bulk
 
 TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_rewrite")
 

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
 from vipdesk.models import CliSession, Staff, SyncOutbox
+from vipdesk.outbox import tables
 from vipdesk.services import cli_sessions, staff
 from vipdesk.services.auth import SYSTEM
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.staff import SignInFailed
-from vipdesk.sync import tables
 
 T0 = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 PIN = "246810"

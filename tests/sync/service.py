@@ -16,8 +16,8 @@ import uvicorn
 from vipdesk.central.app import create_app
 from vipdesk.central.enrol import issue_code
 from vipdesk.central.metrics import Metrics
+from vipdesk.outbox.ops import Change, Op, PushResult
 from vipdesk.sync.central import Centre
-from vipdesk.sync.ops import Change, Op, PushResult
 from vipdesk.sync.remote import RemoteCentre
 
 

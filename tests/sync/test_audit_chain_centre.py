@@ -15,9 +15,9 @@ from sqlalchemy import Engine, select
 from tests.sync.helpers import wait_for_watermark
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import AuditEntry, SyncConflict, SyncOutbox
-from vipdesk.services import audit, audit_chain
+from vipdesk.outbox import audit_chain, tables
+from vipdesk.services import audit
 from vipdesk.services.auth import Actor
-from vipdesk.sync import tables
 from vipdesk.sync.central import Centre
 from vipdesk.sync.chain_watch import CHAIN_FIELD
 from vipdesk.sync.conflicts import SettleError, list_conflicts, settle_conflict

@@ -25,10 +25,10 @@ from tests.sync.helpers import digest, new_member
 from tests.sync.service import ServiceCentre, ServiceThread
 from vipdesk.db import open_desk_db, session_factory, unit_of_work
 from vipdesk.models import Member, Preference, Visit, utcnow
-from vipdesk.sync.capture import set_physical_clock
+from vipdesk.outbox.capture import set_physical_clock
+from vipdesk.outbox.hlc import wall_clock_ms
 from vipdesk.sync.central import Centre, CentreSettings, connect
 from vipdesk.sync.engine import sync_once
-from vipdesk.sync.hlc import wall_clock_ms
 
 STORES = ("SH01", "BJ01", "GZ01")
 HOUR = 3_600_000

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vipdesk.models import Base, SyncChangeLog
-from vipdesk.sync import bulk, tables
-from vipdesk.sync.ops import Change, loads
+from vipdesk.outbox import tables
+from vipdesk.outbox.ops import Change, loads
+from vipdesk.sync import bulk
 
 TRICKY = [
     '{"hlc":"000001764036000000.000001.SH01","row":{"id":"x","name_zh":"李娜"}}',

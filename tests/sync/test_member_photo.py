@@ -8,10 +8,10 @@ from sqlalchemy import Engine
 
 from tests.sync.helpers import digest, member_field, new_member
 from vipdesk.db import session_factory, unit_of_work
+from vipdesk.outbox import tables
 from vipdesk.services.auth import Actor
 from vipdesk.services.erasure import erase_member
 from vipdesk.services.photos import PhotoService
-from vipdesk.sync import tables
 from vipdesk.sync.central import Centre
 from vipdesk.sync.engine import sync_once
 

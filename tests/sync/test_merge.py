@@ -18,13 +18,13 @@ from tests.sync.helpers import (
 )
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import Member, MemberPhone, Preference, SyncFieldStamp, Visit
+from vipdesk.outbox.capture import set_physical_clock
+from vipdesk.outbox.hlc import wall_clock_ms
 from vipdesk.services.auth import Actor, PermissionDenied
 from vipdesk.services.erasure import KEPT_FIELDS, PERSONAL_FIELDS, erase_member
-from vipdesk.sync.capture import set_physical_clock
 from vipdesk.sync.central import Centre
 from vipdesk.sync.conflicts import SettleError, list_conflicts, settle_conflict
 from vipdesk.sync.engine import sync_once
-from vipdesk.sync.hlc import wall_clock_ms
 
 MANAGER = Actor(None, "manager", "Manager Zhou")
 STAFF = Actor(None, "staff", "Staff Li")

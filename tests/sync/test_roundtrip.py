@@ -111,7 +111,7 @@ def test_same_id_other_content_is_dead_lettered_and_does_not_block(
     centre.push("SH01", ops)
     import uuid as _uuid
 
-    from vipdesk.sync.ops import Op
+    from vipdesk.outbox.ops import Op
     visit_op = next(op for op in ops if op.table_name == "visits")
     forged = Op(_uuid.uuid4(), "insert", "visits", visit_id,
                 {"row": dict(visit_op.payload["row"], purpose="changed")}, visit_op.hlc)
@@ -171,7 +171,7 @@ def test_a_new_pusher_supersedes_a_stuck_one(centre: Centre, make_desk) -> None:
 def test_a_poison_op_is_rejected_alone(centre: Centre, make_desk, poison: str) -> None:
     import uuid as _uuid
 
-    from vipdesk.sync.ops import Op
+    from vipdesk.outbox.ops import Op
     desk = make_desk("a", seed_tiers=True)
     member_id = new_member(desk, "M1")
     log_visit(desk, member_id, "good")
@@ -194,7 +194,7 @@ def test_a_poison_op_is_rejected_alone(centre: Centre, make_desk, poison: str) -
 def test_a_push_reads_ahead_in_commit_order_and_resends_what_was_not_acked(make_desk) -> None:
     """The next batch is read while the centre decides one; if an op came back without
     an answer, the push goes back to the oldest op instead of skipping past it."""
-    from vipdesk.sync.ops import Ack, Outcome, PushResult
+    from vipdesk.outbox.ops import Ack, Outcome, PushResult
     from vipdesk.sync.push import push_all
 
     desk = make_desk("a")

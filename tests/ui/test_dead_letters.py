@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from tests.ui.conftest import MANAGER_NOW, sign_in, staff_actor
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import Member, SyncDeadLetter, SyncOutbox
+from vipdesk.outbox import tables
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.desk import Desk
 from vipdesk.services.members import NewMember, add_member
 from vipdesk.services.staff import DEMO_PIN
-from vipdesk.sync import dead_letters, tables
+from vipdesk.sync import dead_letters
 from vipdesk.sync.runner import SyncStatus
 from vipdesk.ui import i18n
 from vipdesk.ui.dead_letters import DeadLettersDialog, MemberNoDialog, NoteDialog

@@ -106,7 +106,7 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from vipdesk.services.audit_chain import AuditLogMissing, table_present, verify
+    from vipdesk.outbox.audit_chain import AuditLogMissing, table_present, verify
 
     engine = open_db(args, audit_table=False)
     with engine.connect() as conn:

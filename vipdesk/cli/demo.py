@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"demo staff S001 (manager) … S009 sign in with PIN {DEMO_PIN} (docs/security.md)")
     if args.publish:
-        from vipdesk.sync.capture import enqueue_existing
+        from vipdesk.outbox.capture import enqueue_existing
 
         queued = enqueue_existing(engine)
         print(f"{queued:,} rows queued for the central database: "

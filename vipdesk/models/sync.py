@@ -35,7 +35,7 @@ class SyncOutbox(Base):
     kind: Mapped[str] = mapped_column(String(8))  # insert / update / delete
     table_name: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[uuid.UUID]
-    payload: Mapped[str] = mapped_column(Text)  # JSON, see vipdesk.sync.ops
+    payload: Mapped[str] = mapped_column(Text)  # JSON, see vipdesk.outbox.ops
     hlc: Mapped[str] = mapped_column(String(64))
     protocol: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

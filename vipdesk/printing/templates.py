@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vipdesk.resources import resource
+from vipdesk.resources import CARD_WORDING, card_template_files, resource
 
 CARDS_DIR = resource("cards")
-WORDING_FILE = "wording.toml"
+WORDING_FILE = CARD_WORDING
 DEFAULT_TEMPLATE = "default"
 FIELD_KEYS = ("store", "tier", "greeting", "name", "name_alt", "birthday", "offer",
               "advisor", "date", "member_no")
@@ -196,10 +196,9 @@ def load_template_file(path: Path) -> CardTemplate:
 def load_templates(folder: Path = CARDS_DIR) -> dict[str, CardTemplate]:
     """Every template in the folder, by name; the wording file is not a template."""
     out = {}
-    for path in sorted(folder.glob("*.toml")):
-        if path.name != WORDING_FILE:
-            template = load_template_file(path)
-            out[template.name] = template
+    for path in card_template_files(folder):
+        template = load_template_file(path)
+        out[template.name] = template
     if DEFAULT_TEMPLATE not in out:
         raise TemplateError(f"{folder} has no {DEFAULT_TEMPLATE!r} card template")
     return out

@@ -4,7 +4,7 @@ every change, export and print, and every sign-in — who, when, which desk and 
 Append-only: this module only ever inserts (there is no update or delete function) and
 the migrations' triggers make the database refuse UPDATE/DELETE on `audit_log` and any
 insert over an existing entry. Each desk's entries form a hash chain, filled in at flush
-(`vipdesk.services.audit_chain`), so whatever gets past the triggers shows. Write
+(`vipdesk.outbox.audit_chain`), so whatever gets past the triggers shows. Write
 the entry in the same unit of work as the thing it records, so both commit or neither.
 Details never carry the personal data itself (a reveal records the reason, not the
 number), so an erasure leaves nothing personal behind in the log.
@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import AuditEntry, Member
-from vipdesk.services import audit_chain, auth, scan
+from vipdesk.outbox import audit_chain
+from vipdesk.services import auth, scan
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
 

@@ -310,7 +310,7 @@ def stage_orm(session: Session, rows: list[NewMember]) -> None:
 
 def has_outbox(session: Session) -> bool:
     """Whether the ORM path's capture would record these rows (a desk, capturing)."""
-    from vipdesk.sync.capture import NO_CAPTURE
+    from vipdesk.outbox.capture import NO_CAPTURE
 
     if session.info.get(NO_CAPTURE):
         return False

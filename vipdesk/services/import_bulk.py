@@ -24,13 +24,13 @@ from sqlalchemy import Connection
 
 from vipdesk.models import Member
 from vipdesk.models.lounge import birthday_md
+from vipdesk.outbox import state as sync_state
+from vipdesk.outbox.capture import physical_clock
+from vipdesk.outbox.hlc import HybridClock
+from vipdesk.outbox.ops import INSERT, PROTOCOL
+from vipdesk.outbox.tables import dependency_rank
 from vipdesk.services.members import NewMember
 from vipdesk.services.name_index import _cached_terms
-from vipdesk.sync import state as sync_state
-from vipdesk.sync.capture import physical_clock
-from vipdesk.sync.hlc import HybridClock
-from vipdesk.sync.ops import INSERT, PROTOCOL
-from vipdesk.sync.tables import dependency_rank
 
 MEMBER_COLUMNS = tuple(c.name for c in Member.__table__.columns)
 _MEMBER_POSITION = {name: i for i, name in enumerate(MEMBER_COLUMNS)}

@@ -134,9 +134,9 @@ def parse_table(data: dict[str, Any], template_names: set[str] | None = None) ->
 
 
 def _template_names() -> set[str]:
-    from vipdesk.printing.templates import load_templates  # reads the card folder
+    from vipdesk.resources import card_template_names  # reads the card folder
 
-    return set(load_templates())
+    return card_template_names()
 
 
 def _number(value: Any, name: str, problems: list[str], low: float, high: float) -> float:

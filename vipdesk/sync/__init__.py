@@ -4,8 +4,8 @@ No Qt here. Entry points: `sync_once` (one push-then-pull round), `SyncRunner` (
 app's background loop and its `SyncStatus`), `list_conflicts` / `settle_conflict` (the
 manager's review), `Centre` / `connect` (the central database).
 
-The names load on first use (PEP 562): every desk session imports `sync.capture`, and
-that must not pull in psycopg and the whole protocol at start-up.
+The names load on first use (PEP 562): importing one sync module must not pull in
+psycopg and the whole protocol at start-up.
 """
 
 from __future__ import annotations

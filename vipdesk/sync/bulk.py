@@ -20,7 +20,7 @@ from sqlalchemy.dialects import sqlite
 
 from vipdesk.change_stream import note_write
 from vipdesk.models import Base
-from vipdesk.sync import tables
+from vipdesk.outbox import tables
 
 
 def _raw(conn: Connection) -> Any:

@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 
 from vipdesk.config import Config
 from vipdesk.db import make_engine, upgrade
+from vipdesk.outbox.ops import Change, Op, PushResult
 from vipdesk.sync.merge import Batch, Merger
-from vipdesk.sync.ops import Change, Op, PushResult
 from vipdesk.sync.snapshot import SnapshotHead, check_horizon, read_snapshot
 
 LOCK_WAIT = "10s"

@@ -21,10 +21,9 @@ from typing import Any
 from sqlalchemy import Connection, insert
 
 from vipdesk.models import AuditEntry, SyncConflict, utcnow, uuid7
-from vipdesk.services import audit_chain
-from vipdesk.services.audit_chain import Break
-from vipdesk.sync import tables
-from vipdesk.sync.ops import INSERT, Op, Outcome
+from vipdesk.outbox import audit_chain, tables
+from vipdesk.outbox.audit_chain import Break
+from vipdesk.outbox.ops import INSERT, Op, Outcome
 
 AUDIT_TABLE = AuditEntry.__tablename__
 CHAIN_FIELD = "audit_chain"  # SyncConflict.field of a broken-chain alert

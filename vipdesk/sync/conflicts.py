@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import AuditEntry, Base, Member, SyncConflict
+from vipdesk.outbox import tables
+from vipdesk.outbox.hlc import Stamp
 from vipdesk.services import auth
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
-from vipdesk.sync import tables
-from vipdesk.sync.hlc import Stamp
 
 CHOICES = ("kept", "lost")
 

@@ -29,13 +29,13 @@ from sqlalchemy import Connection, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member, SyncDeadLetter, SyncOutbox
+from vipdesk.outbox import tables
+from vipdesk.outbox.capture import _Pending, write_ops
+from vipdesk.outbox.ops import DELETE, INSERT, UPDATE, Change
 from vipdesk.services import audit, auth, phones
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
 from vipdesk.services.members import write_terms
-from vipdesk.sync import tables
-from vipdesk.sync.capture import _Pending, write_ops
-from vipdesk.sync.ops import DELETE, INSERT, UPDATE, Change
 
 PERMISSION = "sync.dead_letters"
 PULLED = "pulled "  # how pull.py's reasons begin (a test pins its wording)

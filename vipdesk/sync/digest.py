@@ -6,7 +6,7 @@ import hashlib
 
 from sqlalchemy import Connection, select
 
-from vipdesk.sync import tables
+from vipdesk.outbox import tables
 
 
 def table_digest(conn: Connection, table_name: str) -> tuple[int, str]:

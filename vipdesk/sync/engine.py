@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from vipdesk.models import utcnow
-from vipdesk.sync import state
-from vipdesk.sync.capture import physical_clock
+from vipdesk.outbox import state
+from vipdesk.outbox.capture import physical_clock
 from vipdesk.sync.central import CentreAPI
 from vipdesk.sync.pull import PullReport, pull_all
 from vipdesk.sync.push import PushReport, pending, push_all

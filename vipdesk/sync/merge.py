@@ -36,10 +36,11 @@ from vipdesk.models import (
     utcnow,
     uuid7,
 )
+from vipdesk.outbox import tables
+from vipdesk.outbox.hlc import Stamp, clamp
+from vipdesk.outbox.ops import DELETE, INSERT, UPDATE, Ack, Op, Outcome
 from vipdesk.services import erasure
-from vipdesk.sync import bulk, chain_watch, tables
-from vipdesk.sync.hlc import Stamp, clamp
-from vipdesk.sync.ops import DELETE, INSERT, UPDATE, Ack, Op, Outcome
+from vipdesk.sync import bulk, chain_watch
 
 CLOCK_LEEWAY_MS = 60_000  # stamps further ahead of the centre's clock are pulled back
 

@@ -19,12 +19,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from vipdesk.models import Member, SyncDeadLetter, utcnow
+from vipdesk.outbox import state, tables
+from vipdesk.outbox.capture import NO_CAPTURE
+from vipdesk.outbox.hlc import HybridClock, Stamp
+from vipdesk.outbox.ops import DELETE, INSERT, UPDATE, Change
 from vipdesk.services.members import write_terms
-from vipdesk.sync import bulk, state, tables
-from vipdesk.sync.capture import NO_CAPTURE
+from vipdesk.sync import bulk
 from vipdesk.sync.central import CentreAPI
-from vipdesk.sync.hlc import HybridClock, Stamp
-from vipdesk.sync.ops import DELETE, INSERT, UPDATE, Change
 from vipdesk.sync.push import pending
 from vipdesk.sync.snapshot import BehindHorizon, rebuild
 

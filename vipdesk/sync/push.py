@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from vipdesk.models import SyncDeadLetter, SyncOutbox, utcnow
+from vipdesk.outbox.ops import Op, Outcome, PushResult, loads
 from vipdesk.sync.central import CentreAPI
-from vipdesk.sync.ops import Op, Outcome, PushResult, loads
 
 BATCH = 500
 

@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import orjson
 
+from vipdesk.outbox.ops import Change, Op, PushResult
 from vipdesk.sync import credential as credentials
 from vipdesk.sync.central import CentreRefused, CentreSettings, CentreUnavailable
-from vipdesk.sync.ops import Change, Op, PushResult
 from vipdesk.sync.snapshot import BehindHorizon, SnapshotHead
 from vipdesk.sync.wire import (
     WireError,

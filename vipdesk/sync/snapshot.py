@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from vipdesk.models import utcnow
-from vipdesk.sync import state, tables
-from vipdesk.sync.hlc import HybridClock, Stamp
-from vipdesk.sync.ops import INSERT, Change
+from vipdesk.outbox import state, tables
+from vipdesk.outbox.hlc import HybridClock, Stamp
+from vipdesk.outbox.ops import INSERT, Change
 
 # Continue the log from every transaction the snapshot may not have seen: those at or
 # above its xmin. Ones it did see come again; applying a change twice is harmless

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from vipdesk.sync.ops import KINDS, Ack, Change, Op, Outcome, PushResult, loads
+from vipdesk.outbox.ops import KINDS, Ack, Change, Op, Outcome, PushResult, loads
 
 
 class WireError(ValueError):

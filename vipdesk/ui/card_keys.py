@@ -8,7 +8,7 @@ name their key.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -17,7 +17,10 @@ from PySide6.QtWidgets import QAbstractButton
 from vipdesk.ui.i18n import t
 
 if TYPE_CHECKING:
-    from vipdesk.ui.main_window import MainWindow
+    from PySide6.QtWidgets import QWidget
+
+    from vipdesk.ui.member_card import MemberCard
+    from vipdesk.ui.session_gate import SessionGate
 
 # key → the card buttons it presses, first one offered wins (check-in and check-out
 # share a key: the card shows one of them)
@@ -30,20 +33,32 @@ CARD_KEYS = {
 }
 
 
+class CardWindow(Protocol):
+    """What the keys use of the main window (which passes itself), so this module
+    needs no import of it."""
+
+    @property
+    def card(self) -> MemberCard: ...
+    @property
+    def gate(self) -> SessionGate: ...
+    def window(self) -> QWidget: ...  # QWidget.window(): the main window as a widget
+
+
 class CardKeys(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, window: CardWindow) -> None:
+        widget = window.window()
+        super().__init__(widget)
+        self.window, self.widget = window, widget
         self.shortcuts: dict[str, QShortcut] = {}
         for keys, buttons in CARD_KEYS.items():
-            shortcut = QShortcut(QKeySequence(keys), window)
+            shortcut = QShortcut(QKeySequence(keys), widget)
             shortcut.activated.connect(lambda names=buttons: self.press(names))
             self.shortcuts[keys] = shortcut
         window.card.sig_profile_shown.connect(lambda _id: self.name_keys())
-        window.installEventFilter(self)  # Ctrl+L: the tooltips change language too
+        widget.installEventFilter(self)  # Ctrl+L: the tooltips change language too
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.LanguageChange:
+        if watched is self.widget and event.type() == QEvent.Type.LanguageChange:
             self.name_keys()
         return False
 

@@ -15,7 +15,7 @@ table on every sign-in. The services still refuse on their own.
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -28,7 +28,14 @@ from vipdesk.ui.queue_board import QueueAddDialog, QueueBoard
 from vipdesk.ui.reports_view import ReportsPage
 
 if TYPE_CHECKING:
-    from vipdesk.ui.main_window import MainWindow
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+
+    from vipdesk.services.desk import Desk
+    from vipdesk.ui.member_card import MemberCard
+    from vipdesk.ui.ops import Ops
+    from vipdesk.ui.scanner import ScanDetector
+    from vipdesk.ui.session_gate import SessionGate
 
 MODES = ("desk", "queue", "care", "reports")
 MODE_TEXT = {"desk": "Desk", "queue": "Queue", "care": "Care list", "reports": "Reports"}
@@ -39,10 +46,45 @@ PAGE_NEEDS = {"queue": "queue.view", "care": "care.view", "reports": "report.vie
 BOARD_KEYS = {"N": "queue.call", "A": "queue.assign", "S": "queue.finish", "L": "queue.finish"}
 
 
+class DeskWindow(Protocol):
+    """What the pages use of the main window (which passes itself), so this module
+    needs no import of it."""
+
+    @property
+    def desk(self) -> Desk: ...
+    @property
+    def ops(self) -> Ops: ...
+    @property
+    def desk_page(self) -> QWidget: ...
+    @property
+    def body(self) -> QBoxLayout: ...
+    @property
+    def results(self) -> QWidget: ...
+    @property
+    def pages(self) -> QWidget: ...
+    @property
+    def card(self) -> MemberCard: ...
+    @property
+    def search(self) -> QLineEdit: ...
+    @property
+    def scanner(self) -> ScanDetector: ...
+    @property
+    def gate(self) -> SessionGate: ...
+    @property
+    def status_message(self) -> QLabel: ...
+    @property
+    def conflicts_action(self) -> QAction: ...
+    @property
+    def dead_letters_action(self) -> QAction: ...
+    def open_member_id(self, member_id: uuid.UUID) -> None: ...
+    def window(self) -> QWidget: ...  # QWidget.window(): the main window as a widget
+
+
 class ManagerPages(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
+    def __init__(self, window: DeskWindow) -> None:
+        widget = window.window()
+        super().__init__(widget)
+        self.window, self.widget = window, widget
         self.mode = "desk"
         self.board = QueueBoard(window.desk, window.ops)
         self.care = CareListPage(window.desk, window.ops)
@@ -57,7 +99,7 @@ class ManagerPages(QObject):
         assert isinstance(page_layout, QBoxLayout)
         page_layout.addWidget(self.stack, 1)
         self._wire()
-        window.installEventFilter(self)
+        self.widget.installEventFilter(self)
         self.retranslate()
 
     def _mode_bar(self) -> None:
@@ -73,7 +115,7 @@ class ManagerPages(QObject):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.group.addButton(button)
             button.clicked.connect(lambda _=False, m=mode: self.show_mode(m))
-            shortcut = QShortcut(QKeySequence(f"F{number}"), self.window)
+            shortcut = QShortcut(QKeySequence(f"F{number}"), self.widget)
             shortcut.activated.connect(lambda m=mode: self.show_mode(m))
             self.shortcuts[mode] = shortcut
             bar.addWidget(button)
@@ -180,7 +222,7 @@ class ManagerPages(QObject):
         profile = self.window.card.profile
         if profile is None:
             return
-        dialog = QueueAddDialog(profile.name, self.window)
+        dialog = QueueAddDialog(profile.name, self.widget)
         self.add_dialog = dialog  # tests drive it
         member_id = profile.member_id
         dialog.accepted.connect(lambda: self.add_to_queue(member_id, *dialog.choice()))
@@ -207,7 +249,7 @@ class ManagerPages(QObject):
         from vipdesk.ui.dead_letters import DeadLettersDialog
 
         for kind in (ConflictsDialog, DeadLettersDialog):
-            for dialog in self.window.findChildren(kind):
+            for dialog in self.widget.findChildren(kind):
                 dialog.close()
                 dialog.deleteLater()
 
@@ -218,7 +260,7 @@ class ManagerPages(QObject):
         self._show_body(True)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.window and event.type() == QEvent.Type.LanguageChange:
+        if watched is self.widget and event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         return False
 

@@ -21,10 +21,10 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.orm.state import InstanceState
 
 from vipdesk.models import SyncOutbox
-from vipdesk.sync import state as sync_state
-from vipdesk.sync import tables
-from vipdesk.sync.hlc import HybridClock, wall_clock_ms
-from vipdesk.sync.ops import DELETE, INSERT, PROTOCOL, UPDATE
+from vipdesk.outbox import state as sync_state
+from vipdesk.outbox import tables
+from vipdesk.outbox.hlc import HybridClock, wall_clock_ms
+from vipdesk.outbox.ops import DELETE, INSERT, PROTOCOL, UPDATE
 
 NO_CAPTURE = "vipdesk.sync.no_capture"
 _outbox_engines: weakref.WeakSet[Engine] = weakref.WeakSet()

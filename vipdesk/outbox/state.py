@@ -9,7 +9,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from vipdesk.models import SyncState
-from vipdesk.sync.hlc import Stamp
+from vipdesk.outbox.hlc import Stamp
 
 NODE = "node"
 HLC = "hlc"
