@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from benchmarks.common import median_p99_ms
 from vipdesk.db import open_desk_db
+from vipdesk.desk.cards import CardService
 from vipdesk.models import Member
 from vipdesk.printing.data import CardData
 from vipdesk.printing.fonts import chain, cjk_font
 from vipdesk.printing.render import _save, render_card
 from vipdesk.printing.templates import load_templates
-from vipdesk.services.cards import CardService
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.demo import build_demo
 

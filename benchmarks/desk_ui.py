@@ -79,8 +79,8 @@ def scan_to_card(db: Path, runs: int) -> tuple[list[float], list[float]]:
         window.sig_profile_shown.disconnect(shown.append)
         window.results.setFocus()
         start = time.perf_counter()
-        hit = app.desk.search(code).hits[0]
-        app.desk.profile(hit.member_id)
+        hit = app.desk.members.search(code).hits[0]
+        app.desk.members.profile(hit.member_id)
         direct.append(time.perf_counter() - start)
     app.ops.shutdown()
     return ui, direct

@@ -29,10 +29,10 @@ RUNS = 200
 
 def main() -> None:
     from vipdesk.db import open_desk_db, session_factory, unit_of_work
+    from vipdesk.desk import Desk
     from vipdesk.models import Store
     from vipdesk.services.auth import Actor
     from vipdesk.services.clock import FixedClock
-    from vipdesk.services.desk import Desk
     from vipdesk.services.members import NewMember, add_member
     from vipdesk.services.tiers import seed_default_tiers
 
@@ -51,13 +51,13 @@ def main() -> None:
         for i in range(WAITING):
             m = add_member(s, NewMember(member_no=f"B{i:05d}", name_zh="赵钱孙",
                                         tier_code=tiers[i % 4]))
-            desk.queue.add(s, manager, m.id, "advisor",
-                           appointment_at=clock.now() if i % 7 == 0 else None)
+            desk.queue.service.add(s, manager, m.id, "advisor",
+                                   appointment_at=clock.now() if i % 7 == 0 else None)
             clock.advance(seconds=13)
     clock.advance(minutes=10)
 
     def refresh() -> None:
-        assert len(desk.queue_board()) == WAITING
+        assert len(desk.queue.board()) == WAITING
 
     raw = sqlite3.connect(path)
 

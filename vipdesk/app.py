@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from vipdesk.config import Config
-from vipdesk.services.desk import Desk
+from vipdesk.desk import Desk
 from vipdesk.services.tiers import DailyTierPass
 from vipdesk.storage import open_database
 from vipdesk.ui import i18n, theme

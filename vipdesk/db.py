@@ -82,25 +82,34 @@ def sqlcipher_url(path: Path | str, key: str) -> URL:
 
 
 def check_key(engine: Engine, path: Path, key: str | None) -> None:
-    """Fail at open, in words, when the key does not fit the file (not at first query)."""
-    from vipdesk.crypto import DatabaseKeyError, is_plain_sqlite
+    """Fail at open, in words, when the key does not fit the file (not at first query).
 
-    plain = is_plain_sqlite(path) if str(path) != ":memory:" else None
-    if plain is None:
-        return
-    if key is None and not plain:
-        raise DatabaseKeyError(f"{path} is encrypted: give its key file or keyring entry "
-                               "(db_key_file / VIPDESK_DB_KEY_FILE, db_key_keyring)")
-    if key is not None and plain:
-        raise DatabaseKeyError(f"{path} is a plain database: encrypt it first "
-                               "(vipdesk encrypt) or open it without a key")
+    The file's header is read only after SQLite refused it: closing any descriptor of a
+    file drops every POSIX lock this process holds on it, including those of SQLite
+    connections already open on the desk (another engine in the same process), which
+    can let another process write under them and damage the file."""
+    from vipdesk.crypto import DatabaseKeyError
+
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
     except exc.DatabaseError as error:
         engine.dispose()
-        raise DatabaseKeyError(f"the key does not open {path}: a wrong key (file or "
-                               "keyring entry), or the database is damaged") from error
+        raise DatabaseKeyError(_key_problem(path, key)) from error
+
+
+def _key_problem(path: Path, key: str | None) -> str:
+    from vipdesk.crypto import is_plain_sqlite
+
+    plain = is_plain_sqlite(path) if str(path) != ":memory:" else None
+    if key is None and plain is False:
+        return (f"{path} is encrypted: give its key file or keyring entry "
+                "(db_key_file / VIPDESK_DB_KEY_FILE, db_key_keyring)")
+    if key is not None and plain:
+        return (f"{path} is a plain database: encrypt it first "
+                "(vipdesk encrypt) or open it without a key")
+    return (f"the key does not open {path}: a wrong key (file or keyring entry), "
+            "or the database is damaged")
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -11,12 +11,12 @@ from cardkit import pdf_text
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from vipdesk.desk.cards import CardPrintError, CardService, write_pdf
 from vipdesk.models import CareContact, Member, Staff
 from vipdesk.printing.cups import PrintResult
 from vipdesk.printing.data import todays_offer
 from vipdesk.printing.templates import TemplateError
 from vipdesk.services.auth import SYSTEM, Actor, PermissionDenied
-from vipdesk.services.cards import CardPrintError, CardService, write_pdf
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.members import NewMember, add_member
 from vipdesk.services.records import MemberNotFound

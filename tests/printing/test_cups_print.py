@@ -13,12 +13,12 @@ from cardkit import SAMPLE, raster, wait_for_output
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from vipdesk.desk.cards import CardPrintError, CardService
 from vipdesk.models import CareContact, Member
 from vipdesk.printing import cups
 from vipdesk.printing.render import render_card
 from vipdesk.printing.templates import load_templates
 from vipdesk.services.auth import SYSTEM
-from vipdesk.services.cards import CardPrintError, CardService
 from vipdesk.services.clock import FixedClock
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))

@@ -19,10 +19,10 @@ from sqlalchemy import Engine, select
 
 from tests.sync.helpers import count, digest, member_field, wait_for_watermark
 from vipdesk.db import session_factory, unit_of_work
+from vipdesk.desk import Desk
 from vipdesk.models import AuditEntry, Member, MemberCard, MemberPhone, SyncDeadLetter, SyncOutbox
 from vipdesk.services.auth import Actor, PermissionDenied
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 from vipdesk.services.members import MemberDataError, NewMember, add_member
 from vipdesk.sync import dead_letters
 from vipdesk.sync.central import Centre
@@ -54,7 +54,7 @@ class Clash:
     desk: Desk  # desk B with its manager
 
     def letters(self) -> list[DeadLetterView]:
-        return self.desk.dead_letters()
+        return self.desk.review.dead_letters()
 
     def letter(self, table: str, pulled: bool = False) -> DeadLetterView:
         return next(v for v in self.letters() if v.table_name == table and v.pulled == pulled)
@@ -99,7 +99,7 @@ def audit_entries(desk: Engine, action: str) -> list[AuditEntry]:
 
 def test_each_refusal_is_listed_in_plain_words(clash: Clash) -> None:
     views = clash.letters()
-    assert len(views) == 6 and clash.desk.open_dead_letters() == 6
+    assert len(views) == 6 and clash.desk.review.open_count() == 6
     member = clash.letter("members")
     assert (member.what, member.kind, member.member_label) == ("Member", "insert", "李娜 (M1)")
     assert member.reason_code == "member_no_taken"
@@ -131,7 +131,7 @@ def test_the_pull_goes_on_past_the_clash(clash: Clash) -> None:
     sync_once(clash.a, clash.centre, "SH01")
     sync_once(clash.b, clash.centre, "BJ01")
     assert member_field(clash.b, later, "name_zh") == "陈静"
-    assert clash.desk.open_dead_letters() == 6  # nothing new refused
+    assert clash.desk.review.open_count() == 6  # nothing new refused
 
 
 def test_pull_reasons_keep_the_wording_the_screen_reads(clash: Clash) -> None:
@@ -170,9 +170,9 @@ def test_known_reasons_get_a_sentence(table: str, reason: str, values: dict,  # 
 
 
 def test_retry_sends_the_member_as_it_is_now_with_its_phone_and_card(clash: Clash) -> None:
-    clash.desk.change_member_no(clash.li, "M2")  # the manager's fix: an ordinary edit
+    clash.desk.members.change_member_no(clash.li, "M2")  # the manager's fix: an ordinary edit
     assert [(k, t) for k, t, _ in queued(clash.b)] == [("update", "members")]
-    done = clash.desk.retry_dead_letter(clash.letter("members").id)
+    done = clash.desk.review.retry(clash.letter("members").id)
     assert (done.handled, done.left_open) == (3, 0)
     ops = queued(clash.b)
     # The update is carried by the whole row; parents before children.
@@ -203,7 +203,7 @@ def test_a_member_added_meanwhile_is_queued_behind_its_member(clash: Clash) -> N
         s.add(visit)
     with unit_of_work(session_factory(clash.b)) as s:
         s.get(Visit, visit.id).purpose = "fitting"  # type: ignore[union-attr]
-    clash.desk.retry_dead_letter(clash.letter("members").id)
+    clash.desk.review.retry(clash.letter("members").id)
     assert [(k, t) for k, t, _ in queued(clash.b)] == [
         ("insert", "members"), ("insert", "member_cards"), ("insert", "member_phones"),
         ("insert", "visits"), ("update", "visits")]
@@ -211,11 +211,11 @@ def test_a_member_added_meanwhile_is_queued_behind_its_member(clash: Clash) -> N
 
 
 def test_an_edit_refused_because_its_member_was_goes_with_the_member(clash: Clash) -> None:
-    clash.desk.change_member_no(clash.li, "M2")
+    clash.desk.members.change_member_no(clash.li, "M2")
     sync_once(clash.b, clash.centre, "BJ01")  # the edit travels alone, and is refused
     edit = next(v for v in clash.letters() if v.kind == "update")
     assert edit.reason_code == "not_at_centre" and edit.member_label == "李娜 (M2)"
-    done = clash.desk.retry_dead_letter(edit.id)  # the manager picks the edit's letter
+    done = clash.desk.review.retry(edit.id)  # the manager picks the edit's letter
     assert done.handled == 4  # the member's, its phone's, its card's, the edit's
     assert [t for _, t, _ in queued(clash.b)] == ["members", "member_cards", "member_phones"]
     assert pushed_all(clash.b, clash.centre)
@@ -228,36 +228,36 @@ def test_retry_refuses_when_the_record_is_gone(clash: Clash) -> None:
     assert phone.retry_blocked == dead_letters.GONE_HERE and not phone.can_retry
     before = queued(clash.b)
     with pytest.raises(DeadLetterError, match="no longer on this desk"):
-        clash.desk.retry_dead_letter(phone.id)
+        clash.desk.review.retry(phone.id)
     assert queued(clash.b) == before and clash.letter("member_phones").id == phone.id
     # The member goes; the gone phone's letter stays listed for a decision.
-    clash.desk.change_member_no(clash.li, "M2")
-    done = clash.desk.retry_dead_letter(clash.letter("members").id)
+    clash.desk.members.change_member_no(clash.li, "M2")
+    done = clash.desk.review.retry(clash.letter("members").id)
     assert (done.handled, done.left_open) == (2, 1)
 
 
 def test_a_handled_letter_cannot_be_handled_again(clash: Clash) -> None:
     letter = clash.letter("members")
-    clash.desk.retry_dead_letter(letter.id)
+    clash.desk.review.retry(letter.id)
     with pytest.raises(DeadLetterError, match="already handled by 周婷"):
-        clash.desk.retry_dead_letter(letter.id)
+        clash.desk.review.retry(letter.id)
     with pytest.raises(DeadLetterError, match="already handled"):
-        clash.desk.dismiss_dead_letter(letter.id, "twice")
+        clash.desk.review.dismiss(letter.id, "twice")
 
 
 def test_the_centres_member_is_applied_here_once_the_number_is_free(clash: Clash) -> None:
     theirs = clash.letter("members", pulled=True)
     with pytest.raises(DeadLetterError) as refused:  # B's own member still holds M1
-        clash.desk.retry_dead_letter(theirs.id)
+        clash.desk.review.retry(theirs.id)
     assert refused.value.template == dead_letters.REASONS["member_no_here"]
     assert refused.value.value == "M1"
-    clash.desk.change_member_no(clash.li, "M2")
-    done = clash.desk.retry_dead_letter(theirs.id)
+    clash.desk.members.change_member_no(clash.li, "M2")
+    done = clash.desk.review.retry(theirs.id)
     assert (done.handled, done.left_open) == (3, 0)
     assert member_field(clash.b, clash.wang, "name_zh") == "王芳"
     assert count(clash.b, MemberPhone) == 2 and count(clash.b, MemberCard) == 2
     assert [t for _, t, _ in queued(clash.b)] == ["members"]  # only B's own renumbering
-    assert [h.member_no for h in clash.desk.search("王芳").hits] == ["M1"]  # name index
+    assert [h.member_no for h in clash.desk.members.search("王芳").hits] == ["M1"]  # name index
 
 
 def test_edits_pulled_after_the_clash_wait_with_the_record_and_come_with_it(
@@ -274,10 +274,10 @@ def test_edits_pulled_after_the_clash_wait_with_the_record_and_come_with_it(
     waiting = [v for v in clash.letters() if v.pulled and v.kind == "update"]
     assert [v.table_name for v in waiting] == ["members"]
     assert waiting[0].reason_text == dead_letters.REASONS["waits_for_record"]
-    clash.desk.change_member_no(clash.li, "M2")
+    clash.desk.members.change_member_no(clash.li, "M2")
     added = next(v for v in clash.letters()
                  if v.pulled and v.kind == "insert" and v.table_name == "members")
-    done = clash.desk.retry_dead_letter(added.id)
+    done = clash.desk.review.retry(added.id)
     assert (done.handled, done.left_open) == (4, 0)  # member, phone, card, the edit
     assert member_field(clash.b, clash.wang, "email") == "wang.fang@example.com"
     assert not [v for v in clash.letters() if v.pulled]
@@ -289,10 +289,10 @@ def test_edits_pulled_after_the_clash_wait_with_the_record_and_come_with_it(
 def test_dismiss_needs_a_note_and_closes_what_belongs_to_it(clash: Clash) -> None:
     theirs = clash.letter("members", pulled=True)
     with pytest.raises(DeadLetterError, match="Note"):
-        clash.desk.dismiss_dead_letter(theirs.id, "   ")
+        clash.desk.review.dismiss(theirs.id, "   ")
     with pytest.raises(DeadLetterError, match="at most 500"):
-        clash.desk.dismiss_dead_letter(theirs.id, "x" * 501)
-    done = clash.desk.dismiss_dead_letter(theirs.id, "同一位客人，\n两店各登记了一次")
+        clash.desk.review.dismiss(theirs.id, "x" * 501)
+    done = clash.desk.review.dismiss(theirs.id, "同一位客人，\n两店各登记了一次")
     assert (done.handled, done.left_open) == (3, 0)
     assert all(not v.pulled for v in clash.letters())
     with session_factory(clash.b)() as s:
@@ -310,30 +310,30 @@ def test_only_managers_and_administrators_handle_them(clash: Clash, role: str) -
     letter = clash.letter("members")
     clash.desk.actor = person(role)
     with pytest.raises(PermissionDenied):
-        clash.desk.dead_letters()
+        clash.desk.review.dead_letters()
     with pytest.raises(PermissionDenied):
-        clash.desk.retry_dead_letter(letter.id)
+        clash.desk.review.retry(letter.id)
     with pytest.raises(PermissionDenied):
-        clash.desk.dismiss_dead_letter(letter.id, "not mine to decide")
-    assert clash.desk.open_dead_letters() == 6  # the status bar's count is for everyone
+        clash.desk.review.dismiss(letter.id, "not mine to decide")
+    assert clash.desk.review.open_count() == 6  # the status bar's count is for everyone
     clash.desk.actor = person("admin")
-    assert clash.desk.dismiss_dead_letter(letter.id, "checked").handled == 3
+    assert clash.desk.review.dismiss(letter.id, "checked").handled == 3
 
 
 def test_renumbering_checks_the_number_and_is_audited(clash: Clash) -> None:
     with pytest.raises(MemberDataError, match="already this member's number"):
-        clash.desk.change_member_no(clash.li, "M1")
+        clash.desk.members.change_member_no(clash.li, "M1")
     with pytest.raises(MemberDataError, match="letters, digits"):
-        clash.desk.change_member_no(clash.li, "M 2")
+        clash.desk.members.change_member_no(clash.li, "M 2")
     add(clash.b, "M5", "赵敏", "13700137000", "CB5")
     with pytest.raises(MemberDataError, match="M5 is already used by 赵敏"):
-        clash.desk.change_member_no(clash.li, "M5")
-    assert clash.desk.change_member_no(clash.li, " M2 ") == "M1"
+        clash.desk.members.change_member_no(clash.li, "M5")
+    assert clash.desk.members.change_member_no(clash.li, " M2 ") == "M1"
     entry, = audit_entries(clash.b, "member.change")
     assert entry.detail == "member_no M1 → M2" and entry.member_id == clash.li
     clash.desk.actor = person("staff")
     with pytest.raises(PermissionDenied):
-        clash.desk.change_member_no(clash.li, "M3")
+        clash.desk.members.change_member_no(clash.li, "M3")
 
 
 # -- the whole story on PostgreSQL ---------------------------------------------------------------
@@ -347,12 +347,12 @@ def test_refused_member_renumbered_and_sent_again_reaches_the_other_desk(
     assert mine.reason_text == "Member number M1 is already used by another member at the centre"
     assert mine.member_label == "李娜 (M1)"
     # Renumbers the member (a normal edit) and sends it again, phone and card along.
-    story.desk.change_member_no(story.li, "M2")
-    assert story.desk.retry_dead_letter(mine.id).handled == 3
+    story.desk.members.change_member_no(story.li, "M2")
+    assert story.desk.review.retry(mine.id).handled == 3
     assert pushed_all(story.b, pg_centre)
     # M1 is free on B now: the centre's member, refused there before, is applied too.
-    assert story.desk.retry_dead_letter(story.letter("members", pulled=True).id).handled == 3
-    assert story.desk.open_dead_letters() == 0
+    assert story.desk.review.retry(story.letter("members", pulled=True).id).handled == 3
+    assert story.desk.review.open_count() == 0
     wait_for_watermark(pg_centre)
     sync_once(story.a, pg_centre, "SH01")
     assert member_field(story.a, story.li, "member_no") == "M2"

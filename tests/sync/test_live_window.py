@@ -18,9 +18,9 @@ from sqlalchemy import Engine
 from tests.sync.helpers import edit_member, new_member
 from vipdesk.config import Config
 from vipdesk.db import session_factory, unit_of_work
+from vipdesk.desk import Desk
 from vipdesk.models import Staff, Store
 from vipdesk.services.auth import Actor
-from vipdesk.services.desk import Desk
 from vipdesk.sync.central import Centre
 from vipdesk.sync.engine import sync_once
 from vipdesk.sync.runner import SyncRunner
@@ -96,8 +96,8 @@ def test_what_desk_b_records_appears_on_desk_a_without_a_touch(
     qtbot.waitUntil(lambda: ops._pending == 0, timeout=5000)
     assert window.manager.board.model.rowCount() == 0
 
-    desk_b.check_in(member_id, "browse", None)  # at the other PC
-    desk_b.queue_add(member_id, "fitting_room", appointment=False)
+    desk_b.visits.check_in(member_id, "browse", None)  # at the other PC
+    desk_b.queue.add(member_id, "fitting_room", appointment=False)
     sync_once(desk_b.engine, centre, "SH01")
     _sync_until(qtbot, runner, lambda: window.manager.board.model.rowCount() == 1)
     window.manager.show_mode("desk")

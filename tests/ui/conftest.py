@@ -14,10 +14,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import open_desk_db
+from vipdesk.desk import Desk
 from vipdesk.models import Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 from vipdesk.services.staff import set_demo_pins
 from vipdesk.ui import i18n
 from vipdesk.ui.main_window import MainWindow

@@ -27,7 +27,7 @@ def _open_guest(qtbot: Any, win: MainWindow) -> None:
         here = select(Visit.member_id).where(Visit.checked_out_at.is_(None))
         member_no = s.scalar(select(Member.member_no).where(~Member.id.in_(here))
                              .order_by(Member.member_no).limit(1))
-    win.open_member(win.desk.search(str(member_no)).hits[0])
+    win.open_member(win.desk.members.search(str(member_no)).hits[0])
     qtbot.waitUntil(lambda: win.card.profile is not None and win.card.isVisible(),
                     timeout=5000)
 

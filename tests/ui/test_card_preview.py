@@ -12,10 +12,10 @@ from PySide6.QtCore import QSettings, Qt
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from vipdesk.desk.cards import CardService
 from vipdesk.models import CareContact, Member
 from vipdesk.printing.cups import PrintResult
 from vipdesk.services.auth import SYSTEM
-from vipdesk.services.cards import CardService
 from vipdesk.services.clock import FixedClock
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.printing import SETTINGS_PRINTER, CardDialog, CardPreview

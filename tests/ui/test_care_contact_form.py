@@ -147,7 +147,7 @@ def test_cancel_writes_nothing(qtbot: Any, win: MainWindow) -> None:
 
 def test_a_contact_from_the_card_closes_the_matching_care_task(qtbot: Any,
                                                                win: MainWindow) -> None:
-    care = win.desk.care_list()  # what the care list (F3) would have stored this morning
+    care = win.desk.care.build_list()  # what the care list (F3) would have stored this morning
     task = next(i for i in care.items if i.status == "due" and i.kind == "birthday")
     dialog = _dialog(qtbot, win, task.member_id)
     qtbot.waitUntil(lambda: dialog.form.isRowVisible(dialog.task_row), timeout=5000)
@@ -163,8 +163,8 @@ def test_a_contact_from_the_card_closes_the_matching_care_task(qtbot: Any,
         keys = list(s.scalars(select(CareContact.task_key)
                               .where(CareContact.member_id == task.member_id)))
     assert task.task_key in keys
-    assert task.task_key not in {t.task_key for t in win.desk.open_care_tasks(task.member_id)}
-    after = {i.task_key: i.status for i in win.desk.care_list().items}
+    assert task.task_key not in {t.task_key for t in win.desk.care.open_tasks(task.member_id)}
+    after = {i.task_key: i.status for i in win.desk.care.build_list().items}
     assert after[task.task_key] == "done"
 
 
@@ -194,14 +194,14 @@ def test_advisors_log_for_their_own_vips_only(qtbot: Any, win: MainWindow) -> No
 
 
 def test_lounge_staff_log_but_are_offered_no_care_tasks(qtbot: Any, win: MainWindow) -> None:
-    care = win.desk.care_list()  # as the manager: tasks stored
+    care = win.desk.care.build_list()  # as the manager: tasks stored
     member_id = next(i.member_id for i in care.items if i.status == "due")
-    assert win.desk.open_care_tasks(member_id)
+    assert win.desk.care.open_tasks(member_id)
     _sign_in(win, "S005")  # lounge staff: care.log.own, but not care.view
     dialog = _dialog(qtbot, win, member_id)
     qtbot.waitUntil(lambda: win.busy.text() == "", timeout=5000)
     assert not dialog.form.isRowVisible(dialog.task_row) and dialog.task.count() == 1
-    assert win.desk.open_care_tasks(member_id) == []
+    assert win.desk.care.open_tasks(member_id) == []
     dialog.reject()
 
 

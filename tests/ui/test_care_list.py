@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from sqlalchemy import select
 
+from vipdesk.desk import Desk
 from vipdesk.models import CareContact
-from vipdesk.services.desk import Desk
 from vipdesk.ui.care_list import OVERDUE_RED, CareListPage, ItemRole
 from vipdesk.ui.main_window import MainWindow
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from vipdesk.desk import Desk
 from vipdesk.models import Member, Staff, SyncConflict
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 from vipdesk.ui.conflicts import ConflictsDialog
 from vipdesk.ui.ops import Ops
 

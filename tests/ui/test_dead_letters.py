@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 
 from tests.ui.conftest import MANAGER_NOW, sign_in, staff_actor
 from vipdesk.db import session_factory, unit_of_work
+from vipdesk.desk import Desk
 from vipdesk.models import Member, SyncDeadLetter, SyncOutbox
 from vipdesk.outbox import tables
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 from vipdesk.services.members import NewMember, add_member
 from vipdesk.services.staff import DEMO_PIN
 from vipdesk.sync import dead_letters

@@ -37,7 +37,7 @@ def _guest_not_here(win: MainWindow) -> str:
 
 def _open_card(qtbot: Any, win: MainWindow) -> None:
     member_no = _guest_not_here(win)
-    win.open_member(win.desk.search(member_no).hits[0])
+    win.open_member(win.desk.members.search(member_no).hits[0])
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.member_no == member_no, timeout=5000)
 

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from vipdesk.change_stream import Changes
 from vipdesk.db import open_desk_db
+from vipdesk.desk import Desk
 from vipdesk.models import Member, Preference, Staff, Visit
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.complaints import ComplaintDraft
-from vipdesk.services.desk import Desk
 from vipdesk.ui import i18n
 from vipdesk.ui.complaint_steps import ComplaintsDialog
 from vipdesk.ui.history_forms import CheckInDialog, ComplaintDialog, HomeVisitDialog
@@ -80,7 +80,7 @@ def _member_with_drink(desk: Desk) -> tuple[str, str]:
 
 
 def _open(qtbot: Any, win: MainWindow, member_no: str) -> None:
-    hit = win.desk.search(member_no).hits[0]
+    hit = win.desk.members.search(member_no).hits[0]
     win.open_member(hit)
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.member_no == member_no, timeout=5000)
@@ -113,7 +113,7 @@ def test_a_second_check_in_is_refused_in_the_dialog(qtbot: Any, win: MainWindow)
     member_no, _ = _member_with_drink(win.desk)
     _open(qtbot, win, member_no)
     assert win.card.profile is not None
-    win.desk.check_in(win.card.profile.member_id, "咨询", None)
+    win.desk.visits.check_in(win.card.profile.member_id, "咨询", None)
     win.card.check_in_button.click()
     dialog = win.history_forms.dialog
     assert isinstance(dialog, CheckInDialog)
@@ -154,7 +154,7 @@ def test_a_complaint_advances_to_contacted_from_its_dialog(qtbot: Any,
     member_no, _ = _member_with_drink(win.desk)
     _open(qtbot, win, member_no)
     assert win.card.profile is not None
-    view = win.desk.open_complaint(win.card.profile.member_id, ComplaintDraft(
+    view = win.desk.complaints.open(win.card.profile.member_id, ComplaintDraft(
         "service_attitude", "minor", "店员未及时招呼"))
     win.ops.publish(Changes.of({"complaints"}))  # written beside the window
     qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
@@ -181,9 +181,9 @@ def test_resolving_a_minor_complaint_needs_points_in_range(qtbot: Any,
     member_no, _ = _member_with_drink(win.desk)
     _open(qtbot, win, member_no)
     assert win.card.profile is not None
-    view = win.desk.open_complaint(win.card.profile.member_id, ComplaintDraft(
+    view = win.desk.complaints.open(win.card.profile.member_id, ComplaintDraft(
         "wait_time", "minor", "等候过久"))
-    win.desk.advance_complaint(view.complaint_id, _step("contacted"))
+    win.desk.complaints.advance(view.complaint_id, _step("contacted"))
     win.ops.publish(Changes.of({"complaints"}))  # written beside the window
     qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
     dialog = win.history_forms.open(ComplaintsDialog)
@@ -234,7 +234,7 @@ def test_home_visit_refuses_a_future_date_and_saves_a_valid_one(qtbot: Any,
 
 
 def test_overdue_complaints_show_in_the_status_bar(qtbot: Any, win: MainWindow) -> None:
-    overdue = len(win.desk.overdue_complaints())
+    overdue = len(win.desk.complaints.overdue())
     assert overdue > 0  # the demo lounge has complaints nobody called back in time
     qtbot.waitUntil(lambda: win.history_forms.overdue.text().startswith(f"{overdue} "),
                     timeout=5000)

@@ -42,10 +42,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import open_desk_db
+from vipdesk.desk import Desk
 from vipdesk.models import Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 from vipdesk.services.staff import set_demo_pins
 from vipdesk.ui import i18n
 from vipdesk.ui.main_window import MainWindow
@@ -226,7 +226,7 @@ class Scene:
             self.found[name] = bad
 
     def open_member(self, member_no: str = MEMBER) -> None:
-        hit = self.desk.search(member_no).hits[0]
+        hit = self.desk.members.search(member_no).hits[0]
         self.win.open_member(hit)
         self.qtbot.waitUntil(lambda: self.win.card.profile is not None
                              and self.win.card.profile.member_id == hit.member_id,
@@ -273,7 +273,7 @@ def _history_the_services_wrote(scene: Scene) -> None:
     from vipdesk.services.surveys import SurveyDraft
 
     member_id = _member_id(scene)
-    scene.desk.record_survey(member_id, SurveyDraft("sales", {"courteous": "satisfied"}))
+    scene.desk.surveys.record(member_id, SurveyDraft("sales", {"courteous": "satisfied"}))
     with Session(scene.desk.engine) as s, s.begin():
         for kind, tier, reason in (("auto", "diamond", "12m spend ¥1,234,567"),
                                    ("auto", "black", "nightly recompute"),
@@ -297,7 +297,7 @@ def test_the_desk_and_the_manager_pages_speak_one_language(scene: Scene) -> None
     scene.check("search results")
     pages = scene.win.manager
     for hit in scene.win.results_model.hits[:3]:
-        scene.desk.queue_add(hit.member_id, "advisor", appointment=False)
+        scene.desk.queue.add(hit.member_id, "advisor", appointment=False)
     pages.show_mode("queue")
     scene.qtbot.waitUntil(lambda: pages.board.model.rowCount() >= 3, timeout=5000)
     scene.check("queue board")
@@ -315,7 +315,7 @@ def test_the_desk_and_the_manager_pages_speak_one_language(scene: Scene) -> None
 
 
 def _member_id(scene: Scene) -> Any:
-    return scene.desk.search(MEMBER).hits[0].member_id
+    return scene.desk.members.search(MEMBER).hits[0].member_id
 
 
 def _prepare_the_member(scene: Scene) -> Any:
@@ -326,10 +326,10 @@ def _prepare_the_member(scene: Scene) -> Any:
 
     member_id = _member_id(scene)
     with contextlib.suppress(VisitError):
-        scene.desk.check_in(member_id, None, None)
-    view = scene.desk.open_complaint(member_id, ComplaintDraft(
+        scene.desk.visits.check_in(member_id, None, None)
+    view = scene.desk.complaints.open(member_id, ComplaintDraft(
         "service_attitude", "minor", "店员未及时招呼"))
-    scene.desk.advance_complaint(view.complaint_id, StepDraft("contacted", "已致电道歉"))
+    scene.desk.complaints.advance(view.complaint_id, StepDraft("contacted", "已致电道歉"))
     scene.data = (*scene.data, "店员未及时招呼", "已致电道歉")
     return member_id
 
@@ -576,9 +576,9 @@ def test_every_word_the_desk_may_show_for_a_service_has_chinese() -> None:
 
 def _service_refusals() -> list[BaseException]:
     """What the services raise at people, built the way the services build it."""
+    from vipdesk.desk.cards import CardPrintError
     from vipdesk.printing import cups
     from vipdesk.services import auth
-    from vipdesk.services.cards import CardPrintError
     from vipdesk.services.points import InsufficientPoints
     from vipdesk.services.queue import QueueError
     from vipdesk.services.staff import SAME_SECRET, StaffError, secret_problem

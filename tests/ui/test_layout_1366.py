@@ -161,8 +161,8 @@ def _settle(qtbot: Any, win: MainWindow) -> None:
 
 
 def _show_long_member(qtbot: Any, win: MainWindow) -> None:
-    member_id = win.desk.search("M0000001").hits[0].member_id
-    view = win.desk.open_card(member_id)
+    member_id = win.desk.members.search("M0000001").hits[0].member_id
+    view = win.desk.members.open_card(member_id)
     assert view is not None
     long_view = dataclasses.replace(view, profile=dataclasses.replace(
         view.profile, file=LONG_FILE, alerts=MANY_ALERTS, photo=png()))
@@ -213,7 +213,7 @@ def test_card_dialog_fits_and_its_preview_is_readable(
         lang: str) -> None:
     win.lang = i18n.install(lang)
     _fit(win, screen)
-    member_id = win.desk.search("M0000001").hits[0].member_id
+    member_id = win.desk.members.search("M0000001").hits[0].member_id
     settings = QSettings(str(tmp_path / "desk.ini"), QSettings.Format.IniFormat)
     dialog = CardDialog(member_id, win.desk.cards, win.desk.actor, win.ops.query, settings,
                         parent=win)

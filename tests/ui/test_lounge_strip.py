@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from tests.ui.test_main_window import ime_commit
+from vipdesk.desk import Desk
 from vipdesk.models import Member
-from vipdesk.services.desk import Desk
 from vipdesk.ui.history_forms import CheckInDialog
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.points_forms import CheckOutDialog
@@ -24,7 +24,7 @@ def card_name(win: MainWindow) -> str:
 
 
 def open_member(qtbot: Any, win: MainWindow, query: str) -> str:
-    hit = win.desk.search(query).hits[0]
+    hit = win.desk.members.search(query).hits[0]
     win.scan(query)
     qtbot.waitUntil(lambda: card_name(win) == hit.name, timeout=5000)
     return hit.name
@@ -55,14 +55,14 @@ def test_check_in_says_so_shows_the_chip_and_the_strip(qtbot: Any, win: MainWind
     assert "已登记到店" in win.status_message.text() and "15:20" in win.status_message.text()
     qtbot.waitUntil(lambda: any(g.name == name for g in win.lounge_strip.guests), timeout=5000)
     assert "在店贵宾" in win.lounge_strip.title.text()
-    member_id = win.desk.search(WANG).hits[0].member_id
+    member_id = win.desk.members.search(WANG).hits[0].member_id
     chip = win.lounge_strip.chip_for(member_id)
     assert chip is not None and chip[0].text() == f"{name} · 15:20"
 
 
 def test_clicking_a_name_in_the_strip_opens_the_card(qtbot: Any, win: MainWindow) -> None:
-    member_id = win.desk.search(WANG).hits[0].member_id
-    win.desk.check_in(member_id, None, None)  # e.g. at the other desk of this lounge
+    member_id = win.desk.members.search(WANG).hits[0].member_id
+    win.desk.visits.check_in(member_id, None, None)  # e.g. at the other desk of this lounge
     win.lounge.timer.timeout.emit()  # the strip's timer comes round
     qtbot.waitUntil(lambda: win.lounge_strip.chip_for(member_id) is not None, timeout=5000)
     open_member(qtbot, win, "880000000002")  # someone else is on screen
@@ -75,8 +75,8 @@ def test_clicking_a_name_in_the_strip_opens_the_card(qtbot: Any, win: MainWindow
 
 def test_check_out_from_the_strip_asks_then_takes_the_guest_off(qtbot: Any,
                                                                win: MainWindow) -> None:
-    member_id = win.desk.search(WANG).hits[0].member_id
-    win.desk.check_in(member_id, None, None)
+    member_id = win.desk.members.search(WANG).hits[0].member_id
+    win.desk.visits.check_in(member_id, None, None)
     win.lounge.refresh()
     qtbot.waitUntil(lambda: win.lounge_strip.chip_for(member_id) is not None, timeout=5000)
     win.lounge_strip.chip_for(member_id)[1].click()  # type: ignore[index]
@@ -86,13 +86,13 @@ def test_check_out_from_the_strip_asks_then_takes_the_guest_off(qtbot: Any,
     assert card_name(win) == "王小明"  # the guest being checked out is on screen
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # confirm
     qtbot.waitUntil(lambda: win.lounge_strip.chip_for(member_id) is None, timeout=5000)
-    assert not win.desk.is_checked_in(member_id)
+    assert not win.desk.visits.is_checked_in(member_id)
     qtbot.waitUntil(lambda: not win.card.in_lounge.isVisible(), timeout=5000)
 
 
 def test_the_lock_empties_the_strip(qtbot: Any, win: MainWindow) -> None:
-    member_id = win.desk.search(WANG).hits[0].member_id
-    win.desk.check_in(member_id, None, None)
+    member_id = win.desk.members.search(WANG).hits[0].member_id
+    win.desk.visits.check_in(member_id, None, None)
     win.lounge.refresh()
     qtbot.waitUntil(lambda: win.lounge_strip.guests != [], timeout=5000)
     win.gate.lock()
@@ -114,8 +114,8 @@ def _namesakes(desk: Desk) -> str:
 
 def test_results_tell_namesakes_apart(qtbot: Any, win: MainWindow) -> None:
     name = _namesakes(win.desk)
-    hits = [h for h in win.desk.search(name).hits if h.name == name]
-    win.desk.check_in(hits[0].member_id, None, None)
+    hits = [h for h in win.desk.members.search(name).hits if h.name == name]
+    win.desk.visits.check_in(hits[0].member_id, None, None)
     win.search.setFocus()
     ime_commit(win.search, name)  # Chinese comes from the input method
     qtbot.waitUntil(lambda: bool(win.results_model.facts), timeout=5000)
@@ -130,8 +130,8 @@ def test_results_tell_namesakes_apart(qtbot: Any, win: MainWindow) -> None:
 
 
 def test_the_strip_and_the_chip_follow_the_language(qtbot: Any, win: MainWindow) -> None:
-    member_id = win.desk.search(WANG).hits[0].member_id
-    win.desk.check_in(member_id, None, None)
+    member_id = win.desk.members.search(WANG).hits[0].member_id
+    win.desk.visits.check_in(member_id, None, None)
     win.lounge.refresh()
     open_member(qtbot, win, WANG)
     qtbot.waitUntil(lambda: win.card.in_lounge.text() == "在店 · 15:20 起", timeout=5000)

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QBuffer, QIODevice
 from PySide6.QtGui import QColor, QImage
 
-from vipdesk.services.desk import Desk
+from vipdesk.desk import Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.ui import i18n
 from vipdesk.ui.member_card import MemberCard
@@ -18,8 +18,8 @@ ENDING = "最后一句在这里。"
 
 
 def _profile(desk: Desk, **changes: Any) -> MemberProfile:
-    member_id = desk.search("M0000001").hits[0].member_id
-    profile = desk.profile(member_id)
+    member_id = desk.members.search("M0000001").hits[0].member_id
+    profile = desk.members.profile(member_id)
     assert profile is not None
     return dataclasses.replace(profile, **changes)
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from vipdesk.desk import Desk
 from vipdesk.models import Complaint, Member, Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 from vipdesk.ui import i18n
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops

@@ -19,7 +19,7 @@ def card_name(win: MainWindow) -> str:
 
 
 def name_of(win: MainWindow, code: str) -> str:
-    return win.desk.search(code).hits[0].name
+    return win.desk.members.search(code).hits[0].name
 
 
 def scan_into_focus(qtbot: Any, code: str) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from sqlalchemy import func, select
 
+from vipdesk.desk import Desk
 from vipdesk.models import Member, PointsEntry, Visit
-from vipdesk.services.desk import Desk
 from vipdesk.ui.history_forms import CheckInDialog
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.points_forms import CheckOutDialog, PointsDialog
@@ -20,14 +20,14 @@ def _member_not_here(desk: Desk) -> str:
         rows = s.execute(select(Member.id, Member.member_no).order_by(Member.member_no)
                          .limit(50)).all()
     for member_id, member_no in rows:
-        if not desk.is_checked_in(member_id) and desk.points_balance(member_id) > 0:
+        if not desk.visits.is_checked_in(member_id) and desk.points.balance(member_id) > 0:
             return str(member_no)
     raise AssertionError("no member away with points in the demo lounge")
 
 
 def _open(qtbot: Any, win: MainWindow) -> None:
     member_no = _member_not_here(win.desk)
-    win.open_member(win.desk.search(member_no).hits[0])
+    win.open_member(win.desk.members.search(member_no).hits[0])
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.member_no == member_no, timeout=5000)
 
@@ -42,7 +42,7 @@ def _points_dialog(qtbot: Any, win: MainWindow) -> PointsDialog:
     dialog = win.points_forms.dialog
     assert isinstance(dialog, PointsDialog)
     assert win.card.profile is not None
-    balance = win.desk.points_balance(win.card.profile.member_id)
+    balance = win.desk.points.balance(win.card.profile.member_id)
     qtbot.waitUntil(lambda: dialog.balance_label.text() == f"{balance:,}", timeout=5000)
     return dialog
 
@@ -70,7 +70,7 @@ def test_check_in_then_out_shows_then_hides_the_button(qtbot: Any, win: MainWind
         visit = s.scalars(select(Visit).where(Visit.member_id == member_id)
                           .order_by(Visit.checked_in_at.desc())).first()
     assert visit is not None and visit.checked_out_at is not None
-    assert not win.desk.is_checked_in(member_id)
+    assert not win.desk.visits.is_checked_in(member_id)
 
 
 def test_redeeming_more_than_the_balance_is_refused_and_nothing_written(

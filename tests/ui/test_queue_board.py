@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from sqlalchemy import select
 
+from vipdesk.desk import Desk
 from vipdesk.models import Member
-from vipdesk.services.desk import Desk
 from vipdesk.services.queue import Level
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.queue_board import LARGE_POINTS, LEVEL_COLOURS, RowRole
@@ -38,7 +38,7 @@ def show_board(qtbot: Any, win: MainWindow, rows: int) -> Any:
 def test_model_passes_the_model_tester(qtbot: Any, qtmodeltester: Any, win: MainWindow,
                                        mgr_desk: Desk) -> None:
     for member_id in members(mgr_desk, 3):
-        mgr_desk.queue_add(member_id, "pickup", appointment=False)
+        mgr_desk.queue.add(member_id, "pickup", appointment=False)
     board = show_board(qtbot, win, 3)
     qtmodeltester.check(board.model)
     assert board.model.headerData(1, Qt.Orientation.Horizontal) == "贵宾"
@@ -65,16 +65,16 @@ def test_add_to_queue_from_the_member_card(qtbot: Any, win: MainWindow,
 
 def test_adding_twice_says_why(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
     member_id = members(mgr_desk, 1)[0]
-    mgr_desk.queue_add(member_id, "pickup", appointment=False)
+    mgr_desk.queue.add(member_id, "pickup", appointment=False)
     win.manager.add_to_queue(member_id, "repair", False)
     qtbot.waitUntil(lambda: "已在排队看板上" in win.status_message.text())  # the desk speaks zh
 
 
 def test_call_next_and_served_by_keys(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
     first, second = members(mgr_desk, 2)
-    mgr_desk.queue_add(first, "advisor", appointment=False)
+    mgr_desk.queue.add(first, "advisor", appointment=False)
     mgr_desk.clock.advance(minutes=1)  # type: ignore[attr-defined]
-    mgr_desk.queue_add(second, "advisor", appointment=False)
+    mgr_desk.queue.add(second, "advisor", appointment=False)
     board = show_board(qtbot, win, 2)
     top = board.model.rows[0]
     board.view.setFocus()
@@ -93,7 +93,7 @@ def test_call_next_and_served_by_keys(qtbot: Any, win: MainWindow, mgr_desk: Des
 
 
 def test_rows_turn_amber_then_red(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
-    mgr_desk.queue_add(members(mgr_desk, 1)[0], "pickup", appointment=False)
+    mgr_desk.queue.add(members(mgr_desk, 1)[0], "pickup", appointment=False)
     board = show_board(qtbot, win, 1)
     index = board.model.index(0, 1)
     assert index.data(Qt.ItemDataRole.BackgroundRole) is None
@@ -114,7 +114,7 @@ def test_rows_turn_amber_then_red(qtbot: Any, win: MainWindow, mgr_desk: Desk) -
 def test_enter_opens_the_card_and_large_type(qtbot: Any, win: MainWindow,
                                              mgr_desk: Desk) -> None:
     member_id = members(mgr_desk, 1)[0]
-    mgr_desk.queue_add(member_id, "pickup", appointment=False)
+    mgr_desk.queue.add(member_id, "pickup", appointment=False)
     board = show_board(qtbot, win, 1)
     normal = board.view.font().pointSize()
     qtbot.keyClick(board.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
@@ -130,7 +130,7 @@ def test_enter_opens_the_card_and_large_type(qtbot: Any, win: MainWindow,
 
 def test_locking_leaves_nothing_of_the_board(qtbot: Any, win: MainWindow,
                                              mgr_desk: Desk) -> None:
-    mgr_desk.queue_add(members(mgr_desk, 1)[0], "pickup", appointment=False)
+    mgr_desk.queue.add(members(mgr_desk, 1)[0], "pickup", appointment=False)
     board = show_board(qtbot, win, 1)
     win.gate.lock()
     assert win.manager.mode == "desk" and board.model.rowCount() == 0
@@ -138,7 +138,7 @@ def test_locking_leaves_nothing_of_the_board(qtbot: Any, win: MainWindow,
 
 
 def test_a_selected_red_row_stays_red(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
-    mgr_desk.queue_add(members(mgr_desk, 1)[0], "pickup", appointment=False)
+    mgr_desk.queue.add(members(mgr_desk, 1)[0], "pickup", appointment=False)
     board = show_board(qtbot, win, 1)
     mgr_desk.clock.advance(minutes=2 * board.model.rows[0].target_minutes)  # type: ignore[attr-defined]
     board.refresh()
@@ -158,7 +158,7 @@ def test_assign_after_call_next_suggests_the_guests_own_advisor(
     with mgr_desk.factory() as s:
         own = s.get_one(Member, member_id).advisor_id
     assert own is not None
-    mgr_desk.queue_add(member_id, "advisor", appointment=False)
+    mgr_desk.queue.add(member_id, "advisor", appointment=False)
     board = show_board(qtbot, win, 1)
     board.view.setFocus()
     qtbot.keyClick(board.view, Qt.Key.Key_N)
@@ -174,7 +174,7 @@ def test_assign_after_call_next_suggests_the_guests_own_advisor(
 
 def test_large_type_shows_honorifics_only(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
     member_id = members(mgr_desk, 1)[0]  # 王小明, M0000001, Black Card
-    mgr_desk.queue_add(member_id, "pickup", appointment=False)
+    mgr_desk.queue.add(member_id, "pickup", appointment=False)
     board = show_board(qtbot, win, 1)
     assert board.model.index(0, 1).data().startswith("王小明")
     board.view.setFocus()

@@ -10,8 +10,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
+from vipdesk.desk import Desk
 from vipdesk.models import Member
-from vipdesk.services.desk import Desk
 from vipdesk.services.reports import Table
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.reports_view import BarChart, ReportsPage, chart_points, shown
@@ -35,8 +35,8 @@ def test_lounge_report_shows_the_queue(qtbot: Any, qtmodeltester: Any, win: Main
     with mgr_desk.factory() as s:
         ids = list(s.scalars(select(Member.id).order_by(Member.member_no).limit(3)))
     for member_id in ids:
-        mgr_desk.queue_add(member_id, "advisor", appointment=False)
-    mgr_desk.queue_call_next()
+        mgr_desk.queue.add(member_id, "advisor", appointment=False)
+    mgr_desk.queue.call_next()
     page = show_report(qtbot, win, "lounge")
     report = page.report
     assert report is not None and page.table_views

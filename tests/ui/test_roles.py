@@ -12,9 +12,9 @@ from sqlalchemy import Engine, select
 
 from tests.ui.conftest import staff_actor
 from vipdesk.change_stream import Changes
+from vipdesk.desk import Desk
 from vipdesk.models import Complaint, Member
 from vipdesk.services.complaints import ComplaintDraft, ComplaintView
-from vipdesk.services.desk import Desk
 from vipdesk.services.staff import DEMO_PIN
 from vipdesk.ui import i18n
 from vipdesk.ui.complaint_steps import ComplaintsDialog
@@ -129,7 +129,7 @@ def test_on_the_board_an_advisor_marks_served_but_does_not_call(qtbot: Any,
     desk = gated.desk
     with desk.factory() as s:
         guest = s.scalars(select(Member.id).order_by(Member.member_no).limit(1)).one()
-    desk.queue_add(guest, "advisor", appointment=False)
+    desk.queue.add(guest, "advisor", appointment=False)
     qtbot.keyClick(gated, Qt.Key.Key_F2)
     board = gated.manager.board
     qtbot.waitUntil(lambda: len(board.model.rows) == 1, timeout=5000)
@@ -141,7 +141,7 @@ def test_on_the_board_an_advisor_marks_served_but_does_not_call(qtbot: Any,
     qtbot.keyClick(board.view, Qt.Key.Key_N)  # calling is not theirs: the key does nothing,
     qtbot.wait(300)  # … not even a refusal in the status bar
     assert gated.status_message.text() == said
-    assert [row.state for row in desk.queue_board()] == ["waiting"]
+    assert [row.state for row in desk.queue.board()] == ["waiting"]
 
 
 # -- the complaint dialog ---------------------------------------------------------------
@@ -203,8 +203,8 @@ def test_staff_record_the_first_contact_of_their_own_complaint(qtbot: Any,
     open_card(qtbot, gated, a_member_without_complaints(desk))
     assert gated.card.profile is not None
     member_id = gated.card.profile.member_id
-    mine = desk.open_complaint(member_id, WAITED)  # S005 takes it down
-    theirs = desk.complaints.open(staff_actor(desk.engine, "S001"), member_id, WAITED)
+    mine = desk.complaints.open(member_id, WAITED)  # S005 takes it down
+    theirs = desk.complaints.service.open(staff_actor(desk.engine, "S001"), member_id, WAITED)
     dialog = complaints_dialog(qtbot, gated, mine, theirs)
     assert not dialog.points.isVisibleTo(dialog) and not dialog.item.isVisibleTo(dialog)
 
@@ -219,7 +219,7 @@ def test_staff_record_the_first_contact_of_their_own_complaint(qtbot: Any,
     button.click()
     qtbot.waitUntil(lambda: desk.complaints.get(mine.complaint_id).state == "contacted",
                     timeout=5000)
-    assert desk.complaints.steps(mine.complaint_id)[-1].by == desk.actor.staff_id
+    assert desk.complaints.service.steps(mine.complaint_id)[-1].by == desk.actor.staff_id
     qtbot.waitUntil(lambda: any(v.complaint_id == mine.complaint_id and v.state == "contacted"
                                 for v in dialog.views), timeout=5000)
     choose(dialog, mine)  # resolving is a manager's: no button, a plain hint
@@ -236,7 +236,7 @@ def test_the_first_contact_is_a_note_and_enter(qtbot: Any, gated: MainWindow) ->
     desk = gated.desk
     open_card(qtbot, gated, a_member_without_complaints(desk))
     assert gated.card.profile is not None
-    mine = desk.open_complaint(gated.card.profile.member_id, WAITED)
+    mine = desk.complaints.open(gated.card.profile.member_id, WAITED)
     dialog = complaints_dialog(qtbot, gated, mine)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.note, timeout=3000)
     typed = QInputMethodEvent()
@@ -253,7 +253,7 @@ def test_a_manager_is_offered_every_step(qtbot: Any, gated: MainWindow) -> None:
     desk = gated.desk
     open_card(qtbot, gated, a_member_without_complaints(desk))
     assert gated.card.profile is not None
-    theirs = desk.complaints.open(staff_actor(desk.engine, "S005"),
+    theirs = desk.complaints.service.open(staff_actor(desk.engine, "S005"),
                                   gated.card.profile.member_id, WAITED)
     dialog = complaints_dialog(qtbot, gated, theirs)
     choose(dialog, theirs)
@@ -267,7 +267,7 @@ def test_a_manager_is_offered_every_step(qtbot: Any, gated: MainWindow) -> None:
 def test_an_empty_conflicts_list_says_so_and_offers_nothing(qtbot: Any,
                                                             demo_engine: Engine) -> None:
     desk = Desk(demo_engine, actor=staff_actor(demo_engine, "S001"))
-    assert desk.conflicts() == []
+    assert desk.review.conflicts() == []
     ops = Ops()
     i18n.install("zh")
     dialog = ConflictsDialog(desk, ops)

@@ -16,7 +16,7 @@ def _open_member(qtbot: Any, win: MainWindow) -> None:
     with win.desk.factory() as s:
         member_no = s.scalar(select(Member.member_no).order_by(Member.member_no).limit(1))
     assert member_no is not None
-    win.open_member(win.desk.search(member_no).hits[0])
+    win.open_member(win.desk.members.search(member_no).hits[0])
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.member_no == member_no, timeout=5000)
 

@@ -154,7 +154,7 @@ def test_a_refusal_is_shown_in_words_and_nothing_is_removed(qtbot: Any,
         purchase = Purchase(member_id=member_id, occurred_at=desk.clock.now(),
                             amount_cents=120_000)
         s.add(purchase)
-    desk.visits.link_purchase(desk.actor, visit_id, purchase.id)
+    desk.visits.service.link_purchase(desk.actor, visit_id, purchase.id)
     dialog.reason.setText("选错了会员")
     dialog.ok.click()
     qtbot.waitUntil(lambda: "不能撤销" in dialog.general.text(), timeout=5000)

@@ -33,10 +33,10 @@ def _one_member(engine: Any, query: str) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from vipdesk.cli.identity import acting
+    from vipdesk.desk.cards import CardPrintError, CardService, write_pdf
     from vipdesk.printing.fonts import FontError
     from vipdesk.printing.templates import TemplateError
     from vipdesk.services.auth import PermissionDenied
-    from vipdesk.services.cards import CardPrintError, CardService, write_pdf
 
     if not args.out and args.printer is None:
         return fail("say what to do with the card: --out FILE.pdf and/or --print [PRINTER]")

@@ -96,3 +96,18 @@ class CareService:
         with self.factory() as session:
             return set(session.scalars(
                 select(CareContact.task_key).where(CareContact.task_key.in_(keys))))
+
+
+# The care list's task kinds → the care contact kinds a logged contact is filed under.
+CARE_CONTACT_KIND = {
+    "birthday": "birthday", "anniversary": "anniversary", "callback": "callback",
+    "welcome": "new_vip", "complaint_contact": "complaint_contact",
+    "complaint_followup": "complaint_follow_up", "churn": "churn", "tier": "other",
+    "festival": "holiday", "follow_up": "home_visit",
+}
+
+
+def care_contact_kind(task_kind: str) -> str:
+    """"callback_3d" → "callback": the kind a contact closing such a task is filed under."""
+    return (CARE_CONTACT_KIND.get(task_kind)
+            or CARE_CONTACT_KIND.get(task_kind.split("_")[0], "other"))

@@ -22,9 +22,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from vipdesk.models import CareContact, CareTask, Member
+from vipdesk.services.care import care_contact_kind
 from vipdesk.services.carelist import CareListService
 from vipdesk.services.clock import DEFAULT_TZ, FixedClock
-from vipdesk.services.desk import care_contact_kind
 from vipdesk.services.tiers import TierTable
 
 # Share of tasks left open, by when they fell due: a few past ones (the overdue tens),

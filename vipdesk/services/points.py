@@ -146,6 +146,10 @@ class PointsService:
         """A manager's correction (either sign), always with a reason."""
         return self._apply(actor, member_id, PointsDraft("adjust", points, reason))
 
+    def record(self, actor: Actor, member_id: uuid.UUID, draft: PointsDraft) -> PointsRecord:
+        """Earn, redeem or adjust as the draft says (the form's way in)."""
+        return self._apply(actor, member_id, draft)
+
     def _apply(self, actor: Actor, member_id: uuid.UUID, draft: PointsDraft) -> PointsRecord:
         validation.raise_if(validate_points(draft))
         assert draft.points is not None

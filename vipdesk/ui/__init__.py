@@ -1,1 +1,1 @@
-"""The PySide6 window. Talks to `vipdesk.services.desk.Desk` through `ops`, never to SQL."""
+"""The PySide6 window. Talks to `vipdesk.desk.Desk` through `ops`, never to SQL."""

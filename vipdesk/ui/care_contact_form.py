@@ -23,9 +23,9 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QLabel, QPlainTextEdit, QSizePolicy, QWidget
 
+from vipdesk.desk import CareTaskChoice, Desk
 from vipdesk.services.card_view import CardView
 from vipdesk.services.care import CHANNELS, KINDS, MAX_OUTCOME, CareDraft, CareRecord
-from vipdesk.services.desk import CareTaskChoice, Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError
 from vipdesk.ui.care_list import CHANNEL_TEXT, STATUS_TEXT, kind_text
@@ -102,7 +102,7 @@ class CareContactDialog(FormDialog):
         if not self.desk.can("care.view"):
             return  # the care list is not theirs to see (lounge staff)
         desk, member_id = self.desk, self.member_id
-        self.ops.query(lambda: desk.open_care_tasks(member_id), self.show_tasks,
+        self.ops.query(lambda: desk.care.open_tasks(member_id), self.show_tasks,
                        lambda _e: None)  # no offer is better than a blocked form
 
     def show_tasks(self, tasks: list[CareTaskChoice]) -> None:
@@ -133,14 +133,14 @@ class CareContactDialog(FormDialog):
                          self.outcome.toPlainText(), self.task.currentData() or None)
 
     def validate(self, draft: CareDraft) -> list[FieldError]:
-        return self.desk.validate_care(draft)
+        return self.desk.care.validate(draft)
 
     def show_errors(self, errors: list[FieldError]) -> None:
         super().show_errors([worded(e) for e in errors])
 
     def save(self, draft: CareDraft) -> Callable[[], Any]:
         desk, member_id = self.desk, self.member_id
-        return lambda: desk.log_care(member_id, draft)
+        return lambda: desk.care.log(member_id, draft)
 
 
 class CareContactForms(QObject):

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
 )
 
 from vipdesk.change_stream import Changes
+from vipdesk.desk import Desk
 from vipdesk.services.care import CHANNELS, MAX_OUTCOME
 from vipdesk.services.care_filters import DUE_FILTERS, NO_TIER, CareFilter, count, shown
 from vipdesk.services.carelist import CareItem, CareList
-from vipdesk.services.desk import Desk
 from vipdesk.services.tiers import TierTable
 from vipdesk.ui import live
 from vipdesk.ui.i18n import current, t
@@ -200,7 +200,7 @@ class CareListPage(TablePage):
         """Build today's list (stores newly found tasks, closes done ones)."""
         if not self.advisor_names:
             self.ops.query(self.desk.advisors, self._fill_advisors)
-        self.ops.mutate(self.desk.care_list, self._show)
+        self.ops.mutate(self.desk.care.build_list, self._show)
 
     def _show(self, care: CareList) -> None:
         self.loaded = care
@@ -253,7 +253,7 @@ class CareListPage(TablePage):
 
     def log(self, item: CareItem, channel: str, outcome: str | None) -> None:
         desk = self.desk
-        self.ops.mutate(lambda: desk.log_care_task(item, channel, outcome),
+        self.ops.mutate(lambda: desk.care.log_task(item, channel, outcome),
                         lambda _: self._logged(item))
 
     def _logged(self, item: CareItem) -> None:

@@ -16,9 +16,9 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLineEdit, QWidget
 
+from vipdesk.desk import Desk
 from vipdesk.services import staff
 from vipdesk.services.auth import PermissionDenied
-from vipdesk.services.desk import Desk
 from vipdesk.services.validation import FieldError
 from vipdesk.ui.forms import FormDialog
 from vipdesk.ui.i18n import t

@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.desk import Desk
 from vipdesk.services.auth import PermissionDenied
 from vipdesk.services.complaints import ComplaintView, NextStep, StepDraft
-from vipdesk.services.desk import Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError, FormError
 from vipdesk.ui.forms import ERROR_STYLE, LATE_COLOR
@@ -107,7 +107,7 @@ class ComplaintsDialog(QDialog):
 
     def reload(self) -> None:
         member_id = self.member_id
-        self.ops.query(lambda: self.desk.open_complaints(member_id), self._show)
+        self.ops.query(lambda: self.desk.complaints.list_open(member_id), self._show)
 
     def _show(self, views: list[ComplaintView]) -> None:
         row = max(self.list.currentRow(), 0)
@@ -145,7 +145,7 @@ class ComplaintsDialog(QDialog):
                 widget.deleteLater()
         view = self.current()
         self.detail.setText(view.description if view else t("No open complaints."))
-        offered = self.desk.complaints.next_steps(self.desk.actor, view) if view else []
+        offered = self.desk.complaints.next_steps(view) if view else []
         self.form.setRowVisible(self.note, any(s.allowed for s in offered))  # a step's note
         if view is None:
             return
@@ -183,13 +183,13 @@ class ComplaintsDialog(QDialog):
         if view is None:
             return
         draft = self.step_draft(to_state)
-        errors = self.desk.validate_step(draft, view.state, view.severity)
+        errors = self.desk.complaints.validate_step(draft, view.state, view.severity)
         if errors:
             self.error.setText(_errors_text(errors))
             return
         self.error.setText(t("Saving…"))
         complaint_id = view.complaint_id
-        self.ops.mutate(lambda: self.desk.advance_complaint(complaint_id, draft),
+        self.ops.mutate(lambda: self.desk.complaints.advance(complaint_id, draft),
                         self._advanced, self._failed)
 
     def _advanced(self, _view: ComplaintView) -> None:

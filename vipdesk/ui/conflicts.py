@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.desk import Desk
 from vipdesk.services.auth import PermissionDenied
-from vipdesk.services.desk import Desk
 from vipdesk.ui.i18n import t
 from vipdesk.ui.messages import error_text
 from vipdesk.ui.names import FIELD_NAMES
@@ -128,7 +128,7 @@ class ConflictsDialog(QDialog):
             button.setEnabled(offered)
 
     def reload(self) -> None:
-        self.ops.query(self.desk.conflicts, self._show, self._failed)
+        self.ops.query(self.desk.review.conflicts, self._show, self._failed)
 
     def _show(self, rows: list[Any]) -> None:
         self.rows = rows
@@ -154,7 +154,7 @@ class ConflictsDialog(QDialog):
         if not 0 <= row < len(self.rows):
             return
         conflict_id = self.rows[row].id
-        self.ops.mutate(lambda: self.desk.settle_conflict(conflict_id, choice),
+        self.ops.mutate(lambda: self.desk.review.settle(conflict_id, choice),
                         lambda _none: self.reload(), self._failed)
 
     def _failed(self, error: BaseException) -> None:

@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.desk import Desk
 from vipdesk.services.auth import PermissionDenied
-from vipdesk.services.desk import Desk
 from vipdesk.services.validation import FieldError
 from vipdesk.ui.forms import FormDialog
 from vipdesk.ui.i18n import t
@@ -151,7 +151,7 @@ class DeadLettersDialog(QDialog):
     # -- list and detail ---------------------------------------------------------------
 
     def reload(self) -> None:
-        self.ops.query(self.desk.dead_letters, self._show, self._failed)
+        self.ops.query(self.desk.review.dead_letters, self._show, self._failed)
 
     def _show(self, rows: list[Any]) -> None:
         self.rows = rows
@@ -192,7 +192,7 @@ class DeadLettersDialog(QDialog):
             return
         pulled = view.pulled
         self._busy()
-        self.ops.mutate(lambda: self.desk.retry_dead_letter(view.id),
+        self.ops.mutate(lambda: self.desk.review.retry(view.id),
                         lambda done: self._handled(done, t("Applied on this desk: %n.")
                                                    if pulled else
                                                    t("Sent again: %n (with the next sync).")),
@@ -217,7 +217,7 @@ class DeadLettersDialog(QDialog):
 
     def _renumbered(self, letter_id: uuid.UUID) -> None:
         self.message.setText(t("Member number changed. Send the record again to share it."))
-        self.ops.query(self.desk.dead_letters,
+        self.ops.query(self.desk.review.dead_letters,
                        lambda rows: self._show_keeping(rows, letter_id), self._failed)
 
     def _show_keeping(self, rows: list[Any], letter_id: uuid.UUID) -> None:
@@ -234,7 +234,7 @@ class DeadLettersDialog(QDialog):
             message += " " + t("%n could not go along and stay listed.").replace(
                 "%n", str(done.left_open))
         self.sig_handled.emit()
-        self.ops.query(self.desk.dead_letters, lambda rows: self._after(rows, message),
+        self.ops.query(self.desk.review.dead_letters, lambda rows: self._after(rows, message),
                        self._failed)
 
     def _after(self, rows: list[Any], message: str) -> None:
@@ -279,7 +279,7 @@ class NoteDialog(FormDialog):
 
     def save(self, draft: str) -> Callable[[], Any]:
         desk, letter_id = self.desk, self.view.id
-        return lambda: desk.dismiss_dead_letter(letter_id, draft)
+        return lambda: desk.review.dismiss(letter_id, draft)
 
     def _failed(self, error: BaseException) -> None:
         super()._failed(error)
@@ -315,7 +315,7 @@ class MemberNoDialog(FormDialog):
 
     def save(self, draft: str) -> Callable[[], Any]:
         desk, member_id = self.desk, self.view.member_id
-        return lambda: desk.change_member_no(member_id, draft)
+        return lambda: desk.members.change_member_no(member_id, draft)
 
     def _failed(self, error: BaseException) -> None:
         super()._failed(error)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.desk import Desk
 from vipdesk.services.complaints import (
     CATEGORIES,
     CONTACT_WITHIN,
@@ -35,7 +36,6 @@ from vipdesk.services.complaints import (
     ComplaintView,
     EmergencyAlert,
 )
-from vipdesk.services.desk import Desk
 from vipdesk.services.homevisits import FollowUpDraft, HomeVisitDraft
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.surveys import SCALE
@@ -102,11 +102,11 @@ class CheckInDialog(FormDialog):
         return VisitDraft(self.purpose.currentText(), self.offered.text())
 
     def validate(self, draft: VisitDraft) -> list[FieldError]:
-        return self.desk.validate_visit(draft)
+        return self.desk.visits.validate(draft)
 
     def save(self, draft: VisitDraft) -> Callable[[], Any]:
         desk, member_id = self.desk, self.member_id
-        return lambda: desk.check_in(member_id, draft.purpose, draft.offered)
+        return lambda: desk.visits.check_in(member_id, draft.purpose, draft.offered)
 
     def confirmation(self, result: VisitRecord) -> str:
         since = result.checked_in_at.astimezone(ZoneInfo(self.desk.visits.tz)).strftime("%H:%M")
@@ -141,11 +141,11 @@ class ComplaintDialog(FormDialog):
                               self.impact.text())
 
     def validate(self, draft: ComplaintDraft) -> list[FieldError]:
-        return self.desk.validate_complaint(draft)
+        return self.desk.complaints.validate(draft)
 
     def save(self, draft: ComplaintDraft) -> Callable[[], Any]:
         desk, member_id = self.desk, self.member_id
-        return lambda: desk.open_complaint(member_id, draft)
+        return lambda: desk.complaints.open(member_id, draft)
 
     def confirmation(self, result: ComplaintView) -> str:
         minutes = int(CONTACT_WITHIN.total_seconds() // 60)
@@ -216,11 +216,11 @@ class HomeVisitDialog(FormDialog):
             self.satisfaction.currentData() or None, tasks)
 
     def validate(self, draft: HomeVisitDraft) -> list[FieldError]:
-        return self.desk.validate_home_visit(draft)
+        return self.desk.home_visits.validate(draft)
 
     def save(self, draft: HomeVisitDraft) -> Callable[[], Any]:
         desk, member_id = self.desk, self.member_id
-        return lambda: desk.log_home_visit(member_id, draft)
+        return lambda: desk.home_visits.log(member_id, draft)
 
     def confirmation(self, result: Any) -> str:
         return t("Home visit saved for %1.").replace("%1", self.who)
@@ -254,7 +254,7 @@ class HistoryForms(CardForms):
                                                          self.window))
 
     def refresh_overdue(self) -> None:
-        self.ops.query(self.desk.complaint_watch, self._show_watch, lambda _e: None)
+        self.ops.query(self.desk.complaints.watch, self._show_watch, lambda _e: None)
 
     def _show_watch(self, watch: tuple[list[ComplaintView], list[EmergencyAlert]]) -> None:
         views, alerts = watch

@@ -156,7 +156,7 @@ class LoungeBoard(QObject):
         if self.window.gate.locked:
             return  # nobody may see who is here
         desk = self.desk
-        self.ops.query(lambda: desk.visits.here_now(desk.actor, desk.store_code),
+        self.ops.query(lambda: desk.visits.here_now(),
                        self._show, lambda _e: None)
 
     def _show(self, guests: list[GuestHere]) -> None:

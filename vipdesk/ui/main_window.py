@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from vipdesk.change_stream import Changes
+from vipdesk.desk import Desk, DeskInfo
 from vipdesk.services.auth import NOBODY, Actor
 from vipdesk.services.card_view import CardView
-from vipdesk.services.desk import Desk, DeskInfo
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
 from vipdesk.services.visits import TellApart
 from vipdesk.ui import i18n, live
@@ -231,7 +231,8 @@ class MainWindow(QMainWindow):
     def _run_search(self) -> None:
         self.search_seq += 1
         seq, query = self.search_seq, self.search.text()
-        self.ops.query(lambda: self.desk.search(query), lambda out: self._show_hits(seq, out))
+        self.ops.query(lambda: self.desk.members.search(query),
+                       lambda out: self._show_hits(seq, out))
 
     def _show_hits(self, seq: int, outcome: LookupOutcome) -> None:
         if seq != self.search_seq:
@@ -253,7 +254,7 @@ class MainWindow(QMainWindow):
         """Then, in one more query for the page: who is here, last visit, age."""
         desk, ids = self.desk, [h.member_id for h in hits]
         if ids:
-            self.ops.query(lambda: desk.visits.tell_apart(desk.actor, ids),
+            self.ops.query(lambda: desk.visits.tell_apart(ids),
                            lambda facts: self._show_facts(seq, facts), lambda _e: None)
 
     def _show_facts(self, seq: int, facts: dict[uuid.UUID, TellApart]) -> None:
@@ -277,7 +278,7 @@ class MainWindow(QMainWindow):
         """Open the card: the audited view and the card's offers in one worker trip."""
         self.current = member_id
         self.opened_query = self.search.text()
-        self.ops.mutate(lambda: self.desk.open_card(member_id),
+        self.ops.mutate(lambda: self.desk.members.open_card(member_id),
                         lambda view: self._opened(member_id, view))
 
     def _opened(self, member_id: uuid.UUID, view: CardView | None) -> None:
@@ -303,7 +304,7 @@ class MainWindow(QMainWindow):
         pulled): read it again, without a new audited view."""
         if self.current is not None:
             member_id = self.current
-            self.ops.query(lambda: self.desk.open_card(member_id, again=True),
+            self.ops.query(lambda: self.desk.members.open_card(member_id, again=True),
                            lambda view: self._show_card(member_id, view))
 
     def close_card(self) -> None:
@@ -336,7 +337,7 @@ class MainWindow(QMainWindow):
         member_id, cursor = self.current, self.card.timeline.cursor()
         if member_id is None:
             return
-        self.ops.query(lambda: self.desk.timeline_page(member_id, before=cursor),
+        self.ops.query(lambda: self.desk.members.timeline(member_id, before=cursor),
                        lambda page: self._append_history(member_id, page))
 
     def _append_history(self, member_id: uuid.UUID, page: list) -> None:  # type: ignore[type-arg]
@@ -389,7 +390,7 @@ class MainWindow(QMainWindow):
             self.refresh_refused()
 
     def refresh_refused(self) -> None:
-        self.ops.query(self.desk.open_dead_letters, self._show_refused)
+        self.ops.query(self.desk.review.open_count, self._show_refused)
 
     def _show_refused(self, count: int) -> None:
         self.refused = count

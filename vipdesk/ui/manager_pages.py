@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
-    from vipdesk.services.desk import Desk
+    from vipdesk.desk import Desk
     from vipdesk.ui.member_card import MemberCard
     from vipdesk.ui.ops import Ops
     from vipdesk.ui.scanner import ScanDetector
@@ -231,7 +231,7 @@ class ManagerPages(QObject):
     def add_to_queue(self, member_id: uuid.UUID, purpose: str, appointment: bool) -> None:
         desk = self.window.desk
         self.window.ops.mutate(
-            lambda: desk.queue_add(member_id, purpose, appointment),
+            lambda: desk.queue.add(member_id, purpose, appointment),
             lambda _: self.window.status_message.setText(t("Added to the queue.")))
 
     def _locked(self) -> None:

@@ -113,7 +113,7 @@ ERROR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"Printer “(.+)” is not accepting jobs.*",
          "Printer “%1” is not accepting jobs. Start it (or choose another printer) and retry, "
          "or save the PDF."),
-        # reports (vipdesk/services/reports.py, desk.export_report)
+        # reports (vipdesk/services/reports.py, desk.reports.export)
         (r"out: .* must end in \.csv or \.pdf", "The file name must end in .csv or .pdf"),
         (r"out: folder (.+) does not exist", "The folder %1 does not exist"),
         (r"The printer refused the card: .*",

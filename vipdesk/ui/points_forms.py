@@ -14,7 +14,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSpinBox, QWidget
 
-from vipdesk.services.desk import Desk
+from vipdesk.desk import Desk
 from vipdesk.services.points import MAX_ENTRY, InsufficientPoints, PointsDraft
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError
@@ -46,7 +46,7 @@ class CheckOutDialog(FormDialog):
 
     def save(self, draft: uuid.UUID) -> Callable[[], Any]:
         desk = self.desk
-        return lambda: desk.check_out(draft)
+        return lambda: desk.visits.check_out(draft)
 
 
 class PointsDialog(FormDialog):
@@ -77,7 +77,7 @@ class PointsDialog(FormDialog):
         self._show_balance(self.balance)
         self.revalidate()
         member_id = self.member_id
-        self.ops.query(lambda: desk.points_balance(member_id), self._show_balance)
+        self.ops.query(lambda: desk.points.balance(member_id), self._show_balance)
 
     def _show_balance(self, balance: int) -> None:
         self.balance = balance
@@ -90,7 +90,7 @@ class PointsDialog(FormDialog):
     def validate(self, draft: PointsDraft) -> list[FieldError]:
         errors = [FieldError(e.field, t(POINTS_MESSAGES[e.message]))
                   if e.message in POINTS_MESSAGES else e
-                  for e in self.desk.validate_points(draft)]
+                  for e in self.desk.points.validate(draft)]
         points = draft.points or 0
         taken = points if draft.kind == "redeem" else -points if draft.kind == "adjust" else 0
         if taken > self.balance:  # the service's rule, shown before anyone presses OK
@@ -104,7 +104,7 @@ class PointsDialog(FormDialog):
 
     def save(self, draft: PointsDraft) -> Callable[[], Any]:
         desk, member_id = self.desk, self.member_id
-        return lambda: desk.change_points(member_id, draft)
+        return lambda: desk.points.change(member_id, draft)
 
     def _failed(self, error: BaseException) -> None:
         super()._failed(error)
@@ -120,7 +120,7 @@ class PointsDialog(FormDialog):
 
             self.general.setText(refused)
             member_id = self.member_id
-            self.ops.query(lambda: self.desk.points_balance(member_id), refreshed)
+            self.ops.query(lambda: self.desk.points.balance(member_id), refreshed)
 
 
 class PointsForms(CardForms):

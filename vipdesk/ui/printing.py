@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from vipdesk.desk.cards import CardPrintError, CardService, IssuedCard, write_pdf
 from vipdesk.printing import cups
 from vipdesk.printing.cups import PrintResult
 from vipdesk.printing.render import CardPdf
 from vipdesk.services.auth import Actor
-from vipdesk.services.cards import CardPrintError, CardService, IssuedCard, write_pdf
 from vipdesk.ui.i18n import current, t
 from vipdesk.ui.messages import error_text
 from vipdesk.ui.names import CARD_FIELDS

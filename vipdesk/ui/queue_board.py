@@ -41,8 +41,8 @@ from PySide6.QtWidgets import (
 )
 
 from vipdesk.change_stream import Changes
+from vipdesk.desk import Desk
 from vipdesk.services.clock import DEFAULT_TZ
-from vipdesk.services.desk import Desk
 from vipdesk.services.queue import Level, QueueRow
 from vipdesk.ui import live
 from vipdesk.ui.i18n import t
@@ -271,7 +271,7 @@ class QueueBoard(TablePage):
     def refresh(self) -> None:
         self.seq += 1
         seq = self.seq
-        self.ops.query(self.desk.queue_board, lambda rows: self._show(seq, rows))
+        self.ops.query(self.desk.queue.board, lambda rows: self._show(seq, rows))
 
     def _show(self, seq: int, rows: list[QueueRow]) -> None:
         if seq != self.seq:
@@ -323,7 +323,7 @@ class QueueBoard(TablePage):
         self.ops.mutate(fn, lambda _: self.sig_message.emit(done_text))
 
     def call_next(self) -> None:
-        self.ops.mutate(self.desk.queue_call_next, self._called)
+        self.ops.mutate(self.desk.queue.call_next, self._called)
 
     def _called(self, entry_id: uuid.UUID | None) -> None:
         self.sig_message.emit(t("Nobody is waiting.") if entry_id is None
@@ -335,14 +335,14 @@ class QueueBoard(TablePage):
             return
         entry_id, desk = row.entry_id, self.desk
         text = t("%1 served.") if state == "served" else t("%1 left the queue.")
-        self._mutate(lambda: desk.queue_finish(entry_id, state), text.replace("%1", row.name))
+        self._mutate(lambda: desk.queue.finish(entry_id, state), text.replace("%1", row.name))
 
     def assign(self) -> None:
         row = self.selected()
         if row is None:
             return
         member_id = row.member_id
-        self.ops.query(lambda: self.desk.queue_advisor_choices(member_id),
+        self.ops.query(lambda: self.desk.queue.advisor_choices(member_id),
                        lambda answer: self._choose_advisor(row, *answer))
 
     def _choose_advisor(self, row: QueueRow, choices: list[tuple[uuid.UUID, str, bool]],
@@ -356,7 +356,7 @@ class QueueBoard(TablePage):
         if advisor_id is None:
             return
         entry_id, desk = row.entry_id, self.desk
-        self._mutate(lambda: desk.queue_assign(entry_id, advisor_id),
+        self._mutate(lambda: desk.queue.assign(entry_id, advisor_id),
                      t("Advisor assigned to %1.").replace("%1", row.name))
 
     def retranslate(self) -> None:

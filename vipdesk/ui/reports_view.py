@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vipdesk.services.desk import Desk
+from vipdesk.desk import Desk
 from vipdesk.services.reports import NAMES, Report, Table, Words
 from vipdesk.ui import live
 from vipdesk.ui.i18n import current, t
@@ -208,7 +208,7 @@ class ReportsPage(QWidget):
         # so only the answer to the latest request is shown.
         self._asked += 1
         asked = self._asked
-        self.ops.query(lambda: (asked, desk.report(name, days)), self._answered)
+        self.ops.query(lambda: (asked, desk.reports.build(name, days)), self._answered)
 
     def _answered(self, answer: tuple[int, Report]) -> None:
         asked, report = answer
@@ -266,7 +266,7 @@ class ReportsPage(QWidget):
         report, desk = self.report, self.desk
         if report is None:
             return
-        self.ops.mutate(lambda: desk.export_report(report, path), self._exported)
+        self.ops.mutate(lambda: desk.reports.export(report, path), self._exported)
 
     def _exported(self, path: Path) -> None:
         self.sig_message.emit(t("Saved %1").replace("%1", str(path)))

@@ -6,8 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QStackedWidget, QWidget
 
+from vipdesk.desk import Desk
 from vipdesk.services.auth import Actor
-from vipdesk.services.desk import Desk
 from vipdesk.ui.messages import error_text
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.signin import IdleWatcher, SignInScreen

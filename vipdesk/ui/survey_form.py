@@ -15,7 +15,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from vipdesk.services.desk import Desk
+from vipdesk.desk import Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.surveys import SCALE, SurveyDraft
 from vipdesk.services.validation import FieldError
@@ -36,7 +36,7 @@ class SurveyDialog(FormDialog):
         self.desk, self.member_id = desk, profile.member_id
         self.setWindowTitle(t("Satisfaction survey — %1").replace("%1", profile.name))
         self.setMinimumWidth(520)
-        self.forms = {f.code: f for f in desk.survey_forms(lang)}
+        self.forms = {f.code: f for f in desk.surveys.forms(lang)}
         self.answers: dict[str, QComboBox] = {}
         self.questionnaire = QComboBox()
         self.questionnaire.addItem(t("— choose —"), "")
@@ -98,7 +98,7 @@ class SurveyDialog(FormDialog):
         return SurveyDraft(self.questionnaire.currentData() or None, answers)
 
     def validate(self, draft: SurveyDraft) -> list[FieldError]:
-        errors = self.desk.validate_survey(draft)
+        errors = self.desk.surveys.validate(draft)
         missing = [code for code in self.answers if code not in draft.answers]
         self._show_progress(len(self.answers) - len(missing), len(self.answers))
         if draft.questionnaire is None:
@@ -113,7 +113,7 @@ class SurveyDialog(FormDialog):
 
     def save(self, draft: SurveyDraft) -> Callable[[], Any]:
         desk, member_id = self.desk, self.member_id
-        return lambda: desk.record_survey(member_id, draft)
+        return lambda: desk.surveys.record(member_id, draft)
 
 
 class SurveyForms(CardForms):

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vipdesk.services.desk import Desk
+from vipdesk.desk import Desk
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
 

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
+from vipdesk.desk import Desk
 from vipdesk.services import visits as visit_rules
 from vipdesk.services.card_view import CardView
 from vipdesk.services.clock import local_date
-from vipdesk.services.desk import Desk
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError
 from vipdesk.services.visits import VisitError, VisitRecord, VoidedVisit
@@ -70,11 +70,11 @@ class VoidVisitDialog(FormDialog):
         return self.reason.text()
 
     def validate(self, draft: str) -> list[FieldError]:
-        return [worded(e) for e in self.desk.validate_void(draft)]
+        return [worded(e) for e in self.desk.visits.validate_void(draft)]
 
     def save(self, draft: str) -> Callable[[], Any]:
         desk, visit_id = self.desk, self.visit_id
-        return lambda: desk.void_check_in(visit_id, draft)
+        return lambda: desk.visits.void(visit_id, draft)
 
     def _failed(self, error: BaseException) -> None:
         refusal = REFUSALS.get(str(error)) if isinstance(error, VisitError) else None

@@ -1,0 +1,68 @@
+"""The member's file at the desk: finding a member, opening the card (an audited view),
+the timeline, revealing a masked number, renumbering. Bound to the signed-in person."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from vipdesk.db import unit_of_work
+from vipdesk.services import members as member_records
+from vipdesk.services.card_view import CardView
+from vipdesk.services.lookup import LookupOutcome, LookupService
+from vipdesk.services.privacy import open_member_file, read_member_file, reveal_phones
+from vipdesk.services.profile import MemberProfile
+from vipdesk.services.timeline import TimelineEntry, timeline
+
+if TYPE_CHECKING:
+    from vipdesk.desk.desk import Desk
+
+
+class MembersDesk:
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.lookup = LookupService(desk.engine, desk.tiers)
+
+    def search(self, query: str, limit: int = 50) -> LookupOutcome:
+        return self.lookup.search(query, limit)
+
+    def profile(self, member_id: uuid.UUID, how: str = "lookup") -> MemberProfile | None:
+        """The member card as the signed-in person may see it; the view is audited."""
+        desk = self.desk
+        with unit_of_work(desk.factory) as s:
+            return open_member_file(s, desk.actor, member_id, desk.tiers, desk.clock, how)
+
+    def open_card(self, member_id: uuid.UUID, how: str = "lookup", *,
+                  again: bool = False) -> CardView | None:
+        """The card with what it offers, in one trip. Opening is audited (a write: the
+        window runs it on the write lane); `again` re-reads the card the person already
+        has open (after a change), which is not a new view."""
+        desk = self.desk
+        with unit_of_work(desk.factory) as s:
+            profile = (read_member_file(s, desk.actor, member_id, desk.tiers, desk.clock)
+                       if again else
+                       open_member_file(s, desk.actor, member_id, desk.tiers, desk.clock, how))
+        if profile is None:
+            return None
+        return CardView(profile, desk.visits.in_lounge_since(member_id),
+                        desk.may("care.log.own", member_id),
+                        tuple(desk.visits.voidable(member_id)))
+
+    def timeline(self, member_id: uuid.UUID, before: tuple[datetime, uuid.UUID] | None = None,
+                 kinds: tuple[str, ...] | None = None, limit: int = 50) -> list[TimelineEntry]:
+        with self.desk.factory() as s:
+            return timeline(s, member_id, limit=limit, before=before, kinds=kinds)
+
+    def reveal_phones(self, member_id: uuid.UUID, reason: str) -> list[str]:
+        """The full numbers, for a stated reason (audited)."""
+        desk = self.desk
+        with unit_of_work(desk.factory) as s:
+            return reveal_phones(s, desk.actor, member_id, reason, desk.clock)
+
+    def change_member_no(self, member_id: uuid.UUID, member_no: str) -> str:
+        """Renumber a member (an ordinary, synced edit); returns the old number."""
+        desk = self.desk
+        with unit_of_work(desk.factory) as s:
+            return member_records.change_member_no(s, desk.actor, member_id, member_no,
+                                                   desk.clock)
