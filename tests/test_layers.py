@@ -38,20 +38,10 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 # Allowed while they last, each with its reason. Entries only ever go: a new upward
 # import is a failure, not a new line here. "file -> part" pairs.
-KNOWN: dict[str, str] = {
-    # The desk's application layer is moving out of services/ into vipdesk/desk/; until
-    # that is in, the old modules compose sync and printing from inside services.
-    "services/desk.py -> sync": "moving to vipdesk/desk/ (reads conflicts, dead letters)",
-    "services/desk.py -> printing": "moving to vipdesk/desk/ (report PDFs)",
-    "services/cards.py -> printing": "moving to vipdesk/desk/ (the card print service)",
-}
+KNOWN: dict[str, str] = {}
 # Parts whose modules may import each other round in a knot while they last, with the
 # reason. Entries only ever go.
-KNOWN_CYCLES: dict[str, str] = {
-    # The per-noun facades type their owner (`Desk`, under TYPE_CHECKING) while `Desk`
-    # builds them: give the facades what they use (a Protocol, or the parts) instead.
-    "desk": "vipdesk/desk/ facades import vipdesk.desk.desk for typing",
-}
+KNOWN_CYCLES: dict[str, str] = {}
 
 QT = ("PySide6", "qasync")
 BELOW_UI = tuple(part for layer in LAYERS[:LAYERS.index(("ui",))] for part in layer)

@@ -54,8 +54,8 @@ class Desk:
         self.actor = actor  # who acts: every facade reads it at each call
         with Session(engine) as session:
             self.tiers: TierTable = load_tier_table(session)
-        self.members = MembersDesk(self)
         self.visits = VisitsDesk(self)
+        self.members = MembersDesk(self, self.visits)
         self.complaints = ComplaintsDesk(self)
         self.home_visits = HomeVisitsDesk(self)
         self.points = PointsDesk(self)

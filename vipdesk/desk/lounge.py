@@ -8,12 +8,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import unit_of_work
+from vipdesk.desk.parts import DeskParts
 from vipdesk.models import CareContact, CareTask, Complaint, Store
 from vipdesk.services import auth
 from vipdesk.services import care as care_rules
@@ -42,14 +42,11 @@ from vipdesk.sync.dead_letters import (
     retry,
 )
 
-if TYPE_CHECKING:
-    from vipdesk.desk.desk import Desk
-
 
 class QueueDesk:
     """排队: the peak-hour board, tier-aware (SPEC §5)."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = QueueService(desk.tiers, desk.clock)
 
@@ -105,7 +102,7 @@ class CareTaskChoice:
 class CareDesk:
     """关怀: the daily care list and the contacts that finish its tasks."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = CareService(desk.factory, desk.clock)
         self.lists = CareListService(desk.tiers, desk.clock)
@@ -162,7 +159,7 @@ class CareDesk:
 class ReportsDesk:
     """报表: the lounge's reports, shown and exported."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = ReportService(desk.factory, desk.tiers, desk.clock)
 
@@ -184,7 +181,7 @@ class ReviewDesk:
     """What sync could not settle alone, for a manager: concurrent edits from two stores
     (conflicts) and changes one side refused (dead letters)."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
 
     def conflicts(self) -> list[ConflictView]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from vipdesk.db import unit_of_work
+from vipdesk.desk.parts import DeskParts
+from vipdesk.desk.records import VisitsDesk
 from vipdesk.services import members as member_records
 from vipdesk.services.card_view import CardView
 from vipdesk.services.lookup import LookupOutcome, LookupService
@@ -15,13 +16,10 @@ from vipdesk.services.privacy import open_member_file, read_member_file, reveal_
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.timeline import TimelineEntry, timeline
 
-if TYPE_CHECKING:
-    from vipdesk.desk.desk import Desk
-
 
 class MembersDesk:
-    def __init__(self, desk: Desk) -> None:
-        self.desk = desk
+    def __init__(self, desk: DeskParts, visits: VisitsDesk) -> None:
+        self.desk, self.visits = desk, visits
         self.lookup = LookupService(desk.engine, desk.tiers)
 
     def search(self, query: str, limit: int = 50) -> LookupOutcome:
@@ -45,9 +43,9 @@ class MembersDesk:
                        open_member_file(s, desk.actor, member_id, desk.tiers, desk.clock, how))
         if profile is None:
             return None
-        return CardView(profile, desk.visits.in_lounge_since(member_id),
+        return CardView(profile, self.visits.in_lounge_since(member_id),
                         desk.may("care.log.own", member_id),
-                        tuple(desk.visits.voidable(member_id)))
+                        tuple(self.visits.voidable(member_id)))
 
     def timeline(self, member_id: uuid.UUID, before: tuple[datetime, uuid.UUID] | None = None,
                  kinds: tuple[str, ...] | None = None, limit: int = 50) -> list[TimelineEntry]:

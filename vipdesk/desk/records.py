@@ -7,8 +7,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from vipdesk.desk.parts import DeskParts
 from vipdesk.services import complaints as complaint_rules
 from vipdesk.services import homevisits as homevisit_rules
 from vipdesk.services import visits as visit_rules
@@ -38,9 +38,6 @@ from vipdesk.services.visits import (
     VoidedVisit,
 )
 
-if TYPE_CHECKING:
-    from vipdesk.desk.desk import Desk
-
 
 @dataclass(frozen=True)
 class SurveyForm:
@@ -54,7 +51,7 @@ class SurveyForm:
 class VisitsDesk:
     """到店登记: check-in, check-out, taking a wrong check-in back, who is here."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = VisitService(desk.factory, desk.clock)
 
@@ -104,7 +101,7 @@ class VisitsDesk:
 class ComplaintsDesk:
     """投诉: taken at the desk, moved through its steps, watched against its clocks."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = ComplaintService(desk.factory, desk.clock)
 
@@ -145,7 +142,7 @@ class ComplaintsDesk:
 class HomeVisitsDesk:
     """家访: logged by advisors (often offline), with their follow-ups."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = HomeVisitService(desk.factory, desk.clock)
 
@@ -162,7 +159,7 @@ class HomeVisitsDesk:
 class PointsDesk:
     """积分: balance, earn, redeem and adjust (the service checks rights and balance)."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = PointsService(desk.factory, desk.clock)
 
@@ -182,7 +179,7 @@ class PointsDesk:
 class SurveysDesk:
     """满意度: the questionnaires and the answers a guest gives."""
 
-    def __init__(self, desk: Desk) -> None:
+    def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = SurveyService(desk.factory, desk.clock)
 

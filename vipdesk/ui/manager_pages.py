@@ -3,7 +3,7 @@
 body between the lookup + member card and the three manager pages. Also puts
 "Add to queue" on the member card.
 
-Composed from outside the window so the window's own layout stays as the lead wrote it:
+Composed from outside the window, so the window itself stays small:
 the mode bar is inserted after the brand, the pages sit under the top bar, and the desk
 body (results + card) is hidden while another mode shows.
 

@@ -1,4 +1,4 @@
-"""Check-out and points from the member card (the issue 3 left-outs).
+"""Check-out and points from the member card.
 
 Both are `FormDialog`s: check-out is a confirmation (OK is the default, so Enter
 confirms); the points form validates as people type with the service's own
