@@ -3,9 +3,11 @@ output piped into `head` (the reader closes the pipe early)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,23 @@ def test_a_closed_pipe_ends_quietly(db: str) -> None:
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141, err
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_the_care_list_is_the_stores_as_at_the_window(
+        db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Both doors go through the desk's facades: the same store scope, the same tasks."""
+    from vipdesk.desk import Desk
+    from vipdesk.services.auth import Actor
+
+    assert main(["--db", db, "--store", "SH01", "care", "--json"]) == 0
+    listed = {item["task_key"] for item in json.loads(capsys.readouterr().out)["items"]}
+    engine = open_desk_db(db, migrate=False)
+    with engine.connect() as conn:
+        manager = conn.exec_driver_sql(
+            "SELECT id, name, store_id FROM staff WHERE staff_no = 'S001'").one()
+    actor = Actor(uuid.UUID(manager.id) if isinstance(manager.id, str) else manager.id,
+                  "manager", manager.name, manager.store_id, "S001")
+    window = Desk(engine, store_code="SH01", actor=actor).care.build_list(limit=None)
+    engine.dispose()
+    assert listed == {item.task_key for item in window.items}
+    assert listed  # a demo store has work on its care list

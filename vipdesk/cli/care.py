@@ -1,12 +1,13 @@
-"""`vipdesk care [--date D] [--json]`: the day's care list (builds and stores it)."""
+"""`vipdesk care [--date D] [--json]`: the day's care list for this desk's store (its
+members and its advisors' clients, as the window lists them; builds and stores it)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from vipdesk.cli.common import open_db, print_json
-from vipdesk.cli.history_common import guarded, parse_date, resolve_actor
+from vipdesk.cli.common import print_json
+from vipdesk.cli.history_common import desk_for, guarded, parse_date
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -18,16 +19,9 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.db import session_factory, unit_of_work
-    from vipdesk.services.carelist import CareListService
-    from vipdesk.services.tiers import load_tier_table
-
     day = parse_date(args.date, "--date") if args.date else None
-    engine = open_db(args)
-    factory = session_factory(engine)
-    actor = resolve_actor(args, engine)
-    with unit_of_work(factory) as s:
-        care = CareListService(load_tier_table(s)).build(s, actor, day)
+    _, desk = desk_for(args)
+    care = desk.care.build_list(day, limit=None)  # the store's list, as at the window
     items = care.open_items if args.open else care.items
     if args.json:
         print_json({"date": care.day, "created": care.created, "items": items})

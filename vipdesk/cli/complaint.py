@@ -20,6 +20,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     new.add_argument("--description", required=True, help="what happened")
     new.add_argument("--place")
     new.add_argument("--impact")
+    new.add_argument("--json", action="store_true", help="print the complaint as JSON")
     new.set_defaults(run=guarded(run_open))
     step = actions.add_parser("advance", parents=[parent], help="the next step of a complaint")
     step.add_argument("id", help="the complaint id (from `complaint list`)")
@@ -27,22 +28,12 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     step.add_argument("--note")
     step.add_argument("--points", type=int, help="compensation points (on resolve)")
     step.add_argument("--item", help="gift or voucher given (on resolve, severe)")
+    step.add_argument("--json", action="store_true", help="print the complaint as JSON")
     step.set_defaults(run=guarded(run_advance))
     ls = actions.add_parser("list", parents=[parent], help="open complaints and their clocks")
     ls.add_argument("--overdue", action="store_true", help="only those past a deadline")
     ls.add_argument("--json", action="store_true", help="print a JSON list")
     ls.set_defaults(run=guarded(run_list))
-
-
-def _service(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from vipdesk.cli.common import open_db
-    from vipdesk.cli.history_common import resolve_actor
-    from vipdesk.db import session_factory
-    from vipdesk.services.complaints import ComplaintService
-
-    engine = open_db(args)
-    actor = resolve_actor(args, engine)  # every verb, the list too: it names members
-    return engine, ComplaintService(session_factory(engine)), actor
 
 
 def _line(v: Any) -> str:
@@ -55,34 +46,43 @@ def _line(v: Any) -> str:
 
 
 def run_open(args: argparse.Namespace) -> int:
-    from vipdesk.cli.history_common import resolve_member
+    from vipdesk.cli.history_common import desk_for, resolve_member
     from vipdesk.services.complaints import ComplaintDraft
 
-    engine, service, actor = _service(args)
+    engine, desk = desk_for(args)
     member_id, _ = resolve_member(engine, args.query)
-    view = service.open(actor, member_id, ComplaintDraft(
+    view = desk.complaints.open(member_id, ComplaintDraft(
         args.category, args.severity, args.description, args.place, args.impact))
-    print(_line(view))
+    return _show(args, view)
+
+
+def _show(args: argparse.Namespace, view: Any) -> int:
+    from vipdesk.cli.common import print_json
+
+    if args.json:
+        print_json(view)
+    else:
+        print(_line(view))
     return 0
 
 
 def run_advance(args: argparse.Namespace) -> int:
-    from vipdesk.cli.history_common import parse_uuid
+    from vipdesk.cli.history_common import desk_for, parse_uuid
     from vipdesk.services.complaints import StepDraft
 
-    _, service, actor = _service(args)
-    view = service.advance(actor, parse_uuid(args.id, "id"),
-                           StepDraft(args.to, args.note, args.points, args.item))
-    print(_line(view))
-    return 0
+    _, desk = desk_for(args)
+    view = desk.complaints.advance(parse_uuid(args.id, "id"),
+                                   StepDraft(args.to, args.note, args.points, args.item))
+    return _show(args, view)
 
 
 def run_list(args: argparse.Namespace) -> int:
     from vipdesk.cli.common import print_json
+    from vipdesk.cli.history_common import desk_for
 
-    _, service, _actor = _service(args)
-    views = service.overdue() if args.overdue else service.list_open()
-    alerts = service.emergency_alerts()
+    _, desk = desk_for(args)  # every verb, the list too: it names members
+    overdue, alerts = desk.complaints.watch()  # the alerts: for managers, as at the window
+    views = overdue if args.overdue else desk.complaints.list_open()
     if args.json:
         print_json(views)
     else:

@@ -17,6 +17,7 @@ from vipdesk.cli.common import fail
 if TYPE_CHECKING:  # the models and services load inside run(), keeping --help fast
     from sqlalchemy import Engine
 
+    from vipdesk.desk import Desk
     from vipdesk.services.auth import Actor
 
 
@@ -45,6 +46,17 @@ def resolve_actor(args: argparse.Namespace, engine: Engine) -> Actor:
     from vipdesk.cli.identity import acting
 
     return acting(args, engine)
+
+
+def desk_for(args: argparse.Namespace) -> tuple[Engine, Desk]:
+    """The desk as the window has it — the same facades and the same store scope —
+    acting as the signed-in person, so a rule cannot differ between the two doors."""
+    from vipdesk.cli.common import config_from, open_db
+    from vipdesk.desk import Desk
+
+    engine = open_db(args)
+    actor = resolve_actor(args, engine)
+    return engine, Desk(engine, store_code=config_from(args).store, actor=actor)
 
 
 def staff_id_of(engine: Engine, staff_no: str, option: str = "--advisor") -> uuid.UUID:

@@ -20,28 +20,25 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.cli.common import open_db, print_json
-    from vipdesk.cli.history_common import CliError, resolve_actor, resolve_member
-    from vipdesk.db import session_factory
-    from vipdesk.services.points import PointsService
+    from vipdesk.cli.common import print_json
+    from vipdesk.cli.history_common import CliError, desk_for, resolve_member
+    from vipdesk.services.points import PointsDraft
 
     if args.action is None and not args.balance:
         raise CliError("say earn|redeem|adjust N, or --balance")
     if args.action is not None and args.amount is None:
         raise CliError(f"{args.action}: how many points?")
-    engine = open_db(args)
-    actor = resolve_actor(args, engine)  # a balance is member data too
+    engine, desk = desk_for(args)  # a balance is member data too: signed in
     member_id, label = resolve_member(engine, args.query)
-    service = PointsService(session_factory(engine))
     if args.action is not None:
-        change = getattr(service, args.action)
-        record = change(actor, member_id, args.amount, args.reason)
+        record = desk.points.change(member_id,
+                                    PointsDraft(args.action, args.amount, args.reason))
         if args.json:
             print_json(record)
         else:
             print(f"{label}\t{record.kind} {record.delta:+,}\tbalance {record.balance:,}")
     if args.balance:
-        total = service.balance(member_id)
+        total = desk.points.balance(member_id)
         if args.json:
             print_json({"member": label, "balance": total})
         else:

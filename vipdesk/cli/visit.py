@@ -16,9 +16,11 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     checkin.add_argument("query", help="phone, last 4 digits, card, member number or name")
     checkin.add_argument("--purpose", help="why they came (取货, 试穿…)")
     checkin.add_argument("--offered", help="what was offered (default: their usual drink)")
+    checkin.add_argument("--json", action="store_true", help="print the visit as JSON")
     checkin.set_defaults(run=guarded(run_checkin))
     checkout = actions.add_parser("checkout", parents=[parent], help="a VIP leaves")
     checkout.add_argument("query")
+    checkout.add_argument("--json", action="store_true", help="print the visit as JSON")
     checkout.set_defaults(run=guarded(run_checkout))
     here = actions.add_parser("here", parents=[parent], help="who is in the lounge now")
     here.add_argument("--json", action="store_true", help="print a JSON list")
@@ -28,37 +30,38 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
                               help="take back a wrong check-in (撤销来访登记; audited)")
     void.add_argument("visit_id", metavar="VISIT_ID", help="as `visit checkin` printed it")
     void.add_argument("--reason", required=True, help="why (required, up to 200 characters)")
+    void.add_argument("--json", action="store_true", help="print the voided visit as JSON")
     void.set_defaults(run=guarded(run_void))
 
 
-def _services(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from vipdesk.cli.common import open_db
-    from vipdesk.cli.history_common import resolve_actor
-    from vipdesk.db import session_factory
-    from vipdesk.services.visits import VisitService
+def _json(record: object) -> int:
+    from vipdesk.cli.common import print_json
 
-    engine = open_db(args)
-    return engine, VisitService(session_factory(engine)), resolve_actor(args, engine)
+    print_json(record)
+    return 0
 
 
 def run_checkin(args: argparse.Namespace) -> int:
-    from vipdesk.cli.history_common import resolve_member, when
-    from vipdesk.services.visits import VisitDraft
+    from vipdesk.cli.history_common import desk_for, resolve_member, when
 
-    engine, visits, actor = _services(args)
+    engine, desk = desk_for(args)
     member_id, label = resolve_member(engine, args.query)
-    visit = visits.check_in(actor, member_id, VisitDraft(args.purpose, args.offered))
-    print(f"{label}\tchecked in {when(visit.checked_in_at)} by {actor.name}"
+    visit = desk.visits.check_in(member_id, args.purpose, args.offered)
+    if args.json:
+        return _json(visit)
+    print(f"{label}\tchecked in {when(visit.checked_in_at)} by {desk.actor.name}"
           f"\toffered: {visit.offered or '-'}\tvisit {visit.visit_id}")
     return 0
 
 
 def run_checkout(args: argparse.Namespace) -> int:
-    from vipdesk.cli.history_common import resolve_member, when
+    from vipdesk.cli.history_common import desk_for, resolve_member, when
 
-    engine, visits, actor = _services(args)
+    engine, desk = desk_for(args)
     member_id, label = resolve_member(engine, args.query)
-    visit = visits.check_out(actor, member_id)
+    visit = desk.visits.check_out(member_id)
+    if args.json:
+        return _json(visit)
     print(f"{label}\tchecked out {when(visit.checked_out_at)}"
           f" (in since {when(visit.checked_in_at)})")
     return 0
@@ -66,10 +69,11 @@ def run_checkout(args: argparse.Namespace) -> int:
 
 def run_here(args: argparse.Namespace) -> int:
     from vipdesk.cli.common import print_json
-    from vipdesk.cli.history_common import when
+    from vipdesk.cli.history_common import desk_for, when
 
-    _, visits, actor = _services(args)
-    guests = visits.who_is_here(None if args.all_stores else actor.store_id)
+    _, desk = desk_for(args)
+    store_id = None if args.all_stores else desk.actor.store_id
+    guests = desk.visits.service.who_is_here(store_id)
     if args.json:
         print_json(guests)
     else:
@@ -80,15 +84,18 @@ def run_here(args: argparse.Namespace) -> int:
 
 
 def run_void(args: argparse.Namespace) -> int:
-    from vipdesk.cli.history_common import CliError, parse_uuid, when
+    from vipdesk.cli.history_common import CliError, desk_for, parse_uuid, when
     from vipdesk.services.visits import VisitNotFound
 
-    _, visits, actor = _services(args)
+    _, desk = desk_for(args)
     visit_id = parse_uuid(args.visit_id, "VISIT_ID")
     try:
-        voided = visits.void_check_in(actor, visit_id, args.reason)
+        voided = desk.visits.void(visit_id, args.reason)
     except VisitNotFound as exc:
         raise CliError(str(exc), 1) from None
-    print(f"{voided.member_no}\tcheck-in of {when(voided.checked_in_at)} voided by {actor.name}"
+    if args.json:
+        return _json(voided)
+    print(f"{voided.member_no}\tcheck-in of {when(voided.checked_in_at)} voided by "
+          f"{desk.actor.name}"
           f"\tpurpose: {voided.purpose or '-'}\treason: {voided.reason}")
     return 0

@@ -107,15 +107,16 @@ class CareDesk:
         self.service = CareService(desk.factory, desk.clock)
         self.lists = CareListService(desk.tiers, desk.clock)
 
-    def build_list(self) -> CareList:
-        """Today's care list; building it stores newly found tasks (so: a write). The
-        lounge lists its own store's members and its advisors' clients; a desk whose
-        store code is not in the database lists everyone (as before stores existed)."""
+    def build_list(self, day: date | None = None, limit: int | None = CARE_PAGE) -> CareList:
+        """The day's care list (today by default); building it stores newly found tasks
+        (so: a write). The lounge lists its own store's members and its advisors'
+        clients; a desk whose store code is not in the database lists everyone (as
+        before stores existed). The window shows the most urgent page (`limit`)."""
         desk = self.desk
         with unit_of_work(desk.factory) as s:
             store_id = s.scalar(select(Store.id).where(Store.code == desk.store_code))
-            return self.lists.build(s, desk.actor, desk.today(), store_id=store_id,
-                                    limit=CARE_PAGE)
+            return self.lists.build(s, desk.actor, day or desk.today(), store_id=store_id,
+                                    limit=limit)
 
     def log_task(self, item: CareItem, channel: str, outcome: str | None) -> CareRecord:
         """Log the contact with the task's key: that is what closes the task."""
