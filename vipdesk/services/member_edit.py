@@ -13,6 +13,9 @@ seed 002 §四): the customer file is built visit by visit.
   member's advisor and managers; only managers assign advisors and override tiers.
 - Everything goes through the ORM session (the sync outbox captures it) in the caller's
   unit of work, with one audit entry naming what changed (never the values themselves).
+
+Why one module (~540 lines): registering and editing write the same fields with the
+same checks (phones, cards, duplicates, preferences); one place keeps them equal.
 """
 
 from __future__ import annotations

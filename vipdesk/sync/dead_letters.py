@@ -13,6 +13,10 @@ One desk table, two sources:
 here again. The letters of records that belong to it (a member's phones and cards,
 refused because their member was) go along. `dismiss` closes a letter with a note.
 Both mark the letters handled — nothing is deleted — and write an audit entry.
+
+Why one module (~600 lines): listing, grouping, sending again and applying again share
+the letters' private reading helpers and one set of refusal words; split, each part
+would import the others' internals.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@
 
 Every decision is written to `sync_applied_ops`, so a retried op gets the same answer,
 and every effective change to `sync_change_log`, which desks pull.
+
+Why one module (~430 lines): the steps of one merge (insert, update, delete, tombstones,
+conflicts) share the batch's state and run in one transaction; read together they are
+the protocol.
 """
 
 from __future__ import annotations
