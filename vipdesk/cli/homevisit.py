@@ -42,25 +42,19 @@ def _follow_ups(values: list[str]) -> list[Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.cli.common import open_db, print_json
-    from vipdesk.cli.history_common import (
-        parse_date,
-        resolve_actor,
-        resolve_member,
-        staff_id_of,
-    )
-    from vipdesk.db import session_factory
-    from vipdesk.services.homevisits import HomeVisitDraft, HomeVisitService
+    from vipdesk.cli.common import print_json
+    from vipdesk.cli.history_common import desk_for, parse_date, resolve_member, staff_id_of
+    from vipdesk.services.homevisits import HomeVisitDraft
 
-    engine = open_db(args)
-    actor = resolve_actor(args, engine)
+    engine, desk = desk_for(args)
+    actor = desk.actor
     member_id, label = resolve_member(engine, args.query)
     advisor_id = staff_id_of(engine, args.advisor) if args.advisor else actor.staff_id
     draft = HomeVisitDraft(
         visited_on=parse_date(args.date, "--date"), advisor_id=advisor_id,
         present=args.present, gift=args.gift, notes=args.notes, learned=args.learned,
         satisfaction=args.satisfaction, follow_ups=_follow_ups(args.follow_up))
-    record = HomeVisitService(session_factory(engine)).log(actor, member_id, draft)
+    record = desk.home_visits.log(member_id, draft)
     if args.json:
         print_json(record)
     else:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from vipdesk.cli.common import open_db, print_json
+from vipdesk.cli.common import print_json
 from vipdesk.cli.history_common import (
-    CliError,
+    desk_for,
     guarded,
     parse_uuid,
-    resolve_actor,
     resolve_member,
+    staff_id_of,
     when,
 )
 
@@ -36,51 +36,25 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.db import session_factory, unit_of_work
-    from vipdesk.services.queue import QueueService
-    from vipdesk.services.tiers import load_tier_table
-
-    engine = open_db(args)
-    factory = session_factory(engine)
-    actor = resolve_actor(args, engine)
-    with factory() as s:
-        svc = QueueService(load_tier_table(s))
+    engine, desk = desk_for(args)  # the signed-in person's store board, as at the window
     if args.queue_action == "list":
-        with factory() as s:
-            return _print_board(svc.board(s), args.json)
-    with unit_of_work(factory) as s:
-        return _act(args, engine, svc, s, actor)
-
-
-def _act(args: argparse.Namespace, engine: Any, svc: Any, s: Any, actor: Any) -> int:
+        return _print_board(desk.queue.board(), args.json)
     if args.queue_action == "add":
         member_id, label = resolve_member(engine, args.query)
-        entry = svc.add(s, actor, member_id, args.purpose,
-                        appointment_at=svc.clock.now() if args.appointment else None)
-        print(f"queued {label} for {args.purpose}: {entry.id}")
+        entry_id = desk.queue.add(member_id, args.purpose, args.appointment)
+        print(f"queued {label} for {args.purpose}: {entry_id}")
     elif args.queue_action == "next":
-        advisor = _staff_id(s, args.advisor) if args.advisor else None
-        entry = svc.call_next(s, actor, advisor_id=advisor)
-        if entry is None:
+        advisor = staff_id_of(engine, args.advisor) if args.advisor else None
+        called = desk.queue.call_next(advisor)
+        if called is None:
             print("nobody is waiting")
             return 1
-        print(f"called {entry.id} (advisor {entry.advisor_id or '-'})")
+        print(f"called {called}")
     else:
         entry_id = parse_uuid(args.id, "id")
-        getattr(svc, args.queue_action)(s, actor, entry_id)
+        desk.queue.finish(entry_id, args.queue_action)
         print(f"{entry_id}: {args.queue_action}")
     return 0
-
-
-def _staff_id(s: Any, staff_no: str) -> Any:
-    from sqlalchemy import select
-
-    from vipdesk.models import Staff
-
-    found = s.scalar(select(Staff.id).where(Staff.staff_no == staff_no))
-    if found is None:
-        raise CliError(f"--advisor: no staff member {staff_no!r}")
-    return found
 
 
 def _print_board(rows: list[Any], as_json: bool) -> int:

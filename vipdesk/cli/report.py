@@ -6,13 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from vipdesk.cli.common import open_db
-from vipdesk.cli.history_common import (
-    CliError,
-    guarded,
-    parse_date,
-    resolve_actor,
-)
+from vipdesk.cli.history_common import CliError, desk_for, guarded, parse_date
 
 NAMES = ("lounge", "complaints", "care", "tiers", "satisfaction")
 
@@ -27,25 +21,12 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.db import session_factory
-    from vipdesk.services.reports import ReportService, to_csv
-    from vipdesk.services.tiers import load_tier_table
-
     out = Path(args.out)
     if out.suffix.lower() not in (".csv", ".pdf"):
         raise CliError("--out: the file name must end in .csv or .pdf")
     day = parse_date(args.date, "--date") if args.date else None
-    engine = open_db(args)
-    factory = session_factory(engine)
-    actor = resolve_actor(args, engine)
-    with factory() as s:
-        service = ReportService(factory, load_tier_table(s))
-    report = service.build(actor, args.name, day, args.days)
-    if out.suffix.lower() == ".csv":
-        to_csv(report, out)
-    else:
-        from vipdesk.printing.report_pdf import to_pdf
-
-        to_pdf(report, out)
+    _, desk = desk_for(args)
+    report = desk.reports.build(args.name, args.days, day)
+    desk.reports.export(report, out)
     print(f"{report.title} ({report.period}) → {out}")
     return 0

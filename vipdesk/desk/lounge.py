@@ -164,8 +164,9 @@ class ReportsDesk:
         self.desk = desk
         self.service = ReportService(desk.factory, desk.tiers, desk.clock)
 
-    def build(self, name: str, days: int) -> Report:
-        return self.service.build(self.desk.actor, name, self.desk.today(), days)
+    def build(self, name: str, days: int, day: date | None = None) -> Report:
+        """The report for the `days` up to `day` (today by default)."""
+        return self.service.build(self.desk.actor, name, day or self.desk.today(), days)
 
     def export(self, report: Report, path: Path) -> Path:
         """CSV or PDF by the file's suffix; written atomically."""
