@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from vipdesk.cli.common import config_from, fail, open_db
+from vipdesk.cli.common import fail
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -32,20 +32,19 @@ def _one_member(engine: Any, query: str) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.cli.identity import acting
-    from vipdesk.desk.cards import CardPrintError, CardService, write_pdf
+    from vipdesk.cli.history_common import desk_for
+    from vipdesk.desk.cards import CardPrintError, write_pdf
     from vipdesk.printing.fonts import FontError
     from vipdesk.printing.templates import TemplateError
     from vipdesk.services.auth import PermissionDenied
 
     if not args.out and args.printer is None:
         return fail("say what to do with the card: --out FILE.pdf and/or --print [PRINTER]")
-    engine = open_db(args)
-    actor = acting(args, engine)  # the card shows the member: a signed-in person makes it
+    engine, desk = desk_for(args)  # the card shows the member: a signed-in person makes it
     hit = _one_member(engine, args.query)
     if isinstance(hit, str):
         return fail(hit, 1)
-    service = CardService(engine, store_code=config_from(args).store)
+    service = desk.cards
     try:
         card = service.render(hit.member_id, args.template)
         if args.out:
@@ -53,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         for char in sorted(card.missing_glyphs):
             print(f"# warning: no installed font draws {char!r} (U+{ord(char):04X}); shown as 〓")
         if args.printer is not None:
-            issued = service.issue(actor, hit.member_id,
+            issued = service.issue(desk.actor, hit.member_id,
                                    args.printer or None, args.template, card)
             print(f"printed {hit.member_no} {hit.name} on {issued.printer} (job {issued.job_id})")
     except CardPrintError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from vipdesk.cli.common import open_db, print_json
+from vipdesk.cli.common import print_json
 
 
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
@@ -17,12 +17,11 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.cli.identity import acting
-    from vipdesk.services.lookup import LookupService, Note
+    from vipdesk.cli.history_common import desk_for
+    from vipdesk.services.lookup import Note
 
-    engine = open_db(args)
-    acting(args, engine)  # names and masked phones: for a signed-in person only
-    outcome = LookupService(engine).search(args.query, limit=args.limit)
+    _, desk = desk_for(args)  # names and masked phones: for a signed-in person only
+    outcome = desk.members.search(args.query, limit=args.limit)
     if args.json:
         print_json([{"member_no": h.member_no, "name": h.name, "name_latin": h.name_latin,
                      "tier": h.tier_code, "tier_name": h.tier_name_en,
