@@ -73,15 +73,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _with_enrolled_store(config: Any) -> Any:
-    """Through the central service the desk's store is the one it was enrolled for."""
+    """Through the central service the desk's store is the one it was enrolled for (the
+    service pushes as that store whatever the desk says), not the configured default."""
     from dataclasses import replace
 
     from vipdesk.sync.central import credential_path, is_service_url
     from vipdesk.sync.credential import load
 
-    if not is_service_url(config.central_url) or config.store:
+    path = credential_path(config.db)
+    if not is_service_url(config.central_url) or not path.exists():
         return config
-    return replace(config, store=load(credential_path(config.db)).store)
+    return replace(config, store=load(path).store)
 
 
 def _as_dict(report: Any, centre: str) -> dict[str, Any]:

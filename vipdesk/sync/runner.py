@@ -76,7 +76,9 @@ class SyncRunner:
                  min_backoff: float = 2.0, max_backoff: float = 300.0,
                  centre_factory: Callable[[], CentreAPI] | None = None) -> None:
         self.desk = desk
-        self.store = config.store or _enrolled_store(config)
+        # Through the service a desk is the store it was enrolled for (the service pushes
+        # as that store whatever the desk says); the configured store otherwise.
+        self.store = _enrolled_store(config) or config.store
         self.interval = interval
         self.min_backoff = min_backoff
         self.max_backoff = max_backoff
