@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, func, select
 
 from vipdesk.db import session_factory, unit_of_work
@@ -78,3 +80,11 @@ def wait_for_watermark(centre: Centre, timeout: float = 15.0) -> None:
             if conn.scalar(query):
                 return
         time.sleep(0.05)
+
+
+def terminate_backend(conn: Any, admin_dsn: str) -> None:
+    """End the server session behind `conn` from another connection (what a network cut
+    or a newer pusher's takeover does to it)."""
+    pid = conn.connection.dbapi_connection.info.backend_pid
+    with psycopg.connect(admin_dsn, autocommit=True) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s)", (pid,))

@@ -8,11 +8,10 @@ import socket
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import event, func, select
 
-from tests.sync.helpers import count, digest, log_visit, new_member, outbox_size
+from tests.sync.helpers import count, digest, log_visit, new_member, outbox_size, terminate_backend
 from vipdesk.config import Config
 from vipdesk.models import SyncChangeLog, Visit
 from vipdesk.sync.central import Centre, CentreSettings, CentreUnavailable, connect
@@ -39,9 +38,7 @@ def _terminate_on_statement(centre: Centre, nth: int) -> dict[str, int]:
     def hook(conn: Any, *_args: Any) -> None:
         seen["n"] += 1
         if seen["n"] % nth == 0:
-            pid = conn.connection.dbapi_connection.info.backend_pid
-            with psycopg.connect(admin, autocommit=True) as killer:
-                killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            terminate_backend(conn, admin)
             seen["killed"] += 1
 
     event.listen(centre.engine, "before_cursor_execute", hook)

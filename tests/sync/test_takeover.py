@@ -11,11 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from sqlalchemy import event
 
-from tests.sync.helpers import count, edit_member, log_visit, new_member, outbox_size
+from tests.sync.helpers import (
+    count,
+    edit_member,
+    log_visit,
+    new_member,
+    outbox_size,
+    terminate_backend,
+)
 from vipdesk.db import open_desk_db
 from vipdesk.models import SyncDeadLetter
 from vipdesk.sync.central import Centre, CentreSettings, CentreUnavailable, connect
@@ -35,9 +41,7 @@ def _kill_after_savepoint(centre: Centre) -> dict[str, int]:
         if statement.startswith("SAVEPOINT"):
             seen["savepoint"] += 1
         elif seen["savepoint"] and not seen["killed"]:
-            pid = conn.connection.dbapi_connection.info.backend_pid
-            with psycopg.connect(admin, autocommit=True) as killer:
-                killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            terminate_backend(conn, admin)
             seen["killed"] += 1
 
     event.listen(centre.engine, "before_cursor_execute", hook)
