@@ -92,7 +92,7 @@ def test_what_desk_b_records_appears_on_desk_a_without_a_touch(
     qtbot.waitUntil(lambda: window.card.profile is not None, timeout=5000)
     assert window.card.profile.timeline == []
     assert not window.card.check_out_button.isVisibleTo(window.card)
-    window.manager.show_mode("queue")
+    window.show_mode("queue")
     qtbot.waitUntil(lambda: ops._pending == 0, timeout=5000)
     assert window.manager.board.model.rowCount() == 0
 
@@ -100,12 +100,12 @@ def test_what_desk_b_records_appears_on_desk_a_without_a_touch(
     desk_b.queue.add(member_id, "fitting_room", appointment=False)
     sync_once(desk_b.engine, centre, "SH01")
     _sync_until(qtbot, runner, lambda: window.manager.board.model.rowCount() == 1)
-    window.manager.show_mode("desk")
+    window.show_mode("desk")
     qtbot.waitUntil(lambda: window.card.profile is not None
                     and [e.kind for e in window.card.profile.timeline] == ["visit"], timeout=5000)
     assert window.card.check_out_button.isVisibleTo(window.card)  # here now: check-out
 
-    window.manager.show_mode("care")
+    window.show_mode("care")
     qtbot.waitUntil(lambda: ops._pending == 0, timeout=5000)
     before = _care_kinds(window, member_id)
     soon = desk_a.today() + timedelta(days=3)  # B notes the birthday: a greeting is due

@@ -172,13 +172,13 @@ def test_lounge_staff_are_told_who_may(qtbot: Any, refused: Engine) -> None:
 
 
 def test_menu_and_status_bar(qtbot: Any, refused: Engine, win: MainWindow) -> None:
-    assert win.dead_letters_action.text() == "同步拒收"
+    assert win.manager.dead_letters_action.text() == "同步拒收"
     actions = [a.text() for a in win.menuBar().actions()]
     assert actions.index("同步拒收") == actions.index("同步冲突") + 1
     win.show_sync_status(SyncStatus(online=True, pending=0))
     qtbot.waitUntil(lambda: "3 条被拒收" in win.sync_label.text(), timeout=5000)
     assert win.sync_label.text().startswith("在线")
-    win.dead_letters_action.trigger()
+    win.manager.dead_letters_action.trigger()
     dialog = win.findChild(DeadLettersDialog)
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 3, timeout=5000)
     dialog.table.selectRow(0)
@@ -211,9 +211,9 @@ def test_every_word_the_service_gives_has_chinese() -> None:
 def test_the_menu_entry_follows_who_signed_in(qtbot: Any, gated: MainWindow) -> None:
     sign_in(qtbot, gated, "S001", DEMO_PIN)  # the manager
     qtbot.waitUntil(lambda: not gated.gate.locked, timeout=10000)
-    assert gated.dead_letters_action.isEnabled()
+    assert gated.manager.dead_letters_action.isEnabled()
     gated.gate.lock()
-    assert not gated.dead_letters_action.isEnabled()
+    assert not gated.manager.dead_letters_action.isEnabled()
     sign_in(qtbot, gated, "S005", DEMO_PIN)  # lounge staff
     qtbot.waitUntil(lambda: not gated.gate.locked, timeout=10000)
-    assert "张敏" in gated.who.text() and not gated.dead_letters_action.isEnabled()
+    assert "张敏" in gated.who.text() and not gated.manager.dead_letters_action.isEnabled()

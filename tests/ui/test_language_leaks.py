@@ -298,14 +298,14 @@ def test_the_desk_and_the_manager_pages_speak_one_language(scene: Scene) -> None
     pages = scene.win.manager
     for hit in scene.win.results_model.hits[:3]:
         scene.desk.queue.add(hit.member_id, "advisor", appointment=False)
-    pages.show_mode("queue")
+    scene.win.show_mode("queue")
     scene.qtbot.waitUntil(lambda: pages.board.model.rowCount() >= 3, timeout=5000)
     scene.check("queue board")
-    pages.show_mode("care")
+    scene.win.show_mode("care")
     scene.qtbot.waitUntil(lambda: pages.care.model.rowCount() > 0, timeout=10000)
     # the message column is what to send the guest, in the guest's own language
     scene.check("care list", also=[item.message for item in pages.care.model.items])
-    pages.show_mode("reports")
+    scene.win.show_mode("reports")
     for index in range(pages.reports.names.count()):
         pages.reports.names.setCurrentIndex(index)
         pages.reports.show_button.click()
@@ -526,11 +526,11 @@ def test_conflicts_and_refused_changes_speak_one_language(scene: Scene,
     from vipdesk.ui.dead_letters import DeadLettersDialog
 
     _refused_changes(lounge)
-    scene.win.open_conflicts()
+    scene.win.manager.open_conflicts()
     conflicts = next(w for w in _dialogs() if isinstance(w, ConflictsDialog))
     scene.qtbot.waitUntil(lambda: conflicts.table.rowCount() == 1, timeout=5000)
     _check_dialog(scene, "sync conflicts", conflicts, ("基金经理", "投资公司合伙人"))
-    scene.win.open_dead_letters()
+    scene.win.manager.open_dead_letters()
     letters = next(w for w in _dialogs() if isinstance(w, DeadLettersDialog))
     scene.qtbot.waitUntil(lambda: letters.table.rowCount() == 1, timeout=5000)
     scene.qtbot.wait(300)
@@ -547,14 +547,14 @@ def test_ctrl_l_brings_every_line_into_the_other_language(scene: Scene) -> None:
     scene.win.show_sync_status(SyncStatus(online=False, pending=3,
                                           last_error="central database unreachable"))
     scene.open_member()
-    scene.win.manager.show_mode("reports")
+    scene.win.show_mode("reports")
     scene.qtbot.waitUntil(lambda: scene.win.manager.reports.report is not None, timeout=5000)
-    scene.win.manager.show_mode("desk")
+    scene.win.show_mode("desk")
     scene.win.toggle_language()
     scene.lang = "en" if scene.lang == "zh" else "zh"
     scene.qtbot.wait(500)  # the language change reaches every widget; the overdue count
     scene.check("after Ctrl+L")
-    scene.win.manager.show_mode("reports")
+    scene.win.show_mode("reports")
     scene.check("reports after Ctrl+L")
     store = scene.win.store.text()
     assert store.startswith("SH01") if scene.lang == "en" else store.startswith("上海恒隆广场店")

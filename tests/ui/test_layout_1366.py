@@ -176,10 +176,10 @@ def _pages(qtbot: Any, win: MainWindow) -> Iterator[str]:
     _show_long_member(qtbot, win)
     yield "desk"
     for mode in ("queue", "care", "reports"):
-        win.manager.show_mode(mode)
+        win.show_mode(mode)
         _settle(qtbot, win)
         yield mode
-    win.manager.show_mode("desk")
+    win.show_mode("desk")
     win.gate.lock()
     yield "lock"
 
@@ -190,7 +190,7 @@ def test_every_page_fits_the_screen(qtbot: Any, styled: QApplication, win: MainW
                                     screen: QSize, lang: str) -> None:
     _fit(win, screen)
     for mode in ("queue", "care", "reports", "desk"):  # each page first shown in Chinese
-        win.manager.show_mode(mode)
+        win.show_mode(mode)
         _settle(qtbot, win)
     win.lang = i18n.install(lang)  # then the language switched, as Ctrl+L does
     problems = [f"{page}: {problem}" for page in _pages(qtbot, win)

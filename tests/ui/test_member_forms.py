@@ -15,8 +15,9 @@ from sqlalchemy import select
 from vipdesk.models import Member, Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.member_edit import MemberChanges, MemberDesk
+from vipdesk.ui.edit_member_form import EditDialog
 from vipdesk.ui.main_window import MainWindow
-from vipdesk.ui.member_forms import EditDialog, RegisterDialog
+from vipdesk.ui.register_member_form import RegisterDialog
 
 NEW_PHONE = "13912345678"
 
@@ -157,7 +158,7 @@ def test_managers_see_the_advisor_and_override_the_tier_with_a_reason(
 
 
 def test_a_line_without_a_label_is_a_note_in_the_desks_language() -> None:
-    from vipdesk.ui.member_forms import parse_preferences, pref_line
+    from vipdesk.ui.member_form_base import parse_preferences, pref_line
 
     assert parse_preferences("饮品：普洱\n靠窗的位置\n\n size : 42") == [
         ("drink", "普洱"), ("note", "靠窗的位置"), ("size", "42")]

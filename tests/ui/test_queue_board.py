@@ -15,7 +15,8 @@ from vipdesk.desk import Desk
 from vipdesk.models import Member
 from vipdesk.services.queue import Level
 from vipdesk.ui.main_window import MainWindow
-from vipdesk.ui.queue_board import LARGE_POINTS, LEVEL_COLOURS, RowRole
+from vipdesk.ui.queue_board import LARGE_POINTS
+from vipdesk.ui.queue_model import LEVEL_COLOURS, RowRole
 
 NOW = datetime(2026, 11, 25, 7, 20, tzinfo=UTC)  # 15:20 in Shanghai
 
@@ -125,7 +126,7 @@ def test_enter_opens_the_card_and_large_type(qtbot: Any, win: MainWindow,
     qtbot.keyClick(board.view, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.member_id == member_id)
-    assert win.manager.mode == "desk" and win.card.isVisible() and not board.isVisible()
+    assert win.modes.mode == "desk" and win.card.isVisible() and not board.isVisible()
 
 
 def test_locking_leaves_nothing_of_the_board(qtbot: Any, win: MainWindow,
@@ -133,7 +134,7 @@ def test_locking_leaves_nothing_of_the_board(qtbot: Any, win: MainWindow,
     mgr_desk.queue.add(members(mgr_desk, 1)[0], "pickup", appointment=False)
     board = show_board(qtbot, win, 1)
     win.gate.lock()
-    assert win.manager.mode == "desk" and board.model.rowCount() == 0
+    assert win.modes.mode == "desk" and board.model.rowCount() == 0
     assert not board.timer.isActive()
 
 

@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor
 
 from vipdesk.services.queue import Level, QueueRow
 from vipdesk.ui import i18n
-from vipdesk.ui.queue_board import HEADERS, LEVEL_COLOURS, QueueModel, RowRole
+from vipdesk.ui.queue_model import HEADERS, LEVEL_COLOURS, QueueModel, RowRole
 
 AT = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 

@@ -50,20 +50,20 @@ def switch_to(qtbot: Any, win: MainWindow, staff_no: str) -> None:
 
 
 def pages_offered(win: MainWindow) -> set[str]:
-    return {mode for mode, button in win.manager.mode_buttons.items()
+    return {mode for mode, button in win.modes.buttons.items()
             if button.isVisibleTo(win)}
 
 
 def menus_offered(win: MainWindow) -> set[str]:
-    return {name for name, action in (("conflicts", win.conflicts_action),
-                                      ("refused", win.dead_letters_action))
+    return {name for name, action in (("conflicts", win.manager.conflicts_action),
+                                      ("refused", win.manager.dead_letters_action))
             if action.isVisible() and action.isEnabled()}
 
 
 def test_staff_see_only_their_pages_and_f3_does_nothing(qtbot: Any, gated: MainWindow) -> None:
     # over the lock screen nobody is signed in: no manager's menu shows, even greyed out
-    assert not gated.conflicts_action.isVisible()
-    assert not gated.dead_letters_action.isVisible()
+    assert not gated.manager.conflicts_action.isVisible()
+    assert not gated.manager.dead_letters_action.isVisible()
     sign_in_as(qtbot, gated, "S005")
     assert pages_offered(gated) == {"desk", "queue"}
     assert menus_offered(gated) == set()
@@ -72,10 +72,10 @@ def test_staff_see_only_their_pages_and_f3_does_nothing(qtbot: Any, gated: MainW
     assert card.complaint_button.isVisibleTo(card)
     qtbot.keyClick(gated, Qt.Key.Key_F3)
     qtbot.keyClick(gated, Qt.Key.Key_F4)
-    assert gated.manager.mode == "desk" and not gated.manager.stack.isVisible()
+    assert gated.modes.mode == "desk" and not gated.modes.stack.isVisible()
     assert gated.results.isVisible()
     qtbot.keyClick(gated, Qt.Key.Key_F2)  # the queue board is theirs to run
-    assert gated.manager.mode == "queue" and gated.manager.stack.isVisible()
+    assert gated.modes.mode == "queue" and gated.modes.stack.isVisible()
 
 
 def test_a_manager_after_staff_gets_the_pages_back_and_staff_after_lose_them(
@@ -86,10 +86,10 @@ def test_a_manager_after_staff_gets_the_pages_back_and_staff_after_lose_them(
     assert menus_offered(gated) == {"conflicts", "refused"}
     assert gated.card.home_visit_button.isVisibleTo(gated.card)
     qtbot.keyClick(gated, Qt.Key.Key_F3)
-    assert gated.manager.mode == "care" and gated.manager.stack.isVisible()
+    assert gated.modes.mode == "care" and gated.modes.stack.isVisible()
     switch_to(qtbot, gated, "S005")
     assert pages_offered(gated) == {"desk", "queue"}
-    assert gated.manager.mode == "desk" and not gated.manager.stack.isVisible()
+    assert gated.modes.mode == "desk" and not gated.modes.stack.isVisible()
     assert menus_offered(gated) == set()
 
 
@@ -98,16 +98,16 @@ def test_a_manager_page_showing_goes_when_the_role_cannot_open_it(
     """Even without passing the lock (the person changes under an open page)."""
     sign_in_as(qtbot, gated, "S001")
     qtbot.keyClick(gated, Qt.Key.Key_F4)
-    assert gated.manager.mode == "reports"
+    assert gated.modes.mode == "reports"
     gated.desk.actor = staff_actor(gated.desk.engine, "S005")
     gated.gate.sig_signed_in.emit(gated.desk.actor)
-    assert gated.manager.mode == "desk" and not gated.manager.stack.isVisible()
+    assert gated.modes.mode == "desk" and not gated.modes.stack.isVisible()
 
 
 def test_the_managers_sync_windows_close_over_the_lock(qtbot: Any, gated: MainWindow) -> None:
     """Opened by a manager, they must not wait on screen for the next person."""
     sign_in_as(qtbot, gated, "S001")
-    gated.conflicts_action.trigger()
+    gated.manager.conflicts_action.trigger()
     dialog = gated.findChild(ConflictsDialog)
     assert dialog is not None and dialog.isVisible()
     switch_to(qtbot, gated, "S005")
@@ -120,7 +120,7 @@ def test_an_advisor_sees_the_care_list_but_not_reports(qtbot: Any, gated: MainWi
     assert menus_offered(gated) == set()
     assert gated.card.home_visit_button.isVisibleTo(gated.card)  # for their own VIPs
     qtbot.keyClick(gated, Qt.Key.Key_F4)
-    assert gated.manager.mode == "desk"
+    assert gated.modes.mode == "desk"
 
 
 def test_on_the_board_an_advisor_marks_served_but_does_not_call(qtbot: Any,

@@ -49,8 +49,8 @@ def test_before_sign_in_the_desk_acts_as_nobody(qtbot: Any, gated: MainWindow) -
     from vipdesk.services.auth import NOBODY, PermissionDenied
 
     assert gated.desk.actor is NOBODY
-    assert not gated.conflicts_action.isEnabled()
+    assert not gated.manager.conflicts_action.isEnabled()
     with pytest.raises(PermissionDenied):
         gated.desk.members.profile(gated.desk.members.search("13800138000").hits[0].member_id)
     sign_in(qtbot, gated, "S001", DEMO_PIN)
-    qtbot.waitUntil(lambda: gated.conflicts_action.isEnabled(), timeout=10000)
+    qtbot.waitUntil(lambda: gated.manager.conflicts_action.isEnabled(), timeout=10000)

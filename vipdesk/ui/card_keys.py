@@ -1,9 +1,10 @@
 """Keys for the member card's actions, so a guest is received without the mouse.
 
-Each key presses the card's own button, and only while that button is offered: on the
-desk page, with a member on the card, not behind the lock, the button visible and
-enabled (so a key can never do what the person could not click). The buttons' tooltips
-name their key.
+The keys are those the card's actions were added with (`MemberCard.add_action`). Each
+key presses its button, and only while that button is offered: on the desk page, with a
+member on the card, not behind the lock, the button visible and enabled (so a key can
+never do what the person could not click). Where buttons share a key, the first one
+offered wins. The buttons' tooltips name their key.
 """
 
 from __future__ import annotations
@@ -22,17 +23,6 @@ if TYPE_CHECKING:
     from vipdesk.ui.member_card import MemberCard
     from vipdesk.ui.session_gate import SessionGate
 
-# key → the card buttons it presses, first one offered wins (check-in and check-out
-# share a key: the card shows one of them)
-CARD_KEYS = {
-    "Ctrl+I": ("check_in_button", "check_out_button"),
-    "Ctrl+K": ("complaint_button",),
-    "Ctrl+Shift+K": ("complaints_button",),
-    "Ctrl+H": ("home_visit_button",),
-    "Ctrl+P": ("print_button",),
-}
-
-
 class CardWindow(Protocol):
     """What the keys use of the main window (which passes itself), so this module
     needs no import of it."""
@@ -49,10 +39,14 @@ class CardKeys(QObject):
         widget = window.window()
         super().__init__(widget)
         self.window, self.widget = window, widget
+        self.keyed: dict[str, list[QAbstractButton]] = {}
+        for action in window.card.card_actions:
+            if action.keys is not None:
+                self.keyed.setdefault(action.keys, []).append(action.button)
         self.shortcuts: dict[str, QShortcut] = {}
-        for keys, buttons in CARD_KEYS.items():
+        for keys, buttons in self.keyed.items():
             shortcut = QShortcut(QKeySequence(keys), widget)
-            shortcut.activated.connect(lambda names=buttons: self.press(names))
+            shortcut.activated.connect(lambda pressed=buttons: self.press(pressed))
             self.shortcuts[keys] = shortcut
         window.card.sig_profile_shown.connect(lambda _id: self.name_keys())
         widget.installEventFilter(self)  # Ctrl+L: the tooltips change language too
@@ -62,12 +56,11 @@ class CardKeys(QObject):
             self.name_keys()
         return False
 
-    def press(self, names: tuple[str, ...]) -> bool:
+    def press(self, buttons: list[QAbstractButton]) -> bool:
         """Click the first of these card buttons that is on offer; False if none is."""
         if self.window.gate.locked or not self.window.card.isVisible():
             return False
-        for name in names:
-            button = getattr(self.window.card, name)
+        for button in buttons:
             if button.isVisible() and button.isEnabled():
                 button.click()
                 return True
@@ -75,8 +68,7 @@ class CardKeys(QObject):
 
     def name_keys(self) -> None:
         """Each button's tooltip says its key (after the card set its texts)."""
-        for keys, names in CARD_KEYS.items():
-            for name in names:
-                button: QAbstractButton = getattr(self.window.card, name)
-                shown = QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+        for keys, buttons in self.keyed.items():
+            shown = QKeySequence(keys).toString(QKeySequence.SequenceFormat.NativeText)
+            for button in buttons:
                 button.setToolTip(t("Shortcut: %1").replace("%1", shown))

@@ -234,7 +234,7 @@ class HistoryForms(CardForms):
         self.overdue = QLabel()
         self.overdue.setObjectName("overdueComplaints")
         self.overdue.setStyleSheet(ERROR_STYLE + "font-weight:600;")
-        window.statusBar().addPermanentWidget(self.overdue)
+        window.add_status_widget(self.overdue)
         card = window.card
         card.sig_check_in_requested.connect(lambda: self.open(CheckInDialog))
         card.sig_complaint_requested.connect(lambda: self.open(ComplaintDialog))

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from vipdesk.change_stream import Changes
 from vipdesk.desk import Desk, DeskInfo
+from vipdesk.services import auth
 from vipdesk.services.auth import NOBODY, Actor
 from vipdesk.services.card_view import CardView
 from vipdesk.services.lookup import LookupOutcome, MemberHit, Note
@@ -46,10 +47,13 @@ from vipdesk.ui.results import ResultsModel, ResultsView
 from vipdesk.ui.scanner import BurstInBox, ScanDetector
 from vipdesk.ui.session_gate import SessionGate
 from vipdesk.ui.survey_form import SurveyForms
-from vipdesk.ui.sync_status import sync_text, sync_tooltip
+from vipdesk.ui.sync_status import SyncLine
 from vipdesk.ui.void_visit_form import VoidVisitForms
+from vipdesk.ui.window_modes import DESK, WindowModes
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from vipdesk.sync.runner import SyncStatus
 
 SEARCH_DEBOUNCE_MS = 120
@@ -71,8 +75,6 @@ class MainWindow(QMainWindow):
         self.open_after_search = False
         self.current: uuid.UUID | None = None
         self.opened_query = ""  # the search text the open card answers
-        self.sync_status: SyncStatus | None = None
-        self.refused = 0  # refused changes nobody has handled (shown with the sync status)
         self._build()
         self.gate = SessionGate(self.root, self.desk_page, desk, ops, idle_lock_minutes)
         self._wire()
@@ -102,22 +104,24 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
         self.pages.addWidget(self.card)
-        top = QHBoxLayout()
-        top.addWidget(self.brand)
-        top.addWidget(self.search, 1)
-        top.addWidget(self.store)
         self.lounge_strip = LoungeStrip()  # 在店贵宾; kept up to date by LoungeBoard
-        body = QHBoxLayout()
+        body = QHBoxLayout()  # results + card: the part that takes the height on F1
         body.addWidget(self.results, 2)
         body.addWidget(self.pages, 5)
         central = QWidget()
         central.setObjectName("central")
         layout = QVBoxLayout(central)
         layout.setContentsMargins(18, 14, 18, 10)
+        self.modes = WindowModes(self, layout, body, self.desk.can, lambda: self.gate.locked)
+        top = QHBoxLayout()
+        top.addWidget(self.brand)
+        top.addLayout(self.modes.bar)
+        top.addWidget(self.search, 1)
+        top.addWidget(self.store)
         layout.addLayout(top)
         layout.addWidget(self.lounge_strip)
         layout.addLayout(body, 1)
-        self.body = body  # results + card: the part that takes the height
+        layout.addWidget(self.modes.stack, 1)
         self.desk_page = central
         self.root = QStackedWidget()
         self.root.addWidget(central)
@@ -134,14 +138,9 @@ class MainWindow(QMainWindow):
         self.menuBar().addAction(self.lock_action)
         self.pin_action = QAction(self)
         self.menuBar().addAction(self.pin_action)
-        self.conflicts_action = QAction(self)
-        self.menuBar().addAction(self.conflicts_action)
-        self.dead_letters_action = QAction(self)
-        self.menuBar().addAction(self.dead_letters_action)
         self.who = QLabel()
         self.statusBar().addPermanentWidget(self.who)
-        self.sync_label = QLabel()
-        self.sync_label.setObjectName("syncStatus")
+        self.sync_label = SyncLine(self.desk, self.ops)
         self.statusBar().addPermanentWidget(self.sync_label)
         self.resize(1280, 690)  # fits the smallest store screen, 1280 × 720 (gui maximises)
 
@@ -149,6 +148,7 @@ class MainWindow(QMainWindow):
         self.debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self.debounce.timeout.connect(self._run_search)
         self.search.textEdited.connect(lambda _: self.debounce.start())
+        self.search.textEdited.connect(lambda _: self.show_mode(DESK))
         self.search.returnPressed.connect(self._search_entered)
         self.search.installEventFilter(self)
         self.search.textChanged.connect(self._query_changed)
@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self.scanner)
         self.scanner.sig_scanned.connect(self.scan)
+        self.scanner.sig_scanned.connect(lambda _: self.show_mode(DESK))
         self.scanner.sig_typed.connect(self._typed_elsewhere)
         self.ops.sig_failed.connect(lambda text: self.status_message.setText(message_text(text)))
         self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
@@ -171,15 +172,10 @@ class MainWindow(QMainWindow):
         self.pin_action.triggered.connect(lambda: open_change_pin(self))
         self.gate.sig_locked.connect(lambda: self.pin_action.setEnabled(False))
         self.gate.sig_signed_in.connect(lambda _a: self.pin_action.setEnabled(True))
-        self.conflicts_action.triggered.connect(self.open_conflicts)
         self.gate.sig_locked.connect(self.forget_member)
-        self.gate.sig_locked.connect(lambda: self.conflicts_action.setEnabled(False))
-        self.gate.sig_signed_in.connect(lambda _a: self.conflicts_action.setEnabled(True))
-        self.dead_letters_action.triggered.connect(self.open_dead_letters)
-        self.gate.sig_locked.connect(lambda: self.dead_letters_action.setEnabled(False))
-        self.gate.sig_signed_in.connect(lambda _a: self.dead_letters_action.setEnabled(
-            self.desk.can("sync.dead_letters")))
         self.gate.sig_signed_in.connect(self._signed_in)
+        self.gate.sig_signed_in.connect(lambda _a: self.fit_to_role())
+        self.gate.sig_locked.connect(lambda: self.modes.switch(DESK))  # no page behind it
         self.history_forms = HistoryForms(self)
         self.points_forms = PointsForms(self)
         self.survey_forms = SurveyForms(self)
@@ -189,6 +185,31 @@ class MainWindow(QMainWindow):
         self.card_keys = CardKeys(self)  # Ctrl+I check in, Ctrl+K complaint, Ctrl+P print…
         self.lounge = LoungeBoard(self, self.lounge_strip)
         on_change(self.ops, self, live.MEMBER_CARD, self._member_changed)
+        self.fit_to_role()
+
+    # -- extension points: what other parts add to the window, without its layout ------
+
+    def add_mode(self, name: str, page: QWidget, key: str, label: str, *,
+                 needs: str | None = None, shown: Callable[[], None] | None = None,
+                 hidden: Callable[[], None] | None = None) -> None:
+        """A page beside the desk, on the mode bar and its key (`window_modes.py`)."""
+        self.modes.add(name, page, key, label, needs=needs, shown=shown, hidden=hidden)
+
+    def show_mode(self, name: str) -> None:
+        self.modes.show(name)
+
+    def add_menu_action(self, action: QAction) -> None:
+        """At the right end of the menu bar."""
+        self.menuBar().addAction(action)
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        """At the right end of the status bar, with the sync status."""
+        self.statusBar().addPermanentWidget(widget)
+
+    def fit_to_role(self) -> None:
+        """Offer the pages and the card's actions the signed-in person's role may use."""
+        self.modes.fit_to_role()
+        self.card.fit_to_role(lambda action: auth.role_may(self.desk.actor, action))
 
     # -- search ------------------------------------------------------------------------
 
@@ -321,18 +342,6 @@ class MainWindow(QMainWindow):
         dialog.setModal(True)
         dialog.show()
 
-    def open_conflicts(self) -> None:
-        from vipdesk.ui.conflicts import ConflictsDialog
-
-        ConflictsDialog(self.desk, self.ops, parent=self).show()
-
-    def open_dead_letters(self) -> None:
-        from vipdesk.ui.dead_letters import DeadLettersDialog
-
-        dialog = DeadLettersDialog(self.desk, self.ops, parent=self)
-        dialog.sig_handled.connect(self.refresh_refused)
-        dialog.show()
-
     def _more_history(self) -> None:
         member_id, cursor = self.current, self.card.timeline.cursor()
         if member_id is None:
@@ -366,12 +375,11 @@ class MainWindow(QMainWindow):
         self.language_action.setText(self.tr("中文 / English"))
         self.lock_action.setText(self.tr("Lock"))
         self.pin_action.setText(self.tr("Change PIN…"))
-        self.conflicts_action.setText(self.tr("Sync conflicts"))
-        self.dead_letters_action.setText(self.tr("Refused changes"))
         self.results_model.set_language(self.lang)
         self.card.lang = self.lang
         self.card.redraw()
-        self._show_sync()  # status-bar lines set earlier follow Ctrl+L too
+        self.modes.retranslate()
+        self.sync_label.redraw()  # status-bar lines set earlier follow Ctrl+L too
         if getattr(self, "info", None) is not None:
             self._show_info(self.info)
         if self.who.text():
@@ -382,24 +390,9 @@ class MainWindow(QMainWindow):
     def show_sync_status(self, status: SyncStatus | None) -> None:
         """Online/offline, pending changes, last successful sync, the error in words;
         after each round, how many refused changes wait for a manager."""
-        self.sync_status = status
-        self._show_sync()
+        self.sync_label.show_status(status)
         if status is not None:  # what the round pulled: open views refresh themselves
             self.ops.publish(Changes.of(status.changed, "sync"))
-        if status is None or not status.syncing:
-            self.refresh_refused()
-
-    def refresh_refused(self) -> None:
-        self.ops.query(self.desk.review.open_count, self._show_refused)
-
-    def _show_refused(self, count: int) -> None:
-        self.refused = count
-        self._show_sync()
-
-    def _show_sync(self) -> None:
-        status = self.sync_status
-        self.sync_label.setText(sync_text(status, self.refused, self.desk.visits.tz))
-        self.sync_label.setToolTip(sync_tooltip(status, self.desk.visits.tz))
 
     def forget_member(self) -> None:
         """Locked: nothing of the last guest stays on screen behind the lock."""

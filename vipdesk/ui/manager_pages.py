@@ -1,11 +1,8 @@
-"""The manager's desk inside the main window: a mode bar in the top bar —
-接待 Desk (F1) · 排队 Queue (F2) · 关怀 Care list (F3) · 报表 Reports (F4) — switching the
-body between the lookup + member card and the three manager pages. Also puts
-"Add to queue" on the member card.
+"""The manager's pages in the main window: 排队 Queue (F2) · 关怀 Care list (F3) ·
+报表 Reports (F4), beside the desk (F1), and "Add to queue" on the member card.
 
-Composed from outside the window, so the window itself stays small:
-the mode bar is inserted after the brand, the pages sit under the top bar, and the desk
-body (results + card) is hidden while another mode shows.
+Added through the window's extension points (`add_mode`, the card's `add_action`): the
+window owns the mode bar, the stack of pages and the height they take.
 
 The window is shaped by who is signed in (SPEC §1): a page, menu or button the person may
 not use is not shown (nor reachable by its F-key), decided from the service's permission
@@ -15,32 +12,28 @@ table on every sign-in. The services still refuse on their own.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QBoxLayout, QButtonGroup, QHBoxLayout, QPushButton, QStackedWidget
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QAction, QShortcut
+from PySide6.QtWidgets import QPushButton
 
-from vipdesk.services import auth
 from vipdesk.ui.care_list import CareListPage
 from vipdesk.ui.i18n import t
-from vipdesk.ui.queue_board import QueueAddDialog, QueueBoard
+from vipdesk.ui.queue_board import QueueBoard
+from vipdesk.ui.queue_dialogs import QueueAddDialog
 from vipdesk.ui.reports_view import ReportsPage
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+    from PySide6.QtWidgets import QLabel, QWidget
 
     from vipdesk.desk import Desk
     from vipdesk.ui.member_card import MemberCard
     from vipdesk.ui.ops import Ops
-    from vipdesk.ui.scanner import ScanDetector
     from vipdesk.ui.session_gate import SessionGate
+    from vipdesk.ui.sync_status import SyncLine
 
-MODES = ("desk", "queue", "care", "reports")
-MODE_TEXT = {"desk": "Desk", "queue": "Queue", "care": "Care list", "reports": "Reports"}
-# The permission each page reads with (the page's first service call needs it).
-PAGE_NEEDS = {"queue": "queue.view", "care": "care.view", "reports": "report.view"}
 # On the board, everyone at the desk marks a guest served or gone; calling the next guest
 # and assigning an advisor are the lounge staff's and the manager's (SPEC §6).
 BOARD_KEYS = {"N": "queue.call", "A": "queue.assign", "S": "queue.finish", "L": "queue.finish"}
@@ -55,27 +48,18 @@ class DeskWindow(Protocol):
     @property
     def ops(self) -> Ops: ...
     @property
-    def desk_page(self) -> QWidget: ...
-    @property
-    def body(self) -> QBoxLayout: ...
-    @property
-    def results(self) -> QWidget: ...
-    @property
-    def pages(self) -> QWidget: ...
-    @property
     def card(self) -> MemberCard: ...
-    @property
-    def search(self) -> QLineEdit: ...
-    @property
-    def scanner(self) -> ScanDetector: ...
     @property
     def gate(self) -> SessionGate: ...
     @property
     def status_message(self) -> QLabel: ...
     @property
-    def conflicts_action(self) -> QAction: ...
-    @property
-    def dead_letters_action(self) -> QAction: ...
+    def sync_label(self) -> SyncLine: ...
+    def add_menu_action(self, action: QAction) -> None: ...
+    def add_mode(self, name: str, page: QWidget, key: str, label: str, *, needs: str,
+                 shown: Callable[[], None], hidden: Callable[[], None] | None = None
+                 ) -> None: ...
+    def show_mode(self, name: str) -> None: ...
     def open_member_id(self, member_id: uuid.UUID) -> None: ...
     def window(self) -> QWidget: ...  # QWidget.window(): the main window as a widget
 
@@ -85,50 +69,31 @@ class ManagerPages(QObject):
         widget = window.window()
         super().__init__(widget)
         self.window, self.widget = window, widget
-        self.mode = "desk"
         self.board = QueueBoard(window.desk, window.ops)
         self.care = CareListPage(window.desk, window.ops)
         self.reports = ReportsPage(window.desk, window.ops)
-        self.stack = QStackedWidget()
-        for page in (self.board, self.care, self.reports):
-            self.stack.addWidget(page)
-        self.stack.hide()
-        self._mode_bar()
-        self._queue_button()
-        page_layout = window.desk_page.layout()
-        assert isinstance(page_layout, QBoxLayout)
-        page_layout.addWidget(self.stack, 1)
-        self._wire()
-        self.widget.installEventFilter(self)
-        self.retranslate()
-
-    def _mode_bar(self) -> None:
-        self.group = QButtonGroup(self)
-        bar = QHBoxLayout()
-        bar.setSpacing(2)
-        self.mode_buttons: dict[str, QPushButton] = {}
-        self.shortcuts: dict[str, QShortcut] = {}
-        for number, mode in enumerate(MODES, start=1):
-            button = QPushButton()
-            button.setCheckable(True)
-            button.setObjectName("modeButton")
-            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            self.group.addButton(button)
-            button.clicked.connect(lambda _=False, m=mode: self.show_mode(m))
-            shortcut = QShortcut(QKeySequence(f"F{number}"), self.widget)
-            shortcut.activated.connect(lambda m=mode: self.show_mode(m))
-            self.shortcuts[mode] = shortcut
-            bar.addWidget(button)
-            self.mode_buttons[mode] = button
-        self.mode_buttons["desk"].setChecked(True)
-        top = self.window.desk_page.layout().itemAt(0).layout()  # type: ignore[union-attr]
-        top.insertLayout(1, bar)  # type: ignore[union-attr]
-
-    def _queue_button(self) -> None:
+        # The permission each page reads with (the page's first service call needs it).
+        window.add_mode("queue", self.board, "F2", "Queue", needs="queue.view",
+                        shown=self.board.start, hidden=self.board.stop)
+        window.add_mode("care", self.care, "F3", "Care list", needs="care.view",
+                        shown=self.care.load)
+        window.add_mode("reports", self.reports, "F4", "Reports", needs="report.view",
+                        shown=self.reports.load)
         self.add_button = QPushButton()
         self.add_button.clicked.connect(self.ask_add_to_queue)
-        row = self.window.card.history_actions
-        row.insertWidget(row.count() - 1, self.add_button)  # before the stretch
+        window.card.add_action(self.add_button, needs="queue.add")
+        self._menus()
+        self._wire()
+        self.retranslate()
+
+    def _menus(self) -> None:
+        """The managers' menus, after the window's own; offered by `_fit_menus`."""
+        self.conflicts_action = QAction(self.widget)
+        self.conflicts_action.triggered.connect(self.open_conflicts)
+        self.dead_letters_action = QAction(self.widget)
+        self.dead_letters_action.triggered.connect(self.open_dead_letters)
+        for action in (self.conflicts_action, self.dead_letters_action):
+            self.window.add_menu_action(action)
 
     def _wire(self) -> None:
         w = self.window
@@ -136,34 +101,15 @@ class ManagerPages(QObject):
             page.sig_message.connect(w.status_message.setText)
         self.board.sig_open_member.connect(self.open_member)
         self.care.sig_open_member.connect(self.open_member)
-        w.search.textEdited.connect(lambda _: self.show_mode("desk"))
-        w.scanner.sig_scanned.connect(lambda _: self.show_mode("desk"))
         w.gate.sig_locked.connect(self._locked)
-        # after the window's own sign-in wiring, so the role has the last word on menus
         w.gate.sig_signed_in.connect(lambda _actor: self.fit_to_role())
+        self.widget.installEventFilter(self)
         self.fit_to_role()
 
-    def may_open(self, mode: str) -> bool:
-        needs = PAGE_NEEDS.get(mode)
-        return needs is None or self.window.desk.can(needs)
-
     def fit_to_role(self) -> None:
-        """Show the signed-in person the pages, menus and buttons they may use; a page
-        they may not open goes, and if it was showing, the desk comes back."""
-        can = self.window.desk.can
-        open_pages = [mode for mode in MODES if self.may_open(mode)]
-        for mode in MODES:
-            shown = mode in open_pages and len(open_pages) > 1  # one page needs no bar
-            self.mode_buttons[mode].setVisible(shown)
-            self.shortcuts[mode].setEnabled(mode in open_pages)
-        if self.mode not in open_pages:
-            self.show_mode_unlocked("desk")
-        self.add_button.setVisible(can("queue.add"))
+        """The board's buttons and the managers' menus, for the signed-in person (the
+        window fits the pages and the card's actions)."""
         self._fit_board()
-        card, actor = self.window.card, self.window.desk.actor
-        for button, action in ((card.home_visit_button, "homevisit.log.own"),
-                               (card.complaint_button, "complaint.open")):
-            button.setVisible(auth.role_may(actor, action))  # per member: the service
         self._fit_menus(signed_in=True)
 
     def _fit_board(self) -> None:
@@ -180,42 +126,14 @@ class ManagerPages(QObject):
     def _fit_menus(self, signed_in: bool) -> None:
         """The managers' menus, for a manager; over the lock screen, for nobody."""
         can = self.window.desk.can
-        for action, needs in ((self.window.conflicts_action, "sync.settle"),
-                              (self.window.dead_letters_action, "sync.dead_letters")):
+        for action, needs in ((self.conflicts_action, "sync.settle"),
+                              (self.dead_letters_action, "sync.dead_letters")):
             action.setVisible(signed_in and can(needs))
             action.setEnabled(signed_in and can(needs))
 
-    def show_mode(self, mode: str) -> None:
-        if self.window.gate.locked or not self.may_open(mode):
-            return
-        self.mode = mode
-        self.mode_buttons[mode].setChecked(True)
-        on_desk = mode == "desk"
-        self._show_body(on_desk)
-        if mode == "queue":
-            self.stack.setCurrentWidget(self.board)
-            self.board.start()
-        else:
-            self.board.stop()
-        if mode == "care":
-            self.stack.setCurrentWidget(self.care)
-            self.care.load()
-        if mode == "reports":
-            self.stack.setCurrentWidget(self.reports)
-            self.reports.load()
-
-    def _show_body(self, desk: bool) -> None:
-        """The lookup + card body, or the manager pages, gets the window's height."""
-        self.window.results.setVisible(desk)
-        self.window.pages.setVisible(desk)
-        self.stack.setVisible(not desk)
-        layout = self.window.desk_page.layout()
-        assert isinstance(layout, QBoxLayout)
-        layout.setStretchFactor(self.window.body, 1 if desk else 0)
-
     def open_member(self, member_id: uuid.UUID) -> None:
         """Enter on the board or the care list: the member's card on the desk page."""
-        self.show_mode("desk")
+        self.window.show_mode("desk")
         self.window.open_member_id(member_id)
 
     def ask_add_to_queue(self) -> None:
@@ -234,9 +152,21 @@ class ManagerPages(QObject):
             lambda: desk.queue.add(member_id, purpose, appointment),
             lambda _: self.window.status_message.setText(t("Added to the queue.")))
 
+    def open_conflicts(self) -> None:
+        from vipdesk.ui.conflicts import ConflictsDialog
+
+        ConflictsDialog(self.window.desk, self.window.ops, parent=self.widget).show()
+
+    def open_dead_letters(self) -> None:
+        from vipdesk.ui.dead_letters import DeadLettersDialog
+
+        dialog = DeadLettersDialog(self.window.desk, self.window.ops, parent=self.widget)
+        dialog.sig_handled.connect(self.window.sync_label.refresh_refused)
+        dialog.show()
+
     def _locked(self) -> None:
-        """Nothing of the board or the list stays behind the lock for the next person."""
-        self.show_mode_unlocked("desk")
+        """Nothing of the board or the list stays behind the lock for the next person
+        (the window has taken the desk back to F1)."""
         self._fit_menus(signed_in=False)
         self._close_managers_dialogs()
         self.board.model.set_rows([])
@@ -253,18 +183,12 @@ class ManagerPages(QObject):
                 dialog.close()
                 dialog.deleteLater()
 
-    def show_mode_unlocked(self, mode: str) -> None:
-        self.mode = mode
-        self.mode_buttons[mode].setChecked(True)
-        self.board.stop()
-        self._show_body(True)
-
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.widget and event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         return False
 
     def retranslate(self) -> None:
-        for number, mode in enumerate(MODES, start=1):
-            self.mode_buttons[mode].setText(f"{t(MODE_TEXT[mode])}  F{number}")
         self.add_button.setText(t("Add to queue"))
+        self.conflicts_action.setText(t("Sync conflicts"))
+        self.dead_letters_action.setText(t("Refused changes"))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -23,6 +26,9 @@ from vipdesk.services.profile import Alert, MemberProfile
 from vipdesk.ui.flow_layout import FlowLayout
 from vipdesk.ui.i18n import t
 from vipdesk.ui.timeline_view import TimelineModel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 PREFERENCE_TAGS = {"drink": "Drink", "size": "Size", "avoid": "Avoid", "interest": "Interest",
                    "address_as": "Address as", "note": "Note",
@@ -49,6 +55,13 @@ def alert_text(alert: Alert, lang: str) -> str:
     if alert.code == "tier_near_upgrade":
         return t("Near upgrade → %1").replace("%1", str(target))
     return alert.code
+
+
+@dataclass(frozen=True)
+class CardAction:
+    button: QAbstractButton
+    needs: str | None  # the permission the role needs for the button to show
+    keys: str | None  # the shortcut that presses it
 
 
 def _label(text: str = "", name: str = "", wrap: bool = False) -> QLabel:
@@ -119,7 +132,7 @@ class MemberCard(QFrame):
         self.print_button = QPushButton()
         self.print_button.setObjectName("primary")
         self.print_button.clicked.connect(self._print)
-        self.history_actions = self._history_actions()
+        self._history_actions()
         left = QVBoxLayout()
         left.addWidget(self._details(), 1)
         left.addWidget(self.print_button)  # outside the scrolling: always in reach
@@ -159,10 +172,13 @@ class MemberCard(QFrame):
         self.details_scroll = scroll
         return scroll
 
-    def _history_actions(self) -> FlowLayout:
+    def _history_actions(self) -> None:
         """The buttons for what the desk records; they wrap onto a second line where
         the card is narrower than all of them (English on a 1366-wide screen)."""
-        row = FlowLayout()
+        self.history_actions = FlowLayout()
+        self.history_actions.addStretch(1)  # actions go before it (`add_action`)
+        self.card_actions: list[CardAction] = []
+        self.role_may: Callable[[str], bool] = lambda _action: True
         self.check_in_button = QPushButton()
         self.check_in_button.setObjectName("primary")
         self.complaint_button = QPushButton()
@@ -174,7 +190,6 @@ class MemberCard(QFrame):
         self.void_button = QPushButton()
         self.void_button.setObjectName("voidVisit")
         self.void_button.hide()  # until the desk confirms a check-in this person may void
-        self.void_button.clicked.connect(self._void_today)
         self.points_button = QPushButton()
         self.points_button.setObjectName("pointsAction")
         self.survey_button = QPushButton()
@@ -184,21 +199,48 @@ class MemberCard(QFrame):
         self.care_button.hide()  # until the desk confirms the actor may log for this member
         self.edit_button = QPushButton()
         self.edit_button.setObjectName("editMember")
-        self.edit_button.clicked.connect(self.sig_edit_requested.emit)
-        for button, signal in ((self.check_in_button, self.sig_check_in_requested),
-                               (self.check_out_button, self.sig_check_out_requested),
-                               (self.points_button, self.sig_points_requested),
-                               (self.survey_button, self.sig_survey_requested),
-                               (self.care_button, self.sig_care_contact_requested),
-                               (self.complaint_button, self.sig_complaint_requested),
-                               (self.home_visit_button, self.sig_home_visit_requested),
-                               (self.complaints_button, self.sig_complaints_requested)):
-            button.clicked.connect(signal.emit)
-            row.addWidget(button)
-        row.insertWidget(row.indexOf(self.check_out_button) + 1, self.void_button)
-        row.addWidget(self.edit_button)
-        row.addStretch(1)
-        return row
+        self._own_actions()
+
+    def _own_actions(self) -> None:
+        """The card's own actions, in the order they show; check-in and check-out share
+        a key (the card shows one of them)."""
+        for button, signal, keys, needs in (
+                (self.check_in_button, self.sig_check_in_requested, "Ctrl+I", None),
+                (self.check_out_button, self.sig_check_out_requested, "Ctrl+I", None),
+                (self.void_button, None, None, None),
+                (self.points_button, self.sig_points_requested, None, None),
+                (self.survey_button, self.sig_survey_requested, None, None),
+                (self.care_button, self.sig_care_contact_requested, None, None),
+                (self.complaint_button, self.sig_complaint_requested, "Ctrl+K",
+                 "complaint.open"),
+                (self.home_visit_button, self.sig_home_visit_requested, "Ctrl+H",
+                 "homevisit.log.own"),  # per member: the service decides
+                (self.complaints_button, self.sig_complaints_requested, "Ctrl+Shift+K",
+                 None),
+                (self.edit_button, self.sig_edit_requested, None, None)):
+            if signal is not None:
+                button.clicked.connect(signal.emit)
+            self.add_action(button, needs=needs, keys=keys)
+        self.void_button.clicked.connect(self._void_today)
+        self.card_actions.append(CardAction(self.print_button, None, "Ctrl+P"))  # not in the row
+
+    def add_action(self, button: QAbstractButton, *, needs: str | None = None,
+                   keys: str | None = None) -> None:
+        """A button in the card's row of actions, after those added before it. `needs`:
+        the permission the signed-in person's role must have for it to show; `keys`:
+        the shortcut that presses it (`card_keys.py`)."""
+        row = self.history_actions
+        row.insertWidget(row.count() - 1, button)  # before the stretch that ends the row
+        self.card_actions.append(CardAction(button, needs, keys))
+        if needs is not None:
+            button.setVisible(self.role_may(needs))
+
+    def fit_to_role(self, role_may: Callable[[str], bool]) -> None:
+        """Show the actions the signed-in person's role may ever use (`role_may(action)`)."""
+        self.role_may = role_may
+        for action in self.card_actions:
+            if action.needs is not None:
+                action.button.setVisible(role_may(action.needs))
 
     def show_profile(self, profile: MemberProfile, lang: str) -> None:
         self.profile, self.lang = profile, lang

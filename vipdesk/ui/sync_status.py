@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtWidgets import QLabel
+
 from vipdesk.services.clock import DEFAULT_TZ
 from vipdesk.ui.i18n import current, t
 from vipdesk.ui.messages import local_time
 
 if TYPE_CHECKING:  # the sync package (and psycopg) load only when a centre is configured
+    from vipdesk.desk import Desk
     from vipdesk.sync.runner import SyncStatus
+    from vipdesk.ui.ops import Ops
 
-__all__ = ["sync_text", "sync_tooltip"]
+__all__ = ["SyncLine", "sync_text", "sync_tooltip"]
 
 
 def sync_text(status: SyncStatus | None, refused: int = 0, tz: str = DEFAULT_TZ) -> str:
@@ -50,3 +54,33 @@ def sync_tooltip(status: SyncStatus | None, tz: str = DEFAULT_TZ) -> str:
     if current() == "en":
         return status.describe()
     return sync_text(status, tz=tz).replace("  ·  ", "\n")
+
+
+class SyncLine(QLabel):
+    """The status bar's sync line: the runner's last status, and the refused changes
+    that wait for a manager (counted again after each round and each one handled)."""
+
+    def __init__(self, desk: Desk, ops: Ops) -> None:
+        super().__init__()
+        self.setObjectName("syncStatus")
+        self.desk, self.ops = desk, ops
+        self.status: SyncStatus | None = None
+        self.refused = 0  # refused changes nobody has handled
+
+    def show_status(self, status: SyncStatus | None) -> None:
+        self.status = status
+        self.redraw()
+        if status is None or not status.syncing:
+            self.refresh_refused()
+
+    def refresh_refused(self) -> None:
+        self.ops.query(self.desk.review.open_count, self._show_refused)
+
+    def _show_refused(self, count: int) -> None:
+        self.refused = count
+        self.redraw()
+
+    def redraw(self) -> None:
+        """In the desk's language (again after Ctrl+L)."""
+        self.setText(sync_text(self.status, self.refused, self.desk.visits.tz))
+        self.setToolTip(sync_tooltip(self.status, self.desk.visits.tz))
