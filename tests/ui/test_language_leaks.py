@@ -564,11 +564,12 @@ def test_ctrl_l_brings_every_line_into_the_other_language(scene: Scene) -> None:
 # -- the services' words, one by one ----------------------------------------------------
 
 def test_every_word_the_desk_may_show_for_a_service_has_chinese() -> None:
-    from vipdesk.ui.messages import ERROR_PATTERNS, FIELD_PATTERNS
+    from vipdesk.ui.messages import ERROR_PATTERNS, FIELD_CODES, FIELD_PATTERNS
     from vipdesk.ui.names import CARD_FIELDS, FIELD_NAMES, ROLE_NAMES
 
     zh = i18n.table("zh")
     sources = [words for _, words in (*FIELD_PATTERNS, *ERROR_PATTERNS)]
+    sources += FIELD_CODES.values()
     for names in (ROLE_NAMES, CARD_FIELDS, FIELD_NAMES):
         sources += names.values()
     assert [s for s in sources if s not in zh] == []

@@ -39,7 +39,7 @@ from vipdesk.ui.lounge_strip import LoungeBoard, LoungeStrip
 from vipdesk.ui.manager_pages import ManagerPages
 from vipdesk.ui.member_card import MemberCard
 from vipdesk.ui.member_forms import MemberForms
-from vipdesk.ui.messages import message_text
+from vipdesk.ui.messages import error_text
 from vipdesk.ui.names import ROLE_NAMES, store_name
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.points_forms import PointsForms
@@ -165,7 +165,8 @@ class MainWindow(QMainWindow):
         self.scanner.sig_scanned.connect(self.scan)
         self.scanner.sig_scanned.connect(lambda _: self.show_mode(DESK))
         self.scanner.sig_typed.connect(self._typed_elsewhere)
-        self.ops.sig_failed.connect(lambda text: self.status_message.setText(message_text(text)))
+        self.ops.sig_failed.connect(lambda error: self.status_message.setText(
+            error_text(error, self.desk.visits.tz)))
         self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
         self.language_action.triggered.connect(self.toggle_language)
         self.lock_action.triggered.connect(self.gate.lock)

@@ -4,10 +4,11 @@ Services speak plain English to scripts and logs (`FieldError.message`, exceptio
 messages); the window shows every one of them through here, so a person at a Chinese
 desk never reads an English sentence or a raw code.
 
-Two ways in, whichever is stable: exceptions that carry data the words need have it as
+Two ways in, whichever is stable: errors that carry data the words need have it as
 attributes (`PermissionDenied.action`, `SignInFailed.locked_until`, a dead letter's
-`template`); the services' fixed sentences (field problems, refusals) are matched here by
-pattern, their numbers and names carried over. A sentence nobody taught this module is
+`template`, the common field problems' `FieldError.code` and `params`); the services'
+other fixed sentences (field problems, refusals) are matched here by pattern, their
+numbers and names carried over. A sentence nobody taught this module is
 shown as written on the English desk and as a general line on the Chinese one (the
 English original goes to the log), never as an English sentence among Chinese ones.
 """
@@ -28,8 +29,18 @@ from vipdesk.ui.names import STATE_NAMES
 
 log = logging.getLogger(__name__)
 
-# English source (translated with t) for each fixed field message; %1, %2… are the
-# pattern's groups in order.
+# The common field problems by code (vipdesk/services/validation.py); %1, %2… are the
+# error's params in order.
+FIELD_CODES = {
+    "required": "Required",
+    "too_long": "At most %1 characters (now %2)",
+    "control_characters": "Contains control characters",
+    "not_an_option": "Choose one of the options offered",
+    "in_future": "Is in the future",
+    "out_of_range": "Must be between %1 and %2 (now %3)",
+}
+# English source (translated with t) for each fixed field message without a code; %1,
+# %2… are the pattern's groups in order.
 FIELD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), words) for pattern, words in (
         (r"required", "Required"),
@@ -154,6 +165,8 @@ def _matched(message: str, patterns: tuple[tuple[re.Pattern[str], str], ...]) ->
 
 def field_text(error: FieldError) -> str:
     """One field's problem, in words."""
+    if error.code in FIELD_CODES:
+        return _fill(FIELD_CODES[error.code], error.params)
     step = COMPLAINT_STEP.fullmatch(error.message)
     if step is not None:
         return complaint_step_text(step[1], step[2])
@@ -184,7 +197,7 @@ def error_text(error: BaseException, tz: str = DEFAULT_TZ) -> str:
 
 
 def message_text(message: str) -> str:
-    """A failure that reached the window only as its message (`Ops.sig_failed`)."""
+    """A failure known only by its message (an exception that carries nothing more)."""
     refused = REFUSED.fullmatch(message)
     if refused is not None:
         return permission_text(PermissionDenied(message, refused[1]))

@@ -44,7 +44,9 @@ class Ops(QObject):
     """`ops.query(fn, on_done)` / `ops.mutate(fn, on_done)`."""
 
     reads_must_not_write = False  # tests set it: a read that writes fails the test
-    sig_failed = Signal(str)  # a message for the status bar / an error dialog
+    # the failure itself, not its English sentence: the window words it from what it
+    # carries (`messages.error_text`: a refusal's action, a field problem's code)
+    sig_failed = Signal(object)
     sig_changed = Signal(object)  # Changes: the tables a job or a sync pull wrote
     sig_busy = Signal(bool)
     _deliver = Signal(object, object, object)  # callback, value, changes
@@ -118,7 +120,7 @@ class Ops(QObject):
             self.publish(changes)  # the others still need to know what was written
 
     def _report(self, error: BaseException) -> None:
-        self.sig_failed.emit(str(error) or type(error).__name__)
+        self.sig_failed.emit(error)
 
     def _set_pending(self, delta: int) -> None:
         before = self._pending
