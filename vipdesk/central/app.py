@@ -36,6 +36,7 @@ from starlette.routing import Route
 from vipdesk.central import auth, enrol
 from vipdesk.central.auth import Device, Refused
 from vipdesk.central.metrics import Metrics
+from vipdesk.sync.authority import Enrolled
 from vipdesk.sync.central import Centre, CentreUnavailable
 from vipdesk.sync.snapshot import BehindHorizon
 from vipdesk.sync.wire import WireError, change_row_to_wire, op_from_wire, result_to_wire
@@ -63,7 +64,8 @@ class Service:
             raise Refused(403, f"this desk is enrolled for store {device.store}, "
                                f"not {claimed}")
         ops = _ops(body)
-        result = await run_in_threadpool(self.centre.push, device.store, ops)
+        enrolled = Enrolled(device.store, str(device.id))
+        result = await run_in_threadpool(self.centre.push, device.store, ops, enrolled)
         self.metrics.decided(device.store, result.counts)
         await run_in_threadpool(enrol.log_push, self.centre.engine, device, len(ops),
                                 result.counts)

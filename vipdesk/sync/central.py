@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from vipdesk.config import Config
 from vipdesk.db import make_engine, upgrade
 from vipdesk.outbox.ops import Change, Op, PushResult
+from vipdesk.sync import authority
 from vipdesk.sync.merge import Batch, Merger
 from vipdesk.sync.snapshot import SnapshotHead, check_horizon, read_snapshot
 
@@ -166,19 +167,23 @@ class Centre:
         with self._begin() as conn:
             return {k: int(conn.scalar(text(q)) or 0) for k, q in queries.items()}
 
-    def push(self, store: str, ops: list[Op]) -> PushResult:
-        """Decide every op in one transaction; retrying the same ops changes nothing."""
+    def push(self, store: str, ops: list[Op],
+             enrolled: authority.Enrolled | None = None) -> PushResult:
+        """Decide every op in one transaction; retrying the same ops changes nothing.
+        The service passes the desk's enrolment: ops on another store's records are
+        refused (vipdesk.sync.authority)."""
         try:
-            return self._push(store, ops, careful=False)
+            return self._push(store, ops, careful=False, enrolled=enrolled)
         except (exc.IntegrityError, exc.DataError, psycopg.IntegrityError, psycopg.DataError):
             # One op broke a constraint or a type: redo the batch with each op in a
             # savepoint, so that op alone is rejected (dead-lettered) and the rest go
             # through. (psycopg's own classes too: the COPY path uses the raw connection.)
-            return self._push(store, ops, careful=True)
+            return self._push(store, ops, careful=True, enrolled=enrolled)
 
-    def _push(self, store: str, ops: list[Op], careful: bool) -> PushResult:
+    def _push(self, store: str, ops: list[Op], careful: bool,
+              enrolled: authority.Enrolled | None) -> PushResult:
         with self._begin() as conn:
-            batch = Batch(store, self._lock_store(conn, store))
+            batch = Batch(store, self._lock_store(conn, store), enrolled)
             Merger(conn, batch, careful).run(ops)
         acks = [batch.acks[op.op_id] for op in ops]
         counts: dict[str, int] = {}

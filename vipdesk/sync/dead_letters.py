@@ -22,6 +22,7 @@ would import the others' internals.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from vipdesk.services import audit, auth, phones
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
 from vipdesk.services.members import write_terms
+from vipdesk.sync import authority
 
 PERMISSION = "sync.dead_letters"
 PULLED = "pulled "  # how pull.py's reasons begin (a test pins its wording)
@@ -72,6 +74,8 @@ REASONS = {
     "unknown_table": "The centre does not know this kind of record (program versions differ)",
     "malformed": "The change was malformed (a program fault)",
     "refused_before": "The centre had already refused this change",
+    "other_store": "This record belongs to store %1: a lounge records only its own "
+                   "visits, complaints, queue and staff",
     "refused": "The centre refused this change",
     "member_no_here": "Member number %1 is already used by another member on this desk",
     "card_no_here": "Card number %1 is already used on this desk",
@@ -84,6 +88,7 @@ REASONS = {
 GONE_HERE = "The record is no longer on this desk"
 BACK_HERE = "The record is on this desk again"
 NOT_HERE = "The record is not on this desk"
+OTHER_STORE = "Another store's record: sending it again is refused too; close it with a note"
 NOTE_REQUIRED = "Note: say briefly why nothing more is needed"
 NOTE_TOO_LONG = "Note: at most %1 characters"
 NO_SUCH_LETTER = "This refused change no longer exists"
@@ -178,6 +183,8 @@ def retry(session: Session, actor: Actor, dead_letter_id: uuid.UUID,
     again (pulled), in the caller's transaction."""
     auth.require(actor, PERMISSION)
     letter = _open_letter(session, dead_letter_id)
+    if letter.reason.startswith(authority.REFUSED):
+        raise DeadLetterError(OTHER_STORE)
     if is_pulled(letter):
         done, left = _Reapply(session).run(_group(session, letter))
     else:
@@ -227,6 +234,9 @@ def classify(table_name: str, reason: str, values: dict[str, Any]) -> tuple[str,
         return "waits_for_record", ""
     if here:
         return "not_applied_here", ""
+    if low.startswith(authority.REFUSED):
+        found = re.search(r"belongs to store (.+?);", reason)
+        return "other_store", found.group(1) if found else ""
     for start, code in (("same id", "same_id"), ("record not found", "not_at_centre"),
                         ("unknown table", "unknown_table"), ("malformed", "malformed"),
                         ("rejected before", "refused_before")):
@@ -360,6 +370,8 @@ def _shown(value: Any, key: str = "") -> Any:
 
 
 def _retry_blocked(letter: SyncDeadLetter, exists_here: bool) -> str:
+    if letter.reason.startswith(authority.REFUSED):
+        return OTHER_STORE  # the centre refuses it whatever this desk changes
     if is_pulled(letter):
         return NOT_HERE if letter.kind == UPDATE and not exists_here else ""
     if letter.kind == DELETE:

@@ -44,7 +44,7 @@ from vipdesk.outbox import tables
 from vipdesk.outbox.hlc import Stamp, clamp
 from vipdesk.outbox.ops import DELETE, INSERT, UPDATE, Ack, Op, Outcome
 from vipdesk.services import erasure
-from vipdesk.sync import bulk, chain_watch
+from vipdesk.sync import authority, bulk, chain_watch
 
 CLOCK_LEEWAY_MS = 60_000  # stamps further ahead of the centre's clock are pulled back
 
@@ -55,17 +55,19 @@ class Batch:
 
     store: str
     now_ms: int
+    enrolled: authority.Enrolled | None = None  # set by the service: records are checked
     acks: dict[uuid.UUID, Ack] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
     dead: list[dict[str, Any]] = field(default_factory=list)
 
-    def decide(self, op: Op, outcome: Outcome, reason: str = "") -> None:
+    def decide(self, op: Op, outcome: Outcome, reason: str = "", centre_note: str = "") -> None:
+        """`centre_note` goes only into the centre's own dead letter (the device)."""
         self.acks[op.op_id] = Ack(op.op_id, outcome, reason)
         if outcome is Outcome.REJECTED:
             self.dead.append({"id": uuid7(), "op_id": op.op_id, "store": self.store,
                               "kind": op.kind, "table_name": op.table_name,
                               "record_id": op.record_id, "payload": op.payload_json(),
-                              "reason": reason, "at": utcnow()})
+                              "reason": reason + centre_note, "at": utcnow()})
 
     def changed(self, kind: str, table_name: str, record_id: uuid.UUID,
                 payload: dict[str, Any]) -> None:
@@ -111,7 +113,7 @@ class Merger:
 
     def run(self, ops: list[Op]) -> None:
         fresh = self._skip_decided(ops)
-        for group in _runs(fresh):
+        for group in _runs(self._within_authority(fresh)):
             if group[0].kind == INSERT and not self.careful:
                 self._apply(group)  # one statement; a failure reruns the batch carefully
             else:
@@ -119,6 +121,13 @@ class Merger:
                     self._guarded(op)
         chain_watch.check_pushed(self.conn, self.batch, fresh)
         self._write_bookkeeping(fresh)
+
+    def _within_authority(self, ops: list[Op]) -> list[Op]:
+        """An enrolled desk's ops on another store's records are refused here, before
+        anything is applied; the direct mode (no enrolment) is not checked."""
+        if self.batch.enrolled is None or not ops:
+            return ops
+        return authority.Screen(self.conn, self.batch.enrolled, ops).allowed(self.batch, ops)
 
     def _skip_decided(self, ops: list[Op]) -> list[Op]:
         known = dict(bulk.rows_where_in(self.conn, _table(SyncAppliedOp), "op_id",
