@@ -139,6 +139,23 @@ def test_a_desk_cannot_move_its_visit_to_another_store(
         assert conn.scalar(select(Visit.store_id).where(Visit.id == visit)) == sh_store
 
 
+def test_audit_entries_of_another_stores_account_are_kept(
+        service: ServiceThread, fresh_pg_url: str, make_desk) -> None:
+    """A chain administrator of BJ01 signed in at SH01's desk: what they did there is
+    that desk's evidence (its chain), never refused for the account's store."""
+    from vipdesk.models.audit import AuditEntry
+    from vipdesk.services import audit
+    from vipdesk.services.clock import Clock
+
+    sh, sh_client, _sh_store, bj_store, bj_staff, member = _chain(service, make_desk)
+    admin = Actor(bj_staff, "admin", "李娜", bj_store, "BJ-7", desk="SH01")
+    with unit_of_work(session_factory(sh)) as s:
+        audit.member_viewed(s, admin, member, Clock(), "lookup")
+    assert sync_once(sh, sh_client, "SH01").outcomes.get("rejected", 0) == 0
+    with service.centre.engine.connect() as conn:
+        assert conn.scalar(select(AuditEntry.id).where(AuditEntry.store_id == bj_store)) is not None
+
+
 def test_the_direct_mode_is_not_checked(pg_centre, make_desk) -> None:  # type: ignore[no-untyped-def]
     desk = make_desk("a", seed_tiers=True)
     other = _add_store(desk, "BJ01")

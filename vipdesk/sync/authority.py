@@ -1,12 +1,15 @@
 """Which store may change which record, checked at the centre for an enrolled desk.
 
 A lounge records its own visits, purchases, complaints (and their steps), queue, care
-contacts, audit entries and staff; members and everything in a member's file (phones,
+contacts and staff; members and everything in a member's file (phones,
 cards, preferences, points, tiers, follow-ups) are shared by the chain, so any store
 may edit them. A record names its store in a `store_id` column, or through the record
 it hangs on (a complaint step through its complaint, a care contact through the staff
 member who made it). A record with no store (a chain-wide account, an old visit without
-one) is not bound to any store.
+one) is not bound to any store. Audit entries are not bound either: they are the desk's
+evidence of who did what there (an administrator of the chain signed in at another
+store's desk included), chained per desk and checked by `chain_watch`; refusing one
+would lose the evidence and break the desk's chain at the centre.
 
 The service passes the desk's enrolled store; the direct-to-database mode (tests, a
 single-store installation) passes none and is not checked. An op on another store's
@@ -34,7 +37,7 @@ class Decides(Protocol):
 
 # The record's own store column.
 STORE_COLUMNS = {"visits": "store_id", "purchases": "store_id", "complaints": "store_id",
-                 "queue_entries": "store_id", "staff": "store_id", "audit_log": "store_id"}
+                 "queue_entries": "store_id", "staff": "store_id"}
 # No store column of its own: the store of the record a column points at.
 PARENTS = {"complaint_events": ("complaint_id", "complaints"),
            "care_contacts": ("by", "staff")}
