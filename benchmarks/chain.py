@@ -1,15 +1,19 @@
 """A chain of desks against the central service: push and pull latency over HTTPS.
 
-    python -m benchmarks.chain [--desks 10] [--rounds 10] [--batch 50] [--server URL]
+    python -m benchmarks.chain [--desks 10] [--rounds 10] [--batch 50] [--instances 1]
+                               [--server URL]
 
 Starts `vipdesk-central serve` as its own process (TLS with a throw-away CA from
 trustme, a fresh database `vipdesk_bench_<random>` on the server, dropped afterwards),
 enrols N desks (one store each) and runs them as asyncio tasks, each with its own
 HTTPS connection: per round a desk pushes `--batch` new visits, then pulls the change
 log from its cursor until it is at the head (pages of 2,000). Prints p50/p99 of push
-and pull requests and the throughput. Each round's ops are built up front (cloned from
-ORM-written outbox ops with fresh ids), so the numbers are the service's and the
-network's, not the desks' SQLite.
+and pull requests, the throughput, the failed requests (a desk retries a failed push or
+pull, as the runner does) and whether anything was lost: every desk must end with every
+change and the centre with every visit. With `--instances 2` the desks are spread round
+robin over two service processes on the same database (what a load balancer does).
+Each round's ops are built up front (cloned from ORM-written outbox ops with fresh ids),
+so the numbers are the service's and the network's, not the desks' SQLite.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from vipdesk.sync.push import read_batch
 from vipdesk.sync.wire import op_to_wire
 
 PULL_PAGE = 2000
+RETRIES = 20
 
 
 @dataclass
@@ -52,6 +57,7 @@ class Desk:
     push_ms: list[float] = field(default_factory=list)
     pull_ms: list[float] = field(default_factory=list)
     pulled: int = 0
+    errors: int = 0
 
 
 def _template_ops(bench: Bench, n: int) -> tuple[Op, list[Op]]:
@@ -90,8 +96,9 @@ def _tls(folder: Path) -> tuple[str, str, str]:
     return paths[0], paths[1], paths[2]
 
 
-def _serve(bench: Bench, folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    ca, cert, key = _tls(folder)
+def _serve(bench: Bench, folder: Path, tls: tuple[str, str, str] | None = None
+           ) -> tuple[subprocess.Popen[bytes], str, str]:
+    ca, cert, key = tls or _tls(folder)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -123,24 +130,37 @@ async def _enrol(bench: Bench, url: str, ca: str, store: str) -> httpx.AsyncClie
                                       "Accept-Encoding": "gzip"})
 
 
+async def _request(desk: Desk, times: list[float], method: str, path: str,
+                   **kwargs: Any) -> httpx.Response:
+    """One call, retried after a transport error or a 5xx (counted): ops are idempotent
+    and a pull starts from the saved cursor, so a retry is what a desk does."""
+    for attempt in range(RETRIES):
+        start = time.perf_counter()
+        try:
+            answer = await desk.client.request(method, path, **kwargs)
+        except httpx.TransportError:
+            answer = None
+        if answer is not None and answer.status_code < 500:
+            times.append((time.perf_counter() - start) * 1000)
+            answer.raise_for_status()  # 4xx is a fault of the benchmark: stop
+            return answer
+        desk.errors += 1
+        await asyncio.sleep(min(2.0, 0.1 * 2 ** attempt))
+    raise RuntimeError(f"{desk.store}: {path} failed {RETRIES} times")
+
+
 async def _push(desk: Desk, ops: list[Op]) -> None:
     body = gzip.compress(orjson.dumps({"store": desk.store,
                                        "ops": [op_to_wire(op) for op in ops]}), 5)
-    start = time.perf_counter()
-    answer = await desk.client.post("/v1/push", content=body,
-                                    headers={"Content-Encoding": "gzip"})
-    desk.push_ms.append((time.perf_counter() - start) * 1000)
-    answer.raise_for_status()
+    await _request(desk, desk.push_ms, "POST", "/v1/push", content=body,
+                   headers={"Content-Encoding": "gzip"})
 
 
 async def _pull(desk: Desk) -> None:
     while True:
-        start = time.perf_counter()
-        answer = await desk.client.get("/v1/changes", params={
+        answer = await _request(desk, desk.pull_ms, "GET", "/v1/changes", params={
             "txid": desk.cursor[0], "seq": desk.cursor[1], "limit": PULL_PAGE})
-        answer.raise_for_status()
         lines = answer.content.splitlines()
-        desk.pull_ms.append((time.perf_counter() - start) * 1000)
         rows = [orjson.loads(x) for x in lines[1:] if x]
         desk.pulled += len(rows)
         if rows:
@@ -156,36 +176,62 @@ async def _run_desk(desk: Desk, rounds: int, batch: int) -> None:
         await _pull(desk)
 
 
-async def _chain(bench: Bench, url: str, ca: str, args: argparse.Namespace) -> list[Desk]:
+async def _chain(bench: Bench, urls: list[str], ca: str,
+                 args: argparse.Namespace) -> list[Desk]:
     member, visits = _template_ops(bench, args.rounds * args.batch)
     desks = []
     for i in range(args.desks):
         store = f"S{i:03d}"
         new_member, new_visits = _clone(member, visits, store)
-        desks.append(Desk(store, await _enrol(bench, url, ca, store), new_member, new_visits))
+        client = await _enrol(bench, urls[i % len(urls)], ca, store)
+        desks.append(Desk(store, client, new_member, new_visits))
     start = time.perf_counter()
     await asyncio.gather(*(_run_desk(d, args.rounds, args.batch) for d in desks))
     elapsed = time.perf_counter() - start
+    _wait_for_watermark(bench)
     for desk in desks:  # everyone catches up once more: the last pushes of the others
         await _pull(desk)
         await desk.client.aclose()
-    _report(desks, elapsed, args)
+    _report(desks, elapsed, args, _visits_at_centre(bench))
     return desks
 
 
-def _report(desks: list[Desk], elapsed: float, args: argparse.Namespace) -> None:
+def _wait_for_watermark(bench: Bench, timeout: float = 30.0) -> None:
+    """Other programs' open transactions on a shared server hold the pull watermark back:
+    wait until every logged change is pullable, so "nothing lost" is a fair check."""
+    query = ("SELECT coalesce(max(txid) < pg_snapshot_xmin(pg_current_snapshot()), true)"
+             " FROM sync_change_log")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with bench.centre.engine.connect() as conn:
+            if conn.exec_driver_sql(query).scalar():
+                return
+        time.sleep(0.1)
+
+
+def _visits_at_centre(bench: Bench) -> int:
+    with bench.centre.engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM visits").scalar() or 0)
+
+
+def _report(desks: list[Desk], elapsed: float, args: argparse.Namespace,
+            at_centre: int) -> None:
     pushes = sorted(ms for d in desks for ms in d.push_ms)
     pulls = sorted(ms for d in desks for ms in d.pull_ms)
     ops = args.desks * (args.rounds * args.batch + 1)
-    print(f"{args.desks} desks × {args.rounds} rounds × {args.batch} ops; {machine()}")
+    print(f"{args.desks} desks × {args.rounds} rounds × {args.batch} ops, "
+          f"{args.instances} instance(s); {machine()}")
     print(table(["", "requests", "p50 ms", "p99 ms", "max ms", "throughput"], [
         ["push", len(pushes), f"{percentile(pushes, 50):.1f}", f"{percentile(pushes, 99):.1f}",
          f"{pushes[-1]:.1f}", f"{ops / elapsed:,.0f} ops/s"],
         ["pull", len(pulls), f"{percentile(pulls, 50):.1f}", f"{percentile(pulls, 99):.1f}",
          f"{pulls[-1]:.1f}", f"{sum(d.pulled for d in desks) / elapsed:,.0f} changes/s"]]))
-    caught_up = {d.pulled for d in desks}
-    print(f"wall {elapsed:.2f} s; every desk pulled {sorted(caught_up)} changes "
-          f"(expected {ops})")
+    caught_up = sorted({d.pulled for d in desks})
+    visits = args.desks * args.rounds * args.batch
+    lost = "nothing lost" if caught_up == [ops] and at_centre == visits else "LOST"
+    print(f"wall {elapsed:.2f} s; failed requests (retried) "
+          f"{sum(d.errors for d in desks)}; every desk pulled {caught_up} changes "
+          f"(expected {ops}); visits at the centre {at_centre} of {visits}: {lost}")
 
 
 def main() -> None:
@@ -193,20 +239,26 @@ def main() -> None:
     parser.add_argument("--desks", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--instances", type=int, default=1,
+                        help="service processes on the same database (round robin)")
     parser.add_argument("--server", default=os.environ.get("VIPDESK_TEST_PG_URL", SERVER))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         bench = Bench(args.server, Path(folder))
-        proc: Any = None
+        procs: list[Any] = []
         try:
-            proc, url, ca = _serve(bench, Path(folder))
-            asyncio.run(_chain(bench, url, ca, args))
+            urls = []
+            tls = _tls(Path(folder))  # one certificate: the desks trust every instance
+            for _ in range(args.instances):
+                proc, url, ca = _serve(bench, Path(folder), tls)
+                procs.append(proc)
+                urls.append(url)
+            asyncio.run(_chain(bench, urls, ca, args))
         finally:
-            if proc is not None:
+            for proc in procs:
                 proc.terminate()
                 proc.wait(timeout=10)
             bench.drop()
-
 
 if __name__ == "__main__":
     main()

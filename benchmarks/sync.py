@@ -120,15 +120,8 @@ def _push_once(bench: Bench, n: int, i: int) -> tuple[float, float]:
     report = push_all(desk, bench.centre, f"S{i}")
     sync_s = time.perf_counter() - t0
     assert report.outcomes == {"applied": n}, report.outcomes
-    rows = _raw_rows(member_id, n)
+    raw_s = raw_push(bench, member_id, n)
     with psycopg.connect(bench.dsn) as conn:
-        t0 = time.perf_counter()
-        for batch in _chunks(rows, 500):
-            with conn.cursor() as cur:
-                cur.executemany("INSERT INTO visits (id, member_id, checked_in_at, purpose,"
-                                " offered, created_at) VALUES (%s, %s, %s, %s, %s, %s)", batch)
-            conn.commit()
-        raw_s = time.perf_counter() - t0
         copy_rows = _raw_rows(member_id, n)
         t0 = time.perf_counter()
         for batch in _chunks(copy_rows, 500):
@@ -141,6 +134,19 @@ def _push_once(bench: Bench, n: int, i: int) -> tuple[float, float]:
         COPY_PUSH_S.append(time.perf_counter() - t0)
     desk.dispose()
     return sync_s, raw_s
+
+
+def raw_push(bench: Bench, member_id: uuid.UUID, n: int) -> float:
+    """The push baseline: psycopg `executemany` of n visit rows, one commit per 500."""
+    rows = _raw_rows(member_id, n)
+    with psycopg.connect(bench.dsn) as conn:
+        t0 = time.perf_counter()
+        for batch in _chunks(rows, 500):
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO visits (id, member_id, checked_in_at, purpose,"
+                                " offered, created_at) VALUES (%s, %s, %s, %s, %s, %s)", batch)
+            conn.commit()
+        return time.perf_counter() - t0
 
 
 COPY_PUSH_S: list[float] = []  # the COPY baseline for push, reported alongside
@@ -158,7 +164,7 @@ def _chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
         yield rows[i:i + size]
 
 
-def _seed_centre(bench: Bench, n: int) -> uuid.UUID:
+def seed_centre(bench: Bench, n: int) -> uuid.UUID:
     """n visit inserts through the real push path (untimed), from a synthetic desk."""
     desk = bench.desk("seeder", "HQ")
     member_id = _member(desk)
@@ -167,12 +173,13 @@ def _seed_centre(bench: Bench, n: int) -> uuid.UUID:
     for batch in _chunks(list(range(n)), 2000):
         ops = []
         for i in batch:
-            row = {"id": uuid.uuid4(), "member_id": member_id, "store_id": None,
+            record_id = uuid.uuid4()
+            row = {"id": record_id, "member_id": member_id, "store_id": None,
                    "checked_in_at": now - timedelta(seconds=i), "checked_out_at": None,
                    "received_by": None, "purpose": "browse", "offered": "龙井",
                    "purchase_id": None, "created_at": now}
             encoded = tables.encode_row("visits", row)
-            ops.append(Op(uuid.uuid4(), "insert", "visits", row["id"], {"row": encoded},
+            ops.append(Op(uuid.uuid4(), "insert", "visits", record_id, {"row": encoded},
                           f"{int(now.timestamp() * 1000):015d}.{i % 999999:06d}.HQ"))
         bench.centre.push("HQ", ops)
     desk.dispose()
@@ -180,7 +187,7 @@ def _seed_centre(bench: Bench, n: int) -> uuid.UUID:
 
 
 def bench_pull(bench: Bench, n: int, repeat: int) -> Rounds:
-    _seed_centre(bench, n)
+    seed_centre(bench, n)
     rounds = []
     for i in range(repeat):
         desk = bench.desk(f"puller{i}", f"P{i}")
@@ -190,11 +197,11 @@ def bench_pull(bench: Bench, n: int, repeat: int) -> Rounds:
         # The n visits plus the seeding desk's member: the same records the raw copy moves.
         assert n <= report.applied <= n + 1, report.applied
         desk.dispose()
-        rounds.append((sync_s, _raw_pull(bench, n)))
+        rounds.append((sync_s, raw_pull(bench, n)))
     return rounds
 
 
-def _raw_pull(bench: Bench, n: int) -> float:
+def raw_pull(bench: Bench, n: int) -> float:
     target = bench.folder / f"raw-{uuid.uuid4().hex[:6]}.db"
     target.write_bytes(bench.template.read_bytes())
     lite = sqlite3.connect(target)
@@ -244,8 +251,8 @@ def main() -> None:
                     pull = bench_pull(bench, args.pull, args.repeat)
             finally:
                 bench.drop()
-    rows = [_row("push", args.push, push), _row("pull", args.pull, pull),
-            _row("push vs raw COPY", args.push,
+    rows = [result_row("push", args.push, push), result_row("pull", args.pull, pull),
+            result_row("push vs raw COPY", args.push,
                  [(sync_s, copy_s) for (sync_s, _), copy_s in zip(push, COPY_PUSH_S,
                                                                    strict=True)],
                  verdict=False)]
@@ -254,7 +261,7 @@ def main() -> None:
                  "ratio median (min–max)", "target ≤ 3"], rows))
 
 
-def _row(label: str, n: int, rounds: Rounds, verdict: bool = True) -> list[str]:
+def result_row(label: str, n: int, rounds: Rounds, verdict: bool = True) -> list[str]:
     sync_s = statistics.median(s for s, _ in rounds)
     raw_s = statistics.median(r for _, r in rounds)
     ratios = [s / r for s, r in rounds]

@@ -44,6 +44,21 @@ def _insert(conn: Connection, terms: list[tuple[str, uuid.UUID, int]]) -> None:
                                      for term, member_id, weight in terms])
 
 
+def replace_terms(conn: Connection, member_ids: set[uuid.UUID], batch: int = 2000) -> None:
+    """Index these members' current names again (pulled or renamed members, in bulk: a
+    new desk's snapshot brings a chain's members at once)."""
+    ids = sorted(member_ids)
+    for start in range(0, len(ids), batch):
+        chunk = ids[start:start + batch]
+        conn.execute(sa.delete(_terms).where(_terms.c.member_id.in_(chunk)))
+        rows = conn.execute(sa.select(_members.c.id, _members.c.name_zh,
+                                      _members.c.name_latin)
+                            .where(_members.c.id.in_(chunk))).all()
+        _insert(conn, [(term, member_id, weight)
+                       for member_id, name_zh, name_latin in rows
+                       for term, weight in _cached_terms(name_zh, name_latin)])
+
+
 def rebuild_name_terms(conn: Connection, batch: int = 2000) -> int:
     """Replace every live member's terms with the current rules'; returns the members
     indexed. A database without any term (a central one) is left alone."""

@@ -23,7 +23,7 @@ from vipdesk.outbox import state, tables
 from vipdesk.outbox.capture import NO_CAPTURE
 from vipdesk.outbox.hlc import HybridClock, Stamp
 from vipdesk.outbox.ops import DELETE, INSERT, UPDATE, Change
-from vipdesk.services.members import write_terms
+from vipdesk.services import name_index
 from vipdesk.sync import bulk
 from vipdesk.sync.central import CentreAPI
 from vipdesk.sync.push import pending
@@ -226,9 +226,9 @@ def _refresh_terms(session: Session, member_ids: set[uuid.UUID]) -> None:
     """The name search index is derived, not synced: rebuild it for renamed members."""
     if not member_ids:
         return
-    for member in session.scalars(select(Member).where(Member.id.in_(member_ids))):
-        write_terms(session, member)
     session.flush()
+    # Plain statements, not one ORM delete + add per member: a snapshot brings them all.
+    name_index.replace_terms(session.connection(), member_ids)
 
 
 def _observe_stamps(conn: Connection, changes: list[Change]) -> None:
