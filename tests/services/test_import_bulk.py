@@ -103,13 +103,15 @@ def _ops(ops: Any, numbers: dict[str, str]) -> list[Any]:
 def test_bulk_path_writes_what_the_orm_path_writes(tmp_path: Path) -> None:
     path = write(tmp_path, HEADER + "".join(ROWS))
     results = []
-    for bulk in (False, True):
-        engine, factory = desk(tmp_path / f"desk-{bulk}.db")
-        report = run(factory, path, bulk=bulk)
+    for name, kwargs in (("orm", {"bulk": False}), ("batched", {"first_load": False}),
+                         ("first", {"first_load": True})):
+        engine, factory = desk(tmp_path / f"desk-{name}.db")
+        report = run(factory, path, **kwargs)
         assert report.ok and report.imported == ["B1", "B2", "B3", "B4"], report.rejected
         results.append(comparable(engine))
         engine.dispose()
-    orm, bulk_rows = results
+    orm, bulk_rows, first_rows = results
+    assert first_rows == bulk_rows
     tables = [t for t, _ in orm["ops"]]  # one flush of members, phones, cards; then tiers
     assert (tables[0], sorted(tables[1:3]), tables[3:]) == (
         "members", ["member_cards", "member_phones"], ["tier_changes"])
@@ -144,7 +146,7 @@ def test_crash_mid_import_leaves_whole_batches_and_a_rerun_finishes(
 
     monkeypatch.setattr(import_batches.BulkWriter, "write", power_cut)
     with pytest.raises(KeyboardInterrupt):
-        run(factory, path)
+        run(factory, path, first_load=False)  # the batched path, committing per batch
     with engine.connect() as conn:
         numbers = sorted(conn.execute(text("SELECT member_no FROM members")).scalars())
         ops = conn.execute(text(

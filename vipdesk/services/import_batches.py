@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
 from vipdesk.models import Member, TierChange
+from vipdesk.services import import_first_load as first_load
 from vipdesk.services import phones
 from vipdesk.services.import_bulk import BulkWriter, Prepared, chunks
 from vipdesk.services.members import MemberDataError, NewMember, add_terms, stage_member
@@ -108,12 +109,14 @@ class _Owner:
 class BatchImporter:
     def __init__(self, factory: sessionmaker[Session], report: ImportReport,
                  differences: Differences, on_reject: Callable[[RejectedRow], None],
-                 bulk: bool = True) -> None:
+                 bulk: bool = True, first_load: bool | None = None) -> None:
         self.factory = factory
         self.report = report
         self.differences = differences
         self.on_reject = on_reject
         self.bulk = bulk
+        self.first_load = first_load  # None: when the desk has no members (bulk, SQLite)
+        self.terms_table = "member_terms"
         self.lines = _Lines()
         self.pending: list[RejectedRow] = []
         # Per batch: what the database already holds, and what earlier rows of the batch
@@ -124,16 +127,47 @@ class BatchImporter:
             progress: Callable[[int], bool] | None = None) -> bool:
         """Import every batch; False when `progress` (told the rows done after each
         committed batch) asked to stop: the batches before stay, whole."""
+        if self.wants_first_load():
+            return self.run_first_load(rows, progress)
         while batch := list(islice(rows, BATCH_ROWS)):
             with unit_of_work(self.factory) as session, _no_mmap(session.connection()):
                 begin_write(session)
-                self.prefetch(session.connection(), [r.member for r in batch if r.member])
-                staged = [(row, p) for row in batch if (p := self.check(session, row))]
-                self.write(session, staged)
+                self.batch(session, batch)
             self.flush_rejections()
             if progress is not None and not progress(self.report.rows):
                 return False
         return True
+
+    def wants_first_load(self) -> bool:
+        if self.first_load is not None:
+            return self.first_load and self.bulk
+        with self.factory() as session:
+            conn = session.connection()
+            return self.bulk and conn.dialect.name == "sqlite" and first_load.is_empty(conn)
+
+    def run_first_load(self, rows: Iterator[ParsedRow],
+                       progress: Callable[[int], bool] | None) -> bool:
+        """Every batch in ONE transaction, indexes built after the rows
+        (`import_first_load`): a kill leaves the desk as it was. `progress` is told after
+        each batch as usual; stopping keeps the batches before (they are committed)."""
+        going = True
+        with unit_of_work(self.factory) as session:
+            conn = session.connection()
+            begin_write(session)
+            with _no_mmap(conn), first_load.load_cache(conn), \
+                    first_load.indexes_built_after(conn):
+                self.terms_table = first_load.STAGED_TERMS
+                while going and (batch := list(islice(rows, BATCH_ROWS))):
+                    self.batch(session, batch)
+                    self.flush_rejections()
+                    going = progress is None or progress(self.report.rows)
+        checkpoint(self.factory)
+        return going
+
+    def batch(self, session: Session, batch: list[ParsedRow]) -> None:
+        self.prefetch(session.connection(), [r.member for r in batch if r.member])
+        staged = [(row, p) for row in batch if (p := self.check(session, row))]
+        self.write(session, staged)
 
     # -- checks ---------------------------------------------------------------------
 
@@ -252,7 +286,7 @@ class BatchImporter:
         first = int(conn.exec_driver_sql("SELECT coalesce(max(rowid), 0) + 1 FROM members")
                     .scalar_one())
         if self.bulk and conn.dialect.name == "sqlite":
-            BulkWriter(conn, capture=has_outbox(session)).write(batch)
+            BulkWriter(conn, has_outbox(session), self.terms_table).write(batch)
         else:
             stage_orm(session, [p.data for p in batch])
         return first
@@ -290,6 +324,15 @@ def _no_mmap(conn: Connection) -> Iterator[None]:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA mmap_size={int(size or 0)}")
+
+
+def checkpoint(factory: sessionmaker[Session]) -> None:
+    """Copy a first load's WAL (as big as the data) into the database and truncate it,
+    now rather than leaving gigabytes of WAL for the next writer to checkpoint."""
+    with factory() as session:
+        conn = session.connection()
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def stage_orm(session: Session, rows: list[NewMember]) -> None:

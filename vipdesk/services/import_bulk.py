@@ -61,9 +61,10 @@ class Prepared:
 
 
 class _Ids:
-    """UUIDv7 (rows) and v4 (ops) as the 32 hex digits SQLAlchemy stores and the dashed
-    form payloads carry, from one urandom call per batch (uuid.UUID objects cost ~2 µs
-    each, several per member)."""
+    """UUIDv7 as the 32 hex digits SQLAlchemy stores and the dashed form payloads carry,
+    from one urandom call per batch (uuid.UUID objects cost ~2 µs each, several per
+    member). Op ids are v7 too (the capture's are v4; nothing reads their order): a
+    time-ordered key appends to the op-id index instead of touching a random page."""
 
     def __init__(self, count: int) -> None:
         self.random = memoryview(os.urandom(10 * count))
@@ -81,10 +82,6 @@ class _Ids:
             | (0b10 << 62) | (rand & ((1 << 62) - 1))
         return _forms(value)
 
-    def v4(self) -> str:
-        rand = self._bits() << 48 | self._bits() & 0xFFFFFFFFFFFF
-        value = (rand & ~(0xF << 76) & ~(0b11 << 62)) | (0x4 << 76) | (0b10 << 62)
-        return f"{value:032x}"
 
 
 def _forms(value: int) -> tuple[str, str]:
@@ -105,9 +102,11 @@ class _Rows:
 class BulkWriter:
     """One per batch transaction: `write(prepared)` inserts everything the ORM would."""
 
-    def __init__(self, conn: Connection, capture: bool) -> None:
+    def __init__(self, conn: Connection, capture: bool,
+                 terms_table: str = "member_terms") -> None:
         self.conn = conn
         self.capture = capture
+        self.terms_table = terms_table  # a first load stages them (import_first_load)
         now = datetime.now(UTC)
         # The stored form through the column type itself, so it cannot drift from the ORM's.
         bind = Member.__table__.c.created_at.type.bind_processor(conn.dialect)
@@ -129,7 +128,8 @@ class BulkWriter:
         if rows.cards:
             run(_insert_sql("member_cards", _CARD_COLUMNS), rows.cards)
         if rows.terms:
-            run(_insert_sql("member_terms", ("term", "member_id", "weight")), rows.terms)
+            run(_insert_sql(self.terms_table, ("term", "member_id", "weight")),
+                rows.terms)
         if rows.tiers:
             run(_insert_sql("tier_changes", _TIER_COLUMNS), rows.tiers)
         if self.capture:
@@ -204,7 +204,7 @@ class BulkWriter:
         clock = HybridClock(sync_state.node(conn), sync_state.last_stamp(conn),
                             physical_clock(conn.engine))
         first = sorted(("members", "member_phones", "member_cards"), key=dependency_rank)
-        rows = [(ids.v4(), INSERT, table, record, payload, str(clock.tick()), PROTOCOL,
+        rows = [(ids.v7()[0], INSERT, table, record, payload, str(clock.tick()), PROTOCOL,
                  self.now_db)
                 for table in (*first, "tier_changes") for record, payload in ops[table]]
         if rows:

@@ -396,7 +396,8 @@ def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth
                    encoding: str | None = None,
                    on_reject: Callable[[RejectedRow], None] | None = None,
                    bulk: bool = True,
-                   progress: Callable[[int], bool] | None = None) -> ImportReport:
+                   progress: Callable[[int], bool] | None = None,
+                   first_load: bool | None = None) -> ImportReport:
     """Import the file's good rows, report the others; raises ImportFileError (nothing
     imported) when the file as a whole cannot be read.
 
@@ -404,7 +405,10 @@ def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth
     first ones and the count, so memory does not grow with them). `bulk=False` writes
     through the ORM session instead of executemany (the reference the bulk path is
     tested against). `progress(rows_done)` is called after each committed batch;
-    returning False stops the import there (`report.cancelled`)."""
+    returning False stops the import there (`report.cancelled`).
+
+    A desk without members gets a first load (`import_first_load`: one transaction,
+    indexes built after the rows) unless `first_load=False`; `True` forces it."""
     auth.require(actor, "member.import")
     path = Path(path)
     if not path.is_file():
@@ -416,7 +420,7 @@ def import_members(factory: sessionmaker[Session], path: Path | str, actor: auth
     choice = detect_member_encoding(path, encoding)
     report = ImportReport(str(path), encoding=choice.encoding, encoding_evidence=choice.why)
     importer = BatchImporter(factory, report, _differences(report),
-                             on_reject or (lambda _row: None), bulk)
+                             on_reject or (lambda _row: None), bulk, first_load)
     old_limit = csv.field_size_limit(FIELD_LIMIT)  # process-wide, so restored below
     try:
         with path.open(encoding=report.encoding, newline="") as fh:
