@@ -107,3 +107,18 @@ def test_a_kill_mid_load_leaves_the_desk_as_before_and_a_rerun_succeeds(
     assert schema(db) == before
     members, terms, phones, ops = counts(db)
     assert members == phones == ops == 2000 and terms > 2000
+
+
+def test_import_ids_are_uuid7() -> None:
+    import uuid
+
+    from vipdesk.services.import_bulk import _Ids
+
+    ids = _Ids(count=1000)
+    made = [ids.v7() for _ in range(1000)]
+    assert len({h for h, _ in made}) == 1000
+    for hex_id, wire in made:
+        value = uuid.UUID(hex_id)
+        assert (value.version, value.variant) == (7, uuid.RFC_4122)
+        assert str(value) == wire and value.hex == hex_id
+    assert {h[16] for h, _ in made} == set("89ab")

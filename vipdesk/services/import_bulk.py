@@ -67,26 +67,22 @@ class _Ids:
     time-ordered key appends to the op-id index instead of touching a random page."""
 
     def __init__(self, count: int) -> None:
-        self.random = memoryview(os.urandom(10 * count))
+        self.hex = os.urandom(10 * count).hex()  # 20 digits an id, 19 of them used
         self.used = 0
-        self.ms = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
-
-    def _bits(self) -> int:
-        start = self.used * 10
-        self.used += 1
-        return int.from_bytes(self.random[start:start + 10], "big")
+        ms = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
+        self.prefix = f"{ms:012x}7"  # 48-bit milliseconds, version 7
 
     def v7(self) -> tuple[str, str]:
-        rand = self._bits()
-        value = (self.ms << 80) | (0x7 << 76) | (((rand >> 62) & 0xFFF) << 64) \
-            | (0b10 << 62) | (rand & ((1 << 62) - 1))
-        return _forms(value)
+        """By string slicing (~3× cheaper than building the 128-bit integer): 12 random
+        bits, the variant digit (10xx, two random bits), 60 random bits."""
+        at = self.used * 20
+        self.used += 1
+        r = self.hex
+        h = f"{self.prefix}{r[at:at + 3]}{_VARIANT[r[at + 3]]}{r[at + 4:at + 19]}"
+        return h, f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-
-def _forms(value: int) -> tuple[str, str]:
-    h = f"{value:032x}"
-    return h, f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+_VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 
 @dataclass
