@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from vipdesk.cli import import_rejects
 from vipdesk.cli.import_members import print_summary
-from vipdesk.cli.import_rejects import RejectionSink
-from vipdesk.services import auth
+from vipdesk.services import auth, import_rejects
 from vipdesk.services.import_batches import ImportReport
+from vipdesk.services.import_rejects import RejectionSink
 from vipdesk.services.importer import import_members
 
 

@@ -82,9 +82,9 @@ def print_purchase_summary(report: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vipdesk.cli.import_rejects import RejectionSink
     from vipdesk.db import session_factory, unit_of_work
     from vipdesk.services import auth
+    from vipdesk.services.import_rejects import RejectionSink
     from vipdesk.services.importer import ImportFileError, import_members
     from vipdesk.services.tiers import seed_default_tiers
 

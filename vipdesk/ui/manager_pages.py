@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QPushButton
 
 from vipdesk.ui.care_list import CareListPage
 from vipdesk.ui.i18n import t
+from vipdesk.ui.import_dialog import MemberImport
 from vipdesk.ui.queue_board import QueueBoard
 from vipdesk.ui.queue_dialogs import QueueAddDialog
 from vipdesk.ui.reports_view import ReportsPage
@@ -94,6 +95,7 @@ class ManagerPages(QObject):
         self.dead_letters_action.triggered.connect(self.open_dead_letters)
         for action in (self.conflicts_action, self.dead_letters_action):
             self.window.add_menu_action(action)
+        self.member_import = MemberImport(self.window)  # 导入会员…, offered by its own role
 
     def _wire(self) -> None:
         w = self.window

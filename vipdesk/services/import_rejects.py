@@ -1,6 +1,6 @@
-"""Where `vipdesk import members` writes every rejected row as it goes: a file next to the
-input (`FILE.rejected.csv`, or `FILE.rejected.jsonl` with --json), so half a million bad
-rows cost disk, not memory. Not a sub-command (no `register`)."""
+"""Where the member import writes every rejected row as it goes (the command line and the
+window alike): a file next to the input (`FILE.rejected.csv`, or `FILE.rejected.jsonl`
+for --json), so half a million bad rows cost disk, not memory."""
 
 from __future__ import annotations
 
