@@ -186,6 +186,8 @@ def test_the_dialog_speaks_one_language(qtbot: Any, win: MainWindow, tmp_path: P
             *(label for _, label in ENCODINGS if label), str(tmp_path), "members.csv",
             "missing.csv", *(f"IMP{i:04d}" for i in range(5)), "IMP9999")
     assert leaks(visible_texts(dialog), lang, data) == []
+    problems = cell(dialog, 5, dialog.table.columnCount() - 1)  # the row that is refused
+    assert "'12345'" in problems and ("近12个月消费" if lang == "zh" else "spend") in problems
     dialog.set_path(str(tmp_path / "missing.csv"))
     qtbot.waitUntil(lambda: dialog.problem.text() not in ("", i18n.t("Reading the file…")),
                     timeout=10000)

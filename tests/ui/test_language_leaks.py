@@ -538,6 +538,28 @@ def test_conflicts_and_refused_changes_speak_one_language(scene: Scene,
     assert not scene.found, scene.report()
 
 
+def test_the_member_import_dialog_speaks_one_language(scene: Scene, tmp_path: Path) -> None:
+    """The preview (the encoding and why, the columns, rows with their problems) and a
+    refused file. The file's own text and the encodings' names are shown as written."""
+    from vipdesk.ui.import_dialog import ENCODINGS
+
+    path = tmp_path / "members.csv"
+    path.write_bytes("会员号,姓名,手机,生日,备注\nN001,陈建国,139 1234 5678,1980-02-30,\n"
+                     "N002,王晓燕,139,,\n".encode("gb18030"))
+    dialog = scene.win.manager.member_import.open()
+    dialog.set_path(str(path))
+    scene.qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10000)
+    shown = (str(path), "N001", "N002", "陈建国", "王晓燕", "'139'", "“会员号”", "“姓名”",
+             "“手机”", "“生日”", "“备注”", *(label for _, label in ENCODINGS if label))
+    scene.check("member import preview", dialog, shown)
+    path.write_text("编号,客户\n1,王小明\n", encoding="utf-8")
+    dialog.load_preview()
+    scene.qtbot.waitUntil(lambda: dialog.preview is None and dialog.problem.text() not in (
+        "", i18n.t("Reading the file…")), timeout=10000)
+    _check_dialog(scene, "member import refused", dialog, (*shown, "编号", "客户"))
+    assert not scene.found, scene.report()
+
+
 def test_ctrl_l_brings_every_line_into_the_other_language(scene: Scene) -> None:
     """Lines set before the switch (store, who is signed in, sync status, the card's tier)
     follow it: they stayed in the language the desk started in."""

@@ -1,10 +1,10 @@
 """The member import's sentences in the desk's language.
 
-The import service speaks English to the command line (`ImportFileError` messages, each
-row's problems, the evidence for the encoding). The English desk shows them as written;
-the Chinese desk words the fixed ones here, carrying over the line numbers, encodings
-and the file's own text, and falls back to `messages.error_text` (a general line) for a
-sentence nobody taught this module.
+The import service speaks to the command line (`ImportFileError` messages, each row's
+problems, the evidence for the encoding), naming fields by their codes (`member_no`,
+`spend_12m`). The desk words the fixed sentences here in either language, carrying over
+the line numbers, encodings and the file's own text; a sentence nobody taught this
+module is shown as written on the English desk and as a general line on the Chinese one.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ _ROW = tuple((re.compile(p), words) for p, words in (
     (r"expected (\d+) columns, found (\d+)", "Expected %1 columns, found %2"),
     (r"broken CSV .*", "Broken CSV: check the quotes"),
     (r"line longer than .*", "The line is far too long"),
-    (r"(\w+): not a valid number: (.*)", "%F: not a valid number: %2"),
+    (r"(\w+): not a valid number: (.*)", "%F: not a valid number: %1"),
     (r"(\w+): not a date .*", "%F: not a date (YYYY-MM-DD)"),
     (r"(\w+): (?:no such day|.* is not a plausible birthday).*", "%F: not a possible date"),
     (r"(\w+): F/M.*", "%F: F/M or female/male"),
@@ -103,8 +103,6 @@ def file_problem(error: BaseException) -> str:
 
     if not isinstance(error, ImportFileError):
         return error_text(error)
-    if current() == "en":
-        return str(error)
     return _match(str(error), _FILE) or error_text(error)
 
 
@@ -119,13 +117,15 @@ def evidence_text(why: str) -> str:
 
 def row_problem(reason: str) -> str:
     """One row's problems ("phone: …; birthday: …"), each in the desk's language."""
-    if current() == "en" or not reason:
+    if not reason:
         return reason
     parts = [_match(part, _ROW) or _unknown_part(part) for part in reason.split("; ")]
     return t("; ").join(parts)
 
 
 def _unknown_part(part: str) -> str:
+    if current() == "en":
+        return part
     field = part.split(":", 1)[0]
     if field in FIELD_LABELS:
         return t("%1: cannot be imported as written").replace("%1", t(FIELD_LABELS[field]))
