@@ -20,7 +20,7 @@ from vipdesk.services.auth import SYSTEM, Actor, PermissionDenied
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.members import NewMember, add_member
 from vipdesk.services.records import MemberNotFound
-from vipdesk.services.tiers import Benefit
+from vipdesk.services.tiers import Benefit, TierTable
 
 CLOCK = FixedClock(datetime(2026, 11, 25, 2, 0, tzinfo=UTC))  # 10:00 in Shanghai
 
@@ -169,3 +169,23 @@ def test_the_store_falls_back_to_the_members_home_store(demo_engine: Engine) -> 
     unknown = CardService(demo_engine, clock=CLOCK, store_code="XX99").render(wang)
     assert here.data and here.data.store == "北京SKP店"
     assert unknown.data and unknown.data.store == "上海恒隆广场店"
+
+
+def test_the_tier_tables_card_template_chooses_the_card(demo_engine: Engine) -> None:
+    """A brand's tier table may name each tier's card; an explicit choice still wins,
+    and a name no longer installed falls back to the folder's choice for the tier."""
+    from dataclasses import replace
+
+    service = CardService(demo_engine, clock=CLOCK, store_code="SH01")
+    wang = member_id(demo_engine, "M0000001")  # a black-card member: the "black" card
+    tiers = service.tiers.tiers
+
+    def with_black_card(name: str) -> TierTable:
+        return TierTable([replace(t, card_template=name) if t.code == "black" else t
+                          for t in tiers])
+
+    service.tiers = with_black_card("default")
+    assert service.render(wang).template == "default"
+    assert service.render(wang, "diamond").template == "diamond"
+    service.tiers = with_black_card("gone")
+    assert service.render(wang).template == "black"

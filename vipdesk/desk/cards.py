@@ -23,7 +23,7 @@ from vipdesk.models import CareContact, Member, Store
 from vipdesk.printing import cups
 from vipdesk.printing.data import card_data
 from vipdesk.printing.render import CardPdf, render_card
-from vipdesk.printing.templates import choose_template, load_templates
+from vipdesk.printing.templates import CardTemplate, choose_template, load_templates
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
 from vipdesk.services.profile import load_profile
@@ -107,9 +107,21 @@ class CardService:
             if profile is None:
                 raise MemberNotFound(f"no member with id {member_id}")
             store = self._store_name(session, member_id)
-        chosen = choose_template(profile.tier_code, self.brand, template)
+        chosen = self._template(profile.tier_code, template)
         data = card_data(profile, store, self.clock.today(), chosen)
         return render_card(replace(data, member_id=str(member_id)), chosen)
+
+    def _template(self, tier_code: str | None, name: str | None) -> CardTemplate:
+        """The one asked for; else the one the brand's tier table names for the tier
+        (`tiers apply`); else the card folder's own choice for the tier. A tier naming a
+        template that is no longer installed falls back rather than refusing to print."""
+        if name:
+            return choose_template(tier_code, self.brand, name)
+        tier = self.tiers.get(tier_code)
+        configured = tier.card_template if tier else None
+        if configured and configured in load_templates():
+            return choose_template(tier_code, self.brand, configured)
+        return choose_template(tier_code, self.brand)
 
     def issue(self, actor: Actor, member_id: uuid.UUID, printer: str | None = None,
               template: str | None = None, card: CardPdf | None = None) -> IssuedCard:
