@@ -77,6 +77,9 @@ def test_the_preview_reads_the_names_right_and_writes_nothing(
     assert "会员号" in dialog.columns.text() and "姓名" in dialog.columns.text()
     assert dialog.import_button.isEnabled()
     assert members_imported(win) == 0
+    frame = dialog.frameGeometry()  # fits the store's 1366 × 768 screens, taskbar too
+    assert frame.width() <= 1366 and frame.height() <= 768 - 48
+    assert dialog.minimumSizeHint().height() <= frame.height()
     dialog.reject()
 
 
@@ -160,6 +163,24 @@ def test_cancel_keeps_whole_batches_only(qtbot: Any, win: MainWindow, tmp_path: 
     assert members_imported(win) == 10  # the first batch, whole; nothing of the second
     assert "10" in dialog.summary.text() and "整批" in dialog.summary.text()
     dialog.reject()
+
+
+def test_the_lock_hides_a_running_import_and_reopening_shows_it(
+        qtbot: Any, win: MainWindow, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(import_batches, "BATCH_ROWS", 10)
+    path = write_members(tmp_path / "members.csv", SIMPLIFIED, 35, "gb18030")
+    dialog = previewed(qtbot, open_dialog(win), path)
+    go_on = threading.Event()
+    report_batch = dialog._batch_done
+    dialog._batch_done = lambda rows: go_on.wait(10) and report_batch(rows)  # type: ignore[method-assign]
+    dialog.start_import()
+    win.gate.lock()
+    assert not dialog.isVisible() and dialog.stop.is_set()
+    go_on.set()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=20000)
+    assert dialog.outcome is not None and dialog.outcome.report.cancelled
+    assert members_imported(win) == 10
 
 
 def test_only_roles_that_may_import_are_offered_it(qtbot: Any, gated: MainWindow) -> None:

@@ -381,8 +381,16 @@ class MemberImport(QObject):
         self.action.setEnabled(may)
 
     def open(self) -> ImportDialog:
+        """A new dialog; or the one whose import still runs (the lock hid it), so one
+        import is watched at a time."""
+        old = self.dialog
+        if old is not None and old.running:
+            old.show()
+            old.raise_()
+            return old
+        if old is not None:
+            old.deleteLater()
         self.dialog = ImportDialog(self.window.desk, self.window.ops, self.widget)
-        self.dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self.dialog.show()
         return self.dialog
 
