@@ -1,6 +1,11 @@
 """The reception desk window: composes the search bar, results, member card, status bar.
 
 It only wires widgets to `Desk` calls through `Ops`; the work lives in the services.
+
+Why one module (~420 lines): the search and the one open card are a single piece of
+state (the query that opened the card, the scan that replaces it); pages, menus, status
+widgets and card actions come from outside through the extension points
+(`add_mode`, `add_menu_action`, `add_status_widget`, `card.add_action`).
 """
 
 from __future__ import annotations
