@@ -214,3 +214,34 @@ def test_the_dialog_speaks_one_language(qtbot: Any, win: MainWindow, tmp_path: P
                     timeout=10000)
     assert leaks(visible_texts(dialog), lang, data) == []
     dialog.reject()
+
+
+def test_cancel_on_a_desk_without_members_keeps_the_batches_so_far(
+        qtbot: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new desk's first load is one transaction; stopping it still commits the whole
+    batches read so far, and only those."""
+    from vipdesk.db import open_desk_db, session_factory, unit_of_work
+    from vipdesk.desk import Desk
+    from vipdesk.services.auth import SYSTEM
+    from vipdesk.services.tiers import seed_default_tiers
+    from vipdesk.ui.ops import Ops
+
+    monkeypatch.setattr(import_batches, "BATCH_ROWS", 10)
+    engine = open_desk_db(tmp_path / "new.db")
+    with unit_of_work(session_factory(engine)) as session:
+        seed_default_tiers(session)
+    ops = Ops()
+    dialog = ImportDialog(Desk(engine, actor=SYSTEM), ops)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog = previewed(qtbot, dialog, write_members(tmp_path / "m.csv", TRADITIONAL, 35,
+                                                    "big5hkscs", "會員號,姓名,手機,近12個月消費"))
+    report_batch = dialog._batch_done
+    dialog._batch_done = lambda rows: rows < 20 and report_batch(rows)  # type: ignore[method-assign]
+    dialog.start_import()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=20000)
+    assert dialog.outcome is not None and dialog.outcome.report.cancelled
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM members")).scalar_one() == 20
+    ops.shutdown()
+    engine.dispose()
