@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ class Desk:
     push_ms: list[float] = field(default_factory=list)
     pull_ms: list[float] = field(default_factory=list)
     pulled: int = 0
-    errors: int = 0
+    errors: Counter[str] = field(default_factory=Counter)  # failed requests by kind
 
 
 def _template_ops(bench: Bench, n: int) -> tuple[Op, list[Op]]:
@@ -138,15 +139,23 @@ async def _request(desk: Desk, times: list[float], method: str, path: str,
         start = time.perf_counter()
         try:
             answer = await desk.client.request(method, path, **kwargs)
-        except httpx.TransportError:
-            answer = None
-        if answer is not None and answer.status_code < 500:
-            times.append((time.perf_counter() - start) * 1000)
-            answer.raise_for_status()  # 4xx is a fault of the benchmark: stop
-            return answer
-        desk.errors += 1
+        except httpx.TransportError as error:
+            desk.errors[type(error).__name__] += 1
+        else:
+            if answer.status_code < 500:
+                times.append((time.perf_counter() - start) * 1000)
+                answer.raise_for_status()  # 4xx is a fault of the benchmark: stop
+                return answer
+            desk.errors[f"{answer.status_code} {_error_text(answer)}"] += 1
         await asyncio.sleep(min(2.0, 0.1 * 2 ** attempt))
     raise RuntimeError(f"{desk.store}: {path} failed {RETRIES} times")
+
+
+def _error_text(answer: httpx.Response) -> str:
+    try:
+        return str(answer.json().get("error", ""))[:60]
+    except ValueError:
+        return ""
 
 
 async def _push(desk: Desk, ops: list[Op]) -> None:
@@ -229,8 +238,9 @@ def _report(desks: list[Desk], elapsed: float, args: argparse.Namespace,
     caught_up = sorted({d.pulled for d in desks})
     visits = args.desks * args.rounds * args.batch
     lost = "nothing lost" if caught_up == [ops] and at_centre == visits else "LOST"
+    errors = sum((d.errors for d in desks), Counter())
     print(f"wall {elapsed:.2f} s; failed requests (retried) "
-          f"{sum(d.errors for d in desks)}; every desk pulled {caught_up} changes "
+          f"{sum(errors.values())} {dict(errors)}; every desk pulled {caught_up} changes "
           f"(expected {ops}); visits at the centre {at_centre} of {visits}: {lost}")
 
 
