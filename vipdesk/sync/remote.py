@@ -113,15 +113,26 @@ class RemoteCentre:
         return head, _stream(answer, lines)
 
     def enrol(self, code: str, name: str) -> dict[str, Any]:
-        answer = self._call("POST", f"{API}/enrol", json={"code": code, "name": name})
+        # Not repeated: a code works once, so a second try could only be refused.
+        answer = self._call("POST", f"{API}/enrol", json={"code": code, "name": name},
+                            repeat=False)
         return _decoded(lambda: dict(orjson.loads(answer.content)))
 
     def dispose(self) -> None:
         self.client.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _call(self, method: str, path: str, repeat: bool = True,
+              **kwargs: Any) -> httpx.Response:
+        """One request; sent once more when the server had closed the kept-alive
+        connection it went out on (its keep-alive ran out as the desk reused it). Push
+        (op ids), pull (cursor) and time are safe to repeat."""
         try:
-            answer = self.client.request(method, path, **kwargs)
+            try:
+                answer = self.client.request(method, path, **kwargs)
+            except httpx.RemoteProtocolError:
+                if not repeat:
+                    raise
+                answer = self.client.request(method, path, **kwargs)
         except httpx.TransportError as error:
             raise CentreUnavailable(_network_message(error)) from error
         _check(answer)
