@@ -83,6 +83,18 @@ def test_the_preview_reads_the_names_right_and_writes_nothing(
     dialog.reject()
 
 
+def test_enter_on_a_typed_path_previews_it_and_imports_nothing(
+        qtbot: Any, win: MainWindow, tmp_path: Path) -> None:
+    path = write_members(tmp_path / "members.csv", SIMPLIFIED, 5, "gb18030")
+    dialog = open_dialog(win)
+    qtbot.keyClicks(dialog.path, str(path))
+    qtbot.keyClick(dialog.path, "\r")
+    qtbot.waitUntil(lambda: dialog.preview is not None, timeout=10000)
+    assert not dialog.running and members_imported(win) == 0
+    assert cell(dialog, 0, 2) == SIMPLIFIED[0]
+    dialog.reject()
+
+
 def test_another_encoding_chosen_previews_again(qtbot: Any, win: MainWindow,
                                                 tmp_path: Path) -> None:
     path = write_members(tmp_path / "members.csv", SIMPLIFIED, 5, "gb18030")
