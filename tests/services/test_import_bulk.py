@@ -57,7 +57,7 @@ def comparable(engine: Engine) -> dict[str, Any]:
     dropped (both are generated), and the outbox ops in order with their payloads."""
     with engine.connect() as conn:
         numbers: dict[Any, str] = dict(
-            conn.execute(text("SELECT id, member_no FROM members")).tuples().all())
+            conn.execute(text("SELECT id, member_no FROM members")).all())
         wire = {k.hex() if isinstance(k, bytes) else k: v for k, v in numbers.items()}
         out: dict[str, Any] = {}
         for table in ("members", "member_phones", "member_cards", "member_terms",

@@ -46,7 +46,7 @@ def test_every_regions_mobile_imports_as_lookup_reads_it(
     assert report.rejected == [], report.rejected[:5]
     with factory() as s:
         stored = dict(s.execute(select(Member.member_no, MemberPhone.e164)
-                                .join(MemberPhone)).tuples().all())
+                                .join(MemberPhone)).all())
     assert stored == {no: e164 for (no, _, _), e164 in zip(rows, MOBILES, strict=True)}
     lookup = LookupService(engine)
     for member_no, _, written in rows:
