@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -106,3 +107,15 @@ def demo_engine(demo_db: Path) -> Iterator[Engine]:
 def demo_tiers(demo_engine: Engine) -> TierTable:
     with Session(demo_engine) as s:
         return load_tier_table(s)
+
+
+@pytest.fixture
+def gc_on_the_gui_thread() -> Iterator[None]:
+    """As the app does (vipdesk/ui/gc_guard.py): no automatic collection while a test's
+    workers run — a collection on a worker thread that frees Qt wrappers crashes PySide —
+    and a full collection here, on the GUI thread, before and after."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.enable()
+    gc.collect()

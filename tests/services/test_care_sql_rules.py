@@ -1,5 +1,5 @@
 """The date rules where a fact can enter the desk after its task fell due: a birthday
-or a care-plan member written inside the lead days before the birthday or festival.
+or a care-plan member written inside the days ahead of the birthday or festival.
 
 Each is checked on both paths: the desk's (SQLite: `sql_rules` and the watches) and the
 reference Python rules (what the centre, PostgreSQL, runs: `store(candidates)`). Then

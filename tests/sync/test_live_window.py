@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -28,14 +27,7 @@ from vipdesk.ui import i18n
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
 
-
-@pytest.fixture(autouse=True)
-def _gc_on_the_gui_thread() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    yield
-    gc.enable()
-    gc.collect()
+pytestmark = pytest.mark.usefixtures("gc_on_the_gui_thread")  # the window's workers
 
 
 def _lounge(desk: Engine) -> Actor:

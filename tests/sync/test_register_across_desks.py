@@ -3,8 +3,6 @@ to the file, both with the keyboard, are on the other desk after its next pull."
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,14 +19,7 @@ from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops
 from vipdesk.ui.register_member_form import RegisterDialog
 
-
-@pytest.fixture(autouse=True)
-def _gc_on_the_gui_thread() -> Iterator[None]:
-    gc.collect()
-    gc.disable()
-    yield
-    gc.enable()
-    gc.collect()
+pytestmark = pytest.mark.usefixtures("gc_on_the_gui_thread")  # the window's workers
 
 
 def _register(qtbot: Any, window: MainWindow, name: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -31,15 +30,8 @@ def _reads_must_not_write(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _gc_on_the_gui_thread() -> Iterator[None]:
-    """As the app does (vipdesk/ui/gc_guard.py): no automatic collection while a test's
-    workers run — a collection on a worker thread that frees Qt wrappers crashes PySide —
-    and a full collection here, on the GUI thread, before and after."""
-    gc.collect()
-    gc.disable()
-    yield
-    gc.enable()
-    gc.collect()
+def _gc_on_the_gui_thread(gc_on_the_gui_thread: None) -> None:
+    """Every window test collects garbage on the GUI thread only (tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -28,7 +28,8 @@ def normalise(code: str) -> str:
 
 
 def issue_code(engine: Engine, store: str, ttl: timedelta = DEFAULT_TTL) -> str:
-    """A fresh code for `store`, shown once (XXXX-XXXX-XXXX); the centre keeps its hash."""
+    """A fresh code for `store`, shown once (three groups of four letters and digits,
+    e.g. QWRP-C63W-3ZA9); the centre keeps its hash."""
     if not store.strip():
         raise ValueError("a store code is needed (--store SH01)")
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))

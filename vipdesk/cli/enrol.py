@@ -16,7 +16,7 @@ EXIT_UNAVAILABLE = 3
 def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     p = sub.add_parser("enrol", parents=[parent],
                        help="enrol this desk with the central sync service")
-    p.add_argument("code", help="the one-time enrolment code (XXXX-XXXX-XXXX)")
+    p.add_argument("code", help="the one-time enrolment code (e.g. QWRP-C63W-3ZA9)")
     p.add_argument("--central", metavar="URL",
                    help="the central service, https://… (env VIPDESK_CENTRAL_URL)")
     p.add_argument("--ca-file", help="CA certificate of the service's TLS "

@@ -56,7 +56,7 @@ def _greetings(svc: CareSettings, first: date, last: date) -> list[tuple[Festiva
 
 def passed(kind: Any, due_on: Any, svc: CareSettings, day: date) -> Any:
     """SQL: a festival greeting whose festival is over lapses (no belated festival
-    wishes): its due day is more than the lead days before `day`."""
+    wishes): its due day is more than the days ahead before `day`."""
     return and_(kind == KIND, due_on < day - timedelta(days=svc.rules.festival_days_ahead))
 
 

@@ -39,7 +39,7 @@ def birthday_keys(svc: CareSettings, day: date, first: date | None) -> dict[int,
     """The month-day keys (`birthday_md`) to greet, with their birthday: those falling
     due in the window, and every birthday from today to `birthday_days_ahead` days on.
     The latter is for a birthday written since the last build (registered, corrected or
-    pulled from another desk) already inside the lead days: its due day is before the
+    pulled from another desk) already inside the days ahead: its due day is before the
     window, and no later window reaches it. Anyone else's task exists already (the key
     is per member and year), so it is not made twice; the few more keys cost a few
     index seeks, so every member is checked, not only those written since."""

@@ -131,7 +131,7 @@ def insert_festivals(svc: CareSettings, session: Session, day: date,
     care-plan member; for a festival still ahead whose greeting fell due before the
     window, only for the members written since the last build (`_written_since`): the
     rest were greeted by the build that saw it due, and asking a million members again
-    on each day of the lead would cost a second each."""
+    on each day ahead would cost a second each."""
     created = 0
     for named, on, due in care_festivals.greetings_due(svc, day, first):
         created += _insert_festival(svc, session, day, named, on, due)
