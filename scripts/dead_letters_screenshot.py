@@ -23,9 +23,9 @@ from screenshot_common import wait
 from sqlalchemy import Engine
 
 from vipdesk.db import open_desk_db, session_factory, unit_of_work
+from vipdesk.desk import Desk
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 from vipdesk.services.members import NewMember, add_member
 from vipdesk.services.tiers import seed_default_tiers
 from vipdesk.sync.central import CentreSettings, connect

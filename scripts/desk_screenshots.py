@@ -15,8 +15,8 @@ from pathlib import Path
 
 from screenshot_common import NOW, demo_lounge, desk_window, grab, wait
 
+from vipdesk.desk import Desk
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 
 TIMEOUT = 20.0
 
@@ -24,8 +24,8 @@ TIMEOUT = 20.0
 def prepare(db: Path) -> Desk:
     engine, actor = demo_lounge(db, members=600)
     desk = Desk(engine, clock=FixedClock(NOW), actor=actor)
-    wang = desk.search("13800138000").hits[0].member_id
-    desk.check_in(wang, "选购新品", "龙井")
+    wang = desk.members.search("13800138000").hits[0].member_id
+    desk.visits.check_in(wang, "选购新品", "龙井")
     return desk
 
 

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from screenshot_common import NOW, demo_lounge, desk_window, grab, guest_no, wait
 
+from vipdesk.desk import Desk
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.complaints import ComplaintDraft, StepDraft
-from vipdesk.services.desk import Desk
 from vipdesk.services.homevisits import FollowUpDraft, HomeVisitDraft
 from vipdesk.ui.complaint_steps import ComplaintsDialog
 from vipdesk.ui.history_forms import ComplaintDialog
@@ -28,16 +28,16 @@ def prepare(db: Path) -> Desk:
     engine, actor = demo_lounge(db, members=300)
     clock = FixedClock(NOW)
     desk = Desk(engine, clock=clock, actor=actor)
-    member_id = desk.search(guest_no(engine)).hits[0].member_id
-    desk.log_home_visit(member_id, HomeVisitDraft(
+    member_id = desk.members.search(guest_no(engine)).hits[0].member_id
+    desk.home_visits.log(member_id, HomeVisitDraft(
         date(2026, 11, 22), gift="明前龙井", notes="与太太一同接待，谈及春季去京都旅行",
         satisfaction="very_satisfied",
         follow_ups=[FollowUpDraft(date(2026, 12, 1), "寄送春季新款目录")]))
-    desk.check_in(member_id, "取货", None)
-    old = desk.open_complaint(member_id, ComplaintDraft(
+    desk.visits.check_in(member_id, "取货", None)
+    old = desk.complaints.open(member_id, ComplaintDraft(
         "delivery", "severe", "定制西装交付延误两周", place="电话", impact="错过婚礼试穿"))
-    desk.advance_complaint(old.complaint_id, StepDraft("contacted", "已致电致歉"))
-    desk.open_complaint(member_id, ComplaintDraft(
+    desk.complaints.advance(old.complaint_id, StepDraft("contacted", "已致电致歉"))
+    desk.complaints.open(member_id, ComplaintDraft(
         "wait_time", "minor", "取货等候超过40分钟", place="贵宾室"))
     return desk
 

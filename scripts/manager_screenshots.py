@@ -19,9 +19,9 @@ from screenshot_common import NOW, demo_lounge, desk_window, grab, wait
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vipdesk.desk import Desk
 from vipdesk.models import Member
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 
 YESTERDAY = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 ARRIVALS = ((0, "advisor", False), (4, "fitting_room", True), (9, "pickup", False),
@@ -40,14 +40,14 @@ def prepare(db: Path) -> Desk:
                               .order_by(Member.member_no).limit(3)))
     clock = FixedClock(YESTERDAY)
     desk = Desk(engine, clock=clock, actor=actor)
-    desk.care_list()  # yesterday's list: what stays undone shows overdue today
+    desk.care.build_list()  # yesterday's list: what stays undone shows overdue today
     clock.at = NOW.replace(hour=6, minute=40)  # the first guest arrives at 14:40
     start = clock.now()
     for member_id, (minute, purpose, booked) in zip(ids, ARRIVALS, strict=False):
         clock.at = start + timedelta(minutes=minute)
-        desk.queue_add(member_id, purpose, booked)
+        desk.queue.add(member_id, purpose, booked)
     clock.at = NOW.replace(minute=12)
-    desk.queue_call_next()
+    desk.queue.call_next()
     clock.at = NOW
     return desk
 
@@ -55,16 +55,16 @@ def prepare(db: Path) -> Desk:
 def main() -> None:
     with desk_window(prepare) as (app, window):
         pages = window.manager
-        pages.show_mode("queue")
+        window.show_mode("queue")
         wait(app, lambda: pages.board.model.rowCount() > 0, TIMEOUT)
         grab(app, window, "queue-zh.png")
         pages.board.set_large(True)
         grab(app, window, "queue-large-zh.png")
         pages.board.set_large(False)
-        pages.show_mode("care")
+        window.show_mode("care")
         wait(app, lambda: pages.care.loaded is not None, TIMEOUT)
         grab(app, window, "care-zh.png")
-        pages.show_mode("reports")
+        window.show_mode("reports")
         # The page loads its first report on showing: let that land before asking for
         # another, or it may land last and be the one shown.
         wait(app, lambda: pages.reports.report is not None, TIMEOUT)

@@ -19,10 +19,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from vipdesk.db import open_desk_db
+from vipdesk.desk import Desk
 from vipdesk.models import Member, Preference, Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.demo import build_demo
-from vipdesk.services.desk import Desk
 from vipdesk.ui import i18n, theme
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.ops import Ops

@@ -15,10 +15,10 @@ from screenshot_common import NOW, demo_lounge, desk_window, grab, guest_no, wai
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from vipdesk.desk import Desk
 from vipdesk.models import Staff
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
-from vipdesk.services.desk import Desk
 from vipdesk.ui.void_visit_form import VoidVisitDialog
 
 
@@ -28,7 +28,7 @@ def prepare(db: Path) -> Desk:
         staff = s.scalars(select(Staff).where(Staff.staff_no == "S001")).one()
         actor = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
     desk = Desk(engine, clock=FixedClock(NOW), actor=actor)
-    desk.check_in(desk.search(guest_no(desk.engine)).hits[0].member_id, "取货", None)
+    desk.visits.check_in(desk.members.search(guest_no(desk.engine)).hits[0].member_id, "取货", None)
     return desk
 
 
