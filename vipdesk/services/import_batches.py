@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from vipdesk.db import unit_of_work
 from vipdesk.models import Member, TierChange
 from vipdesk.services import import_first_load as first_load
-from vipdesk.services import phones
 from vipdesk.services.import_bulk import BulkWriter, Prepared, chunks
 from vipdesk.services.members import MemberDataError, NewMember, add_terms, stage_member
 
@@ -67,7 +66,7 @@ class ImportReport:
 class ParsedRow:
     line: int
     last_line: int
-    member: NewMember | None
+    member: NewMember | None  # valid, its phones in E.164 (to_new_member)
     error: str = ""
     member_no: str | None = None
     shared_phone: bool = False  # the file says this phone is a family's, shared on purpose
@@ -178,7 +177,7 @@ class BatchImporter:
         numbers = [m.member_no for m in members]
         self._fetch(conn, "m:", "SELECT member_no, member_no, rowid FROM members "
                     "WHERE member_no IN ({})", numbers)
-        e164s = [e for m in members for e in map(phones.try_normalize, m.phones) if e]
+        e164s = [e for m in members for e in m.phones]  # E.164 since validation
         self._fetch(conn, "p:", "SELECT p.e164, m.member_no, m.rowid FROM member_phones p "
                     "JOIN members m ON m.id = p.member_id WHERE p.e164 IN ({})", e164s)
         cards = [c.upper() for m in members for c in m.cards]
@@ -206,8 +205,7 @@ class BatchImporter:
         if owner is not None:
             self.existing(session, row, data)
             return None
-        prepared = Prepared(data, tuple(dict.fromkeys(phones.normalize(p)
-                                                      for p in data.phones)))
+        prepared = Prepared(data, tuple(dict.fromkeys(data.phones)))
         problems = self.conflicts(row, prepared)
         if problems:
             self.reject(row, "; ".join(problems))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
@@ -62,6 +61,7 @@ def validate(data: NewMember) -> list[str]:
 
 
 _MEMBER_NO_CHARS = re.compile(r"[A-Za-z0-9_-]*")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # exactly Unicode's Cc
 
 
 def _text_problems(data: NewMember) -> list[str]:
@@ -71,7 +71,7 @@ def _text_problems(data: NewMember) -> list[str]:
         problems.append("member_no: letters, digits, '-' and '_' only")
     for name, value in (("name", data.name_zh), ("name", data.name_latin),
                         ("email", data.email)):
-        if value and any(unicodedata.category(c) == "Cc" for c in value):
+        if value and _CONTROL.search(value):
             problems.append(f"{name}: contains control characters")
     return problems
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 from vipdesk.services.person_name import CJK_CLASS, PersonName, Script, has_cjk, simplified
 from vipdesk.services.surnames import COMPOUND_SURNAMES, SURNAME_READINGS
@@ -43,6 +45,40 @@ def _lazy_pinyin_chars(text: str) -> list[str]:
     from pypinyin import lazy_pinyin
 
     return list(lazy_pinyin(list(text)))
+
+
+@lru_cache(maxsize=1)
+def _dictionaries() -> tuple[Any, Any]:
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+
+    return PHRASES_DICT, PINYIN_DICT
+
+
+@lru_cache(maxsize=1 << 15)
+def _char_reading(char: str) -> str:
+    """One character's everyday reading, as `lazy_pinyin` gives it (cached: a chain's
+    names share a few thousand characters between them)."""
+    return _lazy_pinyin_chars(char)[0]
+
+
+def _plainly_read(zh: str) -> bool:
+    """Whether pypinyin reads this name character by character anyway: every character
+    has a reading of its own and no two or more of them in a row are a phrase of its
+    dictionary (only a phrase changes a reading in context: 曾经 zeng jing). Then the
+    per-character cache gives exactly what `lazy_pinyin` would, at a fraction."""
+    phrases, readings = _dictionaries()
+    if not all(ord(c) in readings for c in zh):
+        return False
+    size = len(zh)
+    return not any(zh[i:j] in phrases for i in range(size - 1) for j in range(i + 2, size + 1))
+
+
+def _whole_and_by_char(zh: str) -> tuple[list[str], list[str]]:
+    """(`lazy_pinyin` of the name, of each character alone)."""
+    if _plainly_read(zh):
+        by_char = [_char_reading(c) for c in zh]
+        return by_char, by_char
+    return _lazy_pinyin(zh), _lazy_pinyin_chars(zh)
 
 
 def pinyin_initials(name_zh: str) -> str:
@@ -116,10 +152,9 @@ def _readings(name: PersonName, zh: str) -> tuple[list[tuple[list[str], int]], l
     a surname first, then pypinyin's reading of the whole name (what the index held
     before surname readings), then each character's everyday reading (单 dan, 尉迟 wei
     chi). Two pypinyin calls per name: a rebuild indexes a million names."""
-    whole = _lazy_pinyin(zh)
     if name.script is not Script.HAN:
-        return [(whole, WORD)], []
-    by_char = _lazy_pinyin_chars(zh)
+        return [(_lazy_pinyin(zh), WORD)], []
+    whole, by_char = _whole_and_by_char(zh)
     surname = _folded(name.surname)
     # One syllable per character unless pypinyin grouped characters it cannot read.
     given = whole[len(surname):] if len(whole) == len(zh) else _lazy_pinyin(zh[len(surname):])
