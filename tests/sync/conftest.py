@@ -119,10 +119,24 @@ def pg_centre(fresh_pg_url: str) -> Iterator[Centre]:
     c.dispose()
 
 
-@pytest.fixture
-def centre(pg_centre: Centre) -> Centre:
-    """The central database most tests use: PostgreSQL (a module may override this)."""
-    return pg_centre
+# The ways a desk reaches the centre, by fixture: PostgreSQL straight, the same database
+# through the real central service (uvicorn, HTTPS, each store an enrolled desk), and the
+# SQLite stand-in a one-machine demo uses.
+CENTRES = {"pg": "pg_centre", "service": "service_centre", "sqlite": "sqlite_centre"}
+
+
+@pytest.fixture(params=["pg", "service"])
+def centre(request: pytest.FixtureRequest) -> Centre:
+    """The centre the protocol tests sync with, each test run both ways: PostgreSQL
+    directly and through the service. A test about the direct mode itself (a database
+    session killed under it, a query plan, the oracle of a service test) asks for
+    `pg_centre`; a module may override this to add the SQLite stand-in."""
+    return centre_by_name(request, request.param)
+
+
+def centre_by_name(request: pytest.FixtureRequest, name: str) -> Centre:
+    """One of CENTRES for a module's own parametrized centre fixture."""
+    return request.getfixturevalue(CENTRES[name])  # type: ignore[no-any-return]
 
 
 @pytest.fixture

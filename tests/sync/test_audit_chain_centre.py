@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from tests.sync.conftest import centre_by_name
 from tests.sync.helpers import wait_for_watermark
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import AuditEntry, SyncConflict, SyncOutbox
@@ -27,9 +28,9 @@ MANAGER = Actor(None, "manager", "Manager Zhou")
 TRIGGERS = ("audit_log_no_update", "audit_log_no_delete", "audit_log_no_rewrite")
 
 
-@pytest.fixture(params=["pg", "sqlite"])
+@pytest.fixture(params=["pg", "sqlite", "service"])
 def centre(request: pytest.FixtureRequest) -> Centre:
-    return request.getfixturevalue("pg_centre" if request.param == "pg" else "sqlite_centre")
+    return centre_by_name(request, request.param)
 
 
 def _write(desk: Engine, *details: str) -> None:

@@ -28,16 +28,20 @@ def _dsn(centre: Centre) -> str:
     return make_url(url).render_as_string(hide_password=False)
 
 
-def _log_store_insert(conn: psycopg.Connection, code: str) -> None:
+def _log_store_insert(conn: psycopg.Connection, code: str) -> int:
+    """Logs a new store as a desk's push would; returns its change-log seq."""
     store_id = uuid.uuid4()
     row = {"id": str(store_id), "code": code, "name": code, "language": "zh",
            "timezone": "Asia/Shanghai", "created_at": "2026-11-25T10:00:00+00:00"}
     conn.execute("INSERT INTO stores (id, code, name, language, timezone, created_at)"
                  " VALUES (%s, %s, %s, 'zh', 'Asia/Shanghai', '2026-11-25T10:00:00+00:00')",
                  (store_id, code, code))
-    conn.execute("INSERT INTO sync_change_log (kind, table_name, record_id, payload, store)"
-                 " VALUES ('insert', 'stores', %s, %s, 'T')",
-                 (store_id, json.dumps({"row": row})))
+    logged = conn.execute(
+        "INSERT INTO sync_change_log (kind, table_name, record_id, payload, store)"
+        " VALUES ('insert', 'stores', %s, %s, 'T') RETURNING seq",
+        (store_id, json.dumps({"row": row}))).fetchone()
+    assert logged is not None
+    return int(logged[0])
 
 
 def _naive_pull(conn: psycopg.Connection, last_seq: int) -> list[int]:
@@ -51,22 +55,22 @@ def test_out_of_order_commit_is_not_skipped(centre: Centre, make_desk) -> None:
     dsn = _dsn(centre)
     with psycopg.connect(dsn) as slow, psycopg.connect(dsn) as fast, \
             psycopg.connect(dsn, autocommit=True) as naive, psycopg.connect(dsn) as late:
-        _log_store_insert(slow, "S1")  # seq 1, its transaction stays open
-        _log_store_insert(fast, "S2")  # seq 2, commits first
+        _log_store_insert(slow, "S1")  # seq n, its transaction stays open
+        second = _log_store_insert(fast, "S2")  # seq n + 1, commits first
         fast.commit()
 
         pull_all(desk, centre)
         naive_seen = _naive_pull(naive, 0)
-        assert naive_seen == [2]  # the plain cursor moves to 2 ...
-        assert count(desk, Store) == 0  # ... the commit-safe one waits for seq 1
+        assert naive_seen == [second]  # the plain cursor moves to n + 1 ...
+        assert count(desk, Store) == 0  # ... the commit-safe one waits for seq n
 
         slow.commit()
-        _log_store_insert(late, "S3")
+        third = _log_store_insert(late, "S3")
         late.commit()
 
         wait_for_watermark(centre)  # another program's open transaction holds rows back
         pull_all(desk, centre)
-        assert _naive_pull(naive, max(naive_seen)) == [3]  # seq 1 is lost for ever
+        assert _naive_pull(naive, max(naive_seen)) == [third]  # seq n is lost for ever
     with desk.connect() as conn:
         codes = set(conn.scalars(select(Store.code)))
     assert codes == {"S1", "S2", "S3"}
@@ -116,10 +120,11 @@ def test_soak_concurrent_writers_with_rollbacks(centre: Centre, make_desk) -> No
     assert set(codes) == committed
 
 
-def test_a_pull_is_one_index_range_scan_without_a_sort(centre: Centre) -> None:
+def test_a_pull_is_one_index_range_scan_without_a_sort(pg_centre: Centre) -> None:
     """The ORDER BY must be the index's own (txid, seq), or every pull sorts the tail."""
     from sqlalchemy import text
 
+    centre = pg_centre
     with centre.engine.connect() as conn:
         for knob in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
             conn.execute(text(f"SET LOCAL {knob} = off"))  # a sort appears only if unavoidable

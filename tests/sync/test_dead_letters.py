@@ -3,8 +3,9 @@
 The letters are made the real way: two desks take member number M1 offline and sync
 through a SQLite stand-in centre; desk B's member (and its phone and card) is refused
 there, and the centre's M1 (with its phone and card) cannot be applied on B. One test
-runs the whole story on PostgreSQL: refused → listed in plain words → renumbered →
-sent again → applied at the centre and pulled by the other desk.
+runs the whole story on PostgreSQL, straight and through the central service: refused →
+listed in plain words → renumbered → sent again → applied at the centre and pulled by
+the other desk.
 """
 
 from __future__ import annotations
@@ -340,8 +341,8 @@ def test_renumbering_checks_the_number_and_is_audited(clash: Clash) -> None:
 
 
 def test_refused_member_renumbered_and_sent_again_reaches_the_other_desk(
-        pg_centre: Centre, make_desk) -> None:  # type: ignore[no-untyped-def]
-    story = make_clash(pg_centre, make_desk)
+        centre: Centre, make_desk) -> None:  # type: ignore[no-untyped-def]
+    story = make_clash(centre, make_desk)
     # B's manager sees why, in plain words.
     mine = story.letter("members")
     assert mine.reason_text == "Member number M1 is already used by another member at the centre"
@@ -349,22 +350,22 @@ def test_refused_member_renumbered_and_sent_again_reaches_the_other_desk(
     # Renumbers the member (a normal edit) and sends it again, phone and card along.
     story.desk.members.change_member_no(story.li, "M2")
     assert story.desk.review.retry(mine.id).handled == 3
-    assert pushed_all(story.b, pg_centre)
+    assert pushed_all(story.b, centre)
     # M1 is free on B now: the centre's member, refused there before, is applied too.
     assert story.desk.review.retry(story.letter("members", pulled=True).id).handled == 3
     assert story.desk.review.open_count() == 0
-    wait_for_watermark(pg_centre)
-    sync_once(story.a, pg_centre, "SH01")
+    wait_for_watermark(centre)
+    sync_once(story.a, centre, "SH01")
     assert member_field(story.a, story.li, "member_no") == "M2"
     assert member_field(story.a, story.li, "name_zh") == "李娜"
     with session_factory(story.a)() as s:
         cards = s.scalars(select(MemberCard.card_no).where(MemberCard.member_id == story.li))
         assert list(cards) == ["CB1"]
-    sync_once(story.b, pg_centre, "BJ01")  # the last audit entry, then everyone agrees
-    wait_for_watermark(pg_centre)
-    sync_once(story.a, pg_centre, "SH01")
-    assert digest(story.a) == digest(story.b) == digest(pg_centre.engine)
-    with pg_centre.engine.connect() as conn:  # the centre keeps its record of the refusal
+    sync_once(story.b, centre, "BJ01")  # the last audit entry, then everyone agrees
+    wait_for_watermark(centre)
+    sync_once(story.a, centre, "SH01")
+    assert digest(story.a) == digest(story.b) == digest(centre.engine)
+    with centre.engine.connect() as conn:  # the centre keeps its record of the refusal
         refused = conn.execute(select(SyncDeadLetter.table_name, SyncDeadLetter.payload)
                                .where(SyncDeadLetter.store == "BJ01")).all()
     assert len(refused) == 3

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from sqlalchemy import Engine, select
 
+from tests.sync.conftest import centre_by_name
 from tests.sync.helpers import digest, log_visit
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.models import Member, Preference, Visit
@@ -23,9 +24,9 @@ STAFF = Actor(None, "staff", "Lounge Zhang")
 MANAGER = Actor(None, "manager", "Manager Zhou")
 
 
-@pytest.fixture(params=["pg", "sqlite"])
+@pytest.fixture(params=["pg", "sqlite", "service"])
 def any_centre(request: pytest.FixtureRequest) -> Centre:
-    return request.getfixturevalue("centre" if request.param == "pg" else "sqlite_centre")
+    return centre_by_name(request, request.param)
 
 
 def _register(desk: Engine, name: str, phone: str) -> uuid.UUID:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from tests.sync.conftest import centre_by_name
 from tests.sync.helpers import digest, member_field, new_member
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.outbox import tables
@@ -27,9 +28,9 @@ def test_bytes_are_base64_on_the_wire() -> None:
     assert tables.canonical({"photo": encoded})  # JSON-ready
 
 
-@pytest.fixture(params=["pg", "sqlite"])
+@pytest.fixture(params=["pg", "sqlite", "service"])
 def any_centre(request: pytest.FixtureRequest) -> Centre:
-    return request.getfixturevalue("centre" if request.param == "pg" else "sqlite_centre")
+    return centre_by_name(request, request.param)
 
 
 def test_the_photo_reaches_the_other_desk_and_erasure_follows(any_centre: Centre,

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import Engine, select
 
+from tests.sync.conftest import centre_by_name
 from tests.sync.helpers import (
     digest,
     edit_member,
@@ -31,10 +32,11 @@ STAFF = Actor(None, "staff", "Staff Li")
 HOUR_MS = 3_600_000
 
 
-@pytest.fixture(params=["pg", "sqlite"])
+@pytest.fixture(params=["pg", "sqlite", "service"])
 def centre(request: pytest.FixtureRequest) -> Centre:
-    """Every merge rule on PostgreSQL and on the SQLite stand-in: the same code."""
-    return request.getfixturevalue("pg_centre" if request.param == "pg" else "sqlite_centre")
+    """Every merge rule on PostgreSQL, on the SQLite stand-in (the same code) and through
+    the central service."""
+    return centre_by_name(request, request.param)
 
 
 def _three_desks(centre: Centre, make_desk) -> tuple[Engine, Engine, Engine, uuid.UUID]:

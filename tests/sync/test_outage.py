@@ -45,6 +45,13 @@ def _terminate_on_statement(centre: Centre, nth: int) -> dict[str, int]:
     return seen
 
 
+@pytest.fixture
+def centre(pg_centre: Centre) -> Centre:
+    """The database itself: its sessions are killed here (through the service:
+    test_service_outage.py)."""
+    return pg_centre
+
+
 def test_backend_terminated_mid_push_and_mid_pull_resumes_without_loss(
         centre: Centre, make_desk) -> None:
     a, b = make_desk("a", seed_tiers=True), make_desk("b")

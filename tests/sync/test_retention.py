@@ -29,14 +29,8 @@ def _log_size(centre: Centre) -> int:
         return int(conn.scalar(select(func.count()).select_from(SyncChangeLog)) or 0)
 
 
-@pytest.fixture(params=["pg", "service"])
-def pg_or_service(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    return request.getfixturevalue("centre" if request.param == "pg" else "service_centre")
-
-
 def test_desks_behind_the_horizon_rebuild_from_a_snapshot_and_continue(
-        pg_or_service, make_desk) -> None:  # type: ignore[no-untyped-def]
-    centre = pg_or_service
+        centre: Centre, make_desk) -> None:  # type: ignore[no-untyped-def]
     a, stale, current = make_desk("a", seed_tiers=True), make_desk("stale"), make_desk("cur")
     member_id = new_member(a, "M1")
     sync_once(a, centre, "SH01")
@@ -96,10 +90,11 @@ def test_an_open_snapshot_does_not_hold_back_other_desks(centre: Centre, make_de
     assert head.cursor[0] > 0
 
 
-def test_trim_from_the_command_line(centre: Centre, fresh_pg_url: str, make_desk,
+def test_trim_from_the_command_line(pg_centre: Centre, fresh_pg_url: str, make_desk,
                                     capsys) -> None:  # type: ignore[no-untyped-def]
     from vipdesk.central.cli import main as central
 
+    centre = pg_centre
     a = make_desk("a")
     new_member(a, "M1")
     sync_once(a, centre, "SH01")

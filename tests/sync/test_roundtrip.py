@@ -7,6 +7,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from tests.sync.conftest import centre_by_name
 from tests.sync.helpers import (
     count,
     digest,
@@ -53,8 +54,7 @@ def test_a_rolled_back_write_leaves_no_op(make_desk) -> None:
 
 @pytest.fixture(params=["pg", "sqlite", "service"])
 def any_centre(request: pytest.FixtureRequest) -> Centre:
-    names = {"pg": "centre", "sqlite": "sqlite_centre", "service": "service_centre"}
-    return request.getfixturevalue(names[request.param])
+    return centre_by_name(request, request.param)
 
 
 def test_two_desks_exchange_records(any_centre: Centre, make_desk) -> None:

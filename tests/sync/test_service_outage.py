@@ -22,6 +22,13 @@ from vipdesk.sync.remote import RemoteCentre
 VISITS = 120
 
 
+@pytest.fixture
+def centre(pg_centre: Centre) -> Centre:
+    """These tests run through services they start and stop themselves; `centre` is
+    the database behind them, for the oracle and the final clean sync."""
+    return pg_centre
+
+
 def _oracle(centre: Centre, *desks: Any) -> None:
     assert count(centre.engine, Visit) == VISITS
     assert all(count(d, Visit) == VISITS for d in desks)

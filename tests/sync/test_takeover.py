@@ -30,6 +30,13 @@ from vipdesk.sync.engine import sync_once
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture
+def centre(pg_centre: Centre) -> Centre:
+    """The database itself: its sessions are ended here (the slow test also goes
+    through the service, which it enrols with itself)."""
+    return pg_centre
+
+
 def _kill_after_savepoint(centre: Centre) -> dict[str, int]:
     """End the session at the first statement inside a per-op savepoint (an edit runs
     in one): the failure lands where one bad op would be caught."""
