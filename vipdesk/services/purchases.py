@@ -21,22 +21,22 @@ import csv
 import re
 import time
 import unicodedata
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
-from vipdesk.models import Member, MemberCard, MemberPhone, PointsEntry, Purchase, Store, uuid7
+from vipdesk.models import Store
+from vipdesk.outbox.bulk import captures
 from vipdesk.services import auth, phones, tiers
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.importer import (
@@ -54,9 +54,11 @@ from vipdesk.services.importer import (
     row_cells,
     sniff_delimiter,
 )
+from vipdesk.services.purchase_writes import PurchaseToWrite, PurchaseWriter, stored_datetime
 from vipdesk.services.tiers import TierTable, load_tier_table
 
-BATCH_ROWS = 500
+BATCH_ROWS = 5000  # rows per transaction: what a kill mid-way keeps or loses whole
+IN_CHUNK = 500  # values per IN (...) list, well below SQLite's bound-parameter limit
 MAX_AMOUNT_CENTS = 10**11  # ¥1,000,000,000 on one receipt is a typo, not a sale
 FUTURE_SLACK = timedelta(minutes=10)  # a POS clock a little ahead of the desk's
 
@@ -214,40 +216,39 @@ def to_row(rec: Record, columns: dict[str, int], width: int, default_store: str,
 
 
 class _Members:
-    """Who each row names, looked up a batch at a time (three queries per batch)."""
+    """Who each row names, looked up a batch at a time (three queries per batch, ids as
+    stored: 32 hex digits). Forgotten after each batch, so memory stays flat."""
 
     def __init__(self) -> None:
-        self.by_no: dict[str, uuid.UUID] = {}
-        self.by_card: dict[str, uuid.UUID] = {}
-        self.by_phone: dict[str, set[uuid.UUID]] = {}
-        self.erased: set[uuid.UUID] = set()
+        self.by_no: dict[str, str] = {}
+        self.by_card: dict[str, str] = {}
+        self.by_phone: dict[str, set[str]] = {}
+        self.erased: set[str] = set()
         self.e164_of: dict[str, str | None] = {}  # as written → normalised (None: invalid)
 
-    def prefetch(self, session: Session, rows: list[PurchaseRow]) -> None:
-        numbers = list({r.member_no for r in rows if r.member_no})
-        cards = list({r.card_no for r in rows if r.card_no})
-        for r in rows:  # phonenumbers is slow: each distinct writing parsed once per import
+    def prefetch(self, conn: Connection, rows: list[PurchaseRow]) -> None:
+        for known in (self.by_no, self.by_card, self.by_phone, self.erased, self.e164_of):
+            known.clear()
+        for r in rows:
             if r.phone and r.phone not in self.e164_of:
                 self.e164_of[r.phone] = phones.try_normalize(r.phone)
+        numbers = list({r.member_no for r in rows if r.member_no})
+        for no, mid, erased in _select_in(
+                conn, "SELECT member_no, id, erased_at IS NOT NULL FROM members "
+                "WHERE member_no IN ({})", numbers):
+            self.by_no[no] = mid
+            if erased:
+                self.erased.add(mid)
+        self.by_card.update(_select_in(
+            conn, "SELECT card_no, member_id FROM member_cards WHERE card_no IN ({})",
+            list({r.card_no for r in rows if r.card_no})))
         e164s = list({e for r in rows if r.phone and (e := self.e164_of[r.phone])})
-        for part in _chunks(numbers):
-            for no, mid, erased in session.execute(
-                    select(Member.member_no, Member.id, Member.erased_at)
-                    .where(Member.member_no.in_(part))):
-                self.by_no[no] = mid
-                if erased:
-                    self.erased.add(mid)
-        for part in _chunks(cards):
-            self.by_card.update({card: mid for card, mid in session.execute(
-                select(MemberCard.card_no, MemberCard.member_id)
-                .where(MemberCard.card_no.in_(part)))})
-        for part in _chunks(e164s):
-            for e164, mid in session.execute(select(MemberPhone.e164, MemberPhone.member_id)
-                                             .where(MemberPhone.e164.in_(part))):
-                self.by_phone.setdefault(e164, set()).add(mid)
+        for e164, mid in _select_in(
+                conn, "SELECT e164, member_id FROM member_phones WHERE e164 IN ({})", e164s):
+            self.by_phone.setdefault(e164, set()).add(mid)
 
-    def resolve(self, row: PurchaseRow) -> uuid.UUID:
-        found: dict[str, uuid.UUID] = {}
+    def resolve(self, row: PurchaseRow) -> str:
+        found: dict[str, str] = {}
         if row.member_no:
             found["member_no"] = self._one(self.by_no.get(row.member_no), "member_no",
                                            row.member_no)
@@ -263,12 +264,12 @@ class _Members:
         return member_id
 
     @staticmethod
-    def _one(member_id: uuid.UUID | None, name: str, value: str) -> uuid.UUID:
+    def _one(member_id: str | None, name: str, value: str) -> str:
         if member_id is None:
             raise RowError(f"{name} {value}: no such member")
         return member_id
 
-    def _by_phone(self, text: str) -> uuid.UUID:
+    def _by_phone(self, text: str) -> str:
         e164 = self.e164_of.get(text)
         if e164 is None:
             try:
@@ -284,9 +285,14 @@ class _Members:
         return next(iter(owners))
 
 
-def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
+def _select_in(conn: Connection, sql: str, values: list[str], *first: str
+               ) -> Iterator[Any]:
+    """`sql` with its `IN ({})` filled by `values`, 500 at a time (SQLite's bound
+    parameters are limited); `first` are parameters before the list."""
+    for start in range(0, len(values), IN_CHUNK):
+        part = values[start:start + IN_CHUNK]
+        yield from conn.exec_driver_sql(sql.format(", ".join("?" * len(part))),
+                                        (*first, *part))
 
 
 # -- writing --------------------------------------------------------------------------
@@ -295,8 +301,17 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
 @dataclass(frozen=True)
 class _Staged:
     row: PurchaseRow
-    member_id: uuid.UUID
-    store_id: uuid.UUID
+    member_id: str
+    store_id: str
+    occurred_db: str
+
+
+Stored = tuple[str, int, str]  # a receipt the desk holds: member id, cents, time as stored
+
+
+def write_batch(session: Session, batch: list[PurchaseToWrite], capture: bool) -> None:
+    """The batch's purchases and points, and their ops (`purchase_writes`)."""
+    PurchaseWriter(session.connection(), capture).write(batch)
 
 
 class _Importer:
@@ -305,47 +320,49 @@ class _Importer:
         self.factory = factory
         self.table = table
         self.report = report
-        self.stores: dict[str, uuid.UUID] = {}
+        self.stores: dict[str, str] = {}
         self.seen: dict[tuple[str, str], int] = {}  # (store, receipt) → line in this file
-        self.touched: set[uuid.UUID] = set()
+        self.touched: set[str] = set()
         self.members = _Members()
+        self.capture = False
 
     def run(self, rows: Iterator[PurchaseRow | RejectedRow]) -> None:
         with self.factory() as session:
-            self.stores = {code: sid for code, sid in session.execute(
-                select(Store.code, Store.id))}
+            conn = session.connection()
+            self.stores = {code: sid for code, sid in conn.exec_driver_sql(
+                "SELECT code, id FROM stores")}
+            self.to_db = stored_datetime(conn)
+            self.capture = captures(session)
         while batch := list(islice(rows, BATCH_ROWS)):
             with unit_of_work(self.factory) as session:
                 _begin_write(session)
+                conn = session.connection()
                 good = [r for r in batch if isinstance(r, PurchaseRow)]
-                self.members.prefetch(session, good)
-                existing = self.existing(session, good)
+                self.members.prefetch(conn, good)
+                existing = self.existing(conn, good)
                 staged = [s for r in batch if (s := self.check(r, existing))]
                 self.write(session, staged)
         self.report.rejected.sort(key=lambda r: r.line)
 
-    def existing(self, session: Session, rows: list[PurchaseRow]
-                 ) -> dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]]:
+    def existing(self, conn: Connection, rows: list[PurchaseRow]
+                 ) -> dict[tuple[str, str], Stored]:
         """What the desk already holds of the batch's receipts. One store at a time with
         `receipt_no IN (…)`: SQLite answers a row-value IN by scanning the whole index."""
-        by_store: dict[uuid.UUID, set[str]] = {}
+        by_store: dict[str, set[str]] = {}
         for r in rows:
             if r.store in self.stores:
                 by_store.setdefault(self.stores[r.store], set()).add(r.receipt_no)
-        out: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]] = {}
+        out: dict[tuple[str, str], Stored] = {}
         for store_id, receipts in by_store.items():
-            for part in _chunks(sorted(receipts)):
-                for receipt, member_id, cents, at in session.execute(
-                        select(Purchase.receipt_no, Purchase.member_id, Purchase.amount_cents,
-                               Purchase.occurred_at)
-                        .where(Purchase.store_id == store_id, Purchase.receipt_no.in_(part))):
-                    if receipt is not None:
-                        out[(store_id, receipt)] = (member_id, cents, at)
+            for receipt, member_id, cents, at in _select_in(
+                    conn, "SELECT receipt_no, member_id, amount_cents, occurred_at "
+                    "FROM purchases WHERE store_id = ? AND receipt_no IN ({})",
+                    sorted(receipts), store_id):
+                out[(store_id, receipt)] = (member_id, cents, at)
         return out
 
     def check(self, row: PurchaseRow | RejectedRow,
-              existing: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]]
-              ) -> _Staged | None:
+              existing: dict[tuple[str, str], Stored]) -> _Staged | None:
         self.report.rows += 1
         if isinstance(row, RejectedRow):
             self.report.rejected.append(row)
@@ -356,8 +373,7 @@ class _Importer:
             self.reject(row, str(exc))
             return None
 
-    def stage(self, row: PurchaseRow,
-              existing: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, int, datetime]]
+    def stage(self, row: PurchaseRow, existing: dict[tuple[str, str], Stored]
               ) -> _Staged | None:
         key = (row.store, row.receipt_no)
         first = self.seen.setdefault(key, row.line)
@@ -369,10 +385,11 @@ class _Importer:
             known = ", ".join(sorted(self.stores)[:10]) or "none yet: stores come from the centre"
             raise RowError(f"store {row.store}: no such store (this desk knows {known})")
         member_id = self.members.resolve(row)
+        occurred_db = self.to_db(row.occurred_at)
         stored = existing.get((store_id, row.receipt_no))
         if stored is None:
-            return _Staged(row, member_id, store_id)
-        if stored == (member_id, row.amount_cents, row.occurred_at):
+            return _Staged(row, member_id, store_id, occurred_db)
+        if stored == (member_id, row.amount_cents, occurred_db):
             self.report.unchanged += 1
             return None
         raise RowError(f"receipt {row.receipt_no} of store {row.store} was imported before "
@@ -381,79 +398,60 @@ class _Importer:
     def write(self, session: Session, staged: list[_Staged]) -> None:
         """The batch in one SAVEPOINT; if the database refuses it, row by row, so one bad
         row cannot sink the others and none is half-written."""
-        tier_of = self.tier_codes(session, {s.member_id for s in staged})
+        if not staged:
+            return
+        tier_of = self.tier_codes(session.connection(), {s.member_id for s in staged})
+        batch = [self.to_write(s, tier_of) for s in staged]
         try:
             with session.begin_nested():
-                points: list[int | None] = [self.add(session, s, tier_of) for s in staged]
-                session.flush()  # one flush for the batch: the outbox writes its ops at once
+                write_batch(session, batch, self.capture)
+            written = batch
         except IntegrityError:
-            points = [self.write_one(session, s, tier_of) for s in staged]
-        for s, earned in zip(staged, points, strict=True):  # None: the row was refused
-            if earned is not None:
-                self.report.imported += 1
-                self.report.points += earned
-                self.touched.add(s.member_id)
+            written = [item for s, item in zip(staged, batch, strict=True)
+                       if self.write_one(session, s, item)]
+        for item in written:
+            self.report.imported += 1
+            self.report.points += item.points
+            self.touched.add(item.member_id)
 
-    def write_one(self, session: Session, staged: _Staged,
-                  tier_of: dict[uuid.UUID, str | None]) -> int | None:
+    def write_one(self, session: Session, staged: _Staged, item: PurchaseToWrite) -> bool:
         try:
             with session.begin_nested():
-                points = self.add(session, staged, tier_of)
-                session.flush()
-                return points
+                write_batch(session, [item], self.capture)
+            return True
         except IntegrityError as exc:
             reason = str(exc.orig or exc).splitlines()[0][:200]
             self.reject(staged.row, f"the database refused the row: {reason}")
-            return None
+            return False
 
-    def add(self, session: Session, staged: _Staged,
-            tier_of: dict[uuid.UUID, str | None]) -> int:
+    def to_write(self, staged: _Staged, tier_of: dict[str, str | None]) -> PurchaseToWrite:
         row = staged.row
-        purchase_id = uuid7()
-        session.add(Purchase(id=purchase_id, member_id=staged.member_id,
-                             store_id=staged.store_id, occurred_at=row.occurred_at,
-                             amount_cents=row.amount_cents, description=row.items,
-                             receipt_no=row.receipt_no, delivered_at=None))
-        points = self.table.points_for(row.amount_cents, tier_of.get(staged.member_id))
-        if points:
-            session.add(PointsEntry(member_id=staged.member_id, delta=points, kind="earn",
-                                    reason=f"purchase {row.store}/{row.receipt_no}",
-                                    ref_id=purchase_id, created_by=None))
-        return points
+        return PurchaseToWrite(
+            staged.member_id, staged.store_id, row.store, row.occurred_at, staged.occurred_db,
+            row.amount_cents, row.items, row.receipt_no,
+            self.table.points_for(row.amount_cents, tier_of.get(staged.member_id)))
 
     @staticmethod
-    def tier_codes(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    def tier_codes(conn: Connection, ids: set[str]) -> dict[str, str | None]:
         """Each member's tier as the points are earned (an override counts)."""
-        out: dict[uuid.UUID, str | None] = {}
-        id_list = list(ids)
-        for start in range(0, len(id_list), 500):
-            for mid, code, override in session.execute(
-                    select(Member.id, Member.tier_code, Member.tier_override_code)
-                    .where(Member.id.in_(id_list[start:start + 500]))):
-                out[mid] = override or code
-        return out
+        return dict(_select_in(
+            conn, "SELECT id, coalesce(tier_override_code, tier_code) FROM members "
+            "WHERE id IN ({})", list(ids)))
 
     def reject(self, row: PurchaseRow, reason: str) -> None:
         last = row.last_line if row.last_line > row.line else None
         self.report.rejected.append(RejectedRow(row.line, reason, row.member_no, last))
 
 
-def retier_members(factory: sessionmaker[Session], member_ids: set[uuid.UUID],
+def retier_members(factory: sessionmaker[Session], member_ids: set[str],
                    table: TierTable, now: datetime) -> dict[str, int]:
-    """Each member once, whatever number of their purchases the file held; moves counted
-    as "old → new"."""
-    moves: dict[str, int] = {}
-    ids = list(member_ids)
-    for start in range(0, len(ids), 500):
-        with unit_of_work(factory) as session:
-            members = list(session.scalars(select(Member).where(
-                Member.id.in_(ids[start:start + 500]))))
-            report = tiers.recompute_members(session, members, table, now, tiers.WHY_SPEND)
-            for (before, after), n in report.moves.items():
-                key = f"{before or '-'} → {after or '-'}"
-                moves[key] = moves.get(key, 0) + n
-    return moves
-
+    """Each member once, whatever number of their purchases the file held, set-based
+    (`tiers.retier`); moves counted as "old → new"."""
+    if not member_ids:
+        return {}
+    with unit_of_work(factory) as session:
+        report = tiers.retier(session, table, tiers.WHY_SPEND, now, only=member_ids)
+    return {f"{before or '-'} → {after or '-'}": n for (before, after), n in report.moves.items()}
 
 # -- the whole file -------------------------------------------------------------------
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import tomllib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, func, literal, or_, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
@@ -22,11 +22,12 @@ from vipdesk.models import (
     TierChange,
     utcnow,
 )
+from vipdesk.outbox.bulk import captures
 from vipdesk.resources import resource
 from vipdesk.services.clock import DEFAULT_TZ, Clock
+from vipdesk.services.tier_moves import DEFAULTS_NAMESPACE, Retier, lapse_change_id, retier_in_sql
 
 WINDOW = timedelta(days=365)
-DEFAULTS_NAMESPACE = uuid.UUID("6f1c2a9e-5b7d-4c3e-9a41-2d8e7f0b3c55")
 AT_RISK_HORIZON = timedelta(days=30)
 DEFAULT_POINTS_PER_100_YUAN = 100  # SPEC §3: points are earned by purchases, 1 per ¥1
 
@@ -171,8 +172,8 @@ def record_change(session: Session, member: Member, new_code: str | None, why: s
     change = TierChange(member_id=member.id, from_tier=member.tier_code, to_tier=new_code,
                         kind="auto", reason=reason)
     if lapse_day is not None:
-        change.id = uuid.uuid5(DEFAULTS_NAMESPACE, f"lapse/{member.id}/{member.tier_code}/"
-                               f"{new_code}/{lapse_day.isoformat()}/{reason}")
+        change.id = lapse_change_id(str(member.id), member.tier_code, new_code, lapse_day,
+                                    reason)
         change.created_at = lapse_day
         change.created_by = None
     session.add(change)
@@ -197,30 +198,6 @@ def recompute_member(
     return tier
 
 
-def recompute_members(session: Session, members: list[Member], table: TierTable,
-                      as_of: datetime, why: str) -> PassReport:
-    """`recompute_member` for many members: one spend query, one flush (not one each)."""
-    ids = [m.id for m in members]
-    spend: dict[uuid.UUID, int] = {member_id: int(total or 0) for member_id, total in
-                                   session.execute(
-        select(Purchase.member_id, func.sum(Purchase.amount_cents))
-        .where(Purchase.member_id.in_(ids), Purchase.occurred_at > as_of - WINDOW,
-               Purchase.occurred_at <= as_of)
-        .group_by(Purchase.member_id))}
-    report = PassReport(members=len(members))
-    with session.no_autoflush:
-        for member in members:
-            member.spend_12m_cents = spend.get(member.id, 0)
-            tier = table.for_spend(member.spend_12m_cents)
-            code = tier.code if tier else None
-            if code != member.tier_code and not member.tier_override_code:
-                key = (member.tier_code, code)
-                report.moves[key] = report.moves.get(key, 0) + 1
-                record_change(session, member, code, why)
-    session.flush()
-    return report
-
-
 @dataclass
 class PassReport:
     """What a re-tiering pass did: members looked at, and moves per (old → new) tier."""
@@ -233,58 +210,22 @@ class PassReport:
         return sum(self.moves.values())
 
 
-def _computed_tier(table: TierTable, spend: Any) -> Any:
-    """SQL for the tier code a spend earns under `table` (NULL below the first tier)."""
-    ladder = sorted(table.tiers, key=lambda t: t.min_spend_cents, reverse=True)
-    if not ladder:
-        return literal(None, String())
-    return case(*((spend >= t.min_spend_cents, t.code) for t in ladder), else_=None)
-
-
-def refresh_spend(session: Session, as_of: datetime) -> None:
-    """Every member's cached trailing spend, in one statement (a desk-local cache column,
-    so the bulk statement bypasses no outbox)."""
-    spend = (
-        select(func.coalesce(func.sum(Purchase.amount_cents), 0))
-        .where(Purchase.member_id == Member.id, Purchase.occurred_at > as_of - WINDOW,
-               Purchase.occurred_at <= as_of)
-        .scalar_subquery()
-    )
-    # Only the rows whose spend moved: rewriting every member would fire the members'
-    # triggers (the care list's dirty marks) for the whole desk each morning.
-    session.execute(update(Member).where(Member.spend_12m_cents != spend)
-                    .values(spend_12m_cents=spend)
-                    .execution_options(synchronize_session=False))
-
-
-def retier(session: Session, table: TierTable, why: str,
-           as_of: datetime | None = None) -> PassReport:
-    """Re-tier every member from the trailing 12 months' spend, in one pass: the spend is
-    refreshed set-based, then only the members whose tier moves are loaded (through the
-    ORM, so the sync outbox carries each move). Overridden and erased members stay."""
+def retier(session: Session, table: TierTable, why: str, as_of: datetime | None = None,
+           only: Iterable[str] | None = None) -> PassReport:
+    """Re-tier every member (or those `only` names, by stored id) from the trailing 12
+    months' spend, set-based (`tier_moves`): one pass refreshes the spend, only the
+    members whose tier moves get a tier change, and each change and move reaches the
+    sync outbox as `record_change` would write it. Overridden and erased members stay."""
     as_of = as_of or utcnow()
-    session.flush()  # expire_all below must not drop the caller's unflushed changes
-    refresh_spend(session, as_of)
-    session.expire_all()
-    computed = _computed_tier(table, Member.spend_12m_cents)
-    report = PassReport(members=int(session.scalar(
-        select(func.count()).select_from(Member).where(Member.erased_at.is_(None))) or 0))
-    movers = select(Member.id).where(
-        Member.erased_at.is_(None), Member.tier_override_code.is_(None),
-        or_(and_(Member.tier_code.is_(None), computed.is_not(None)),
-            and_(Member.tier_code.is_not(None),
-                 or_(computed.is_(None), computed != Member.tier_code))))
-    ids = list(session.scalars(movers))
-    for chunk in range(0, len(ids), 500):
-        for member in session.scalars(select(Member).where(Member.id.in_(ids[chunk:chunk + 500]))):
-            tier = table.for_spend(member.spend_12m_cents)
-            code = tier.code if tier else None
-            key = (member.tier_code, code)
-            report.moves[key] = report.moves.get(key, 0) + 1
-            record_change(session, member, code, why,
-                          _day_start(as_of) if why == WHY_LAPSE else None)
-        session.flush()
-    return report
+    session.flush()  # the SQL below reads what the caller changed through the ORM
+    ladder = sorted(table.tiers, key=lambda t: t.min_spend_cents, reverse=True)
+    plan = Retier(ladder=[(t.min_spend_cents, t.code) for t in ladder],
+                  window=(as_of - WINDOW, as_of),
+                  reason=lambda spend: f"{why}: {_spend_text(spend)}",
+                  lapse_day=_day_start(as_of) if why == WHY_LAPSE else None)
+    retier_in_sql(session.connection(), plan, captures(session), only)
+    session.expire_all()  # members loaded before hold their old tier and spend
+    return PassReport(plan.members, plan.moves)
 
 
 def _day_start(at: datetime) -> datetime:
