@@ -97,15 +97,17 @@ def _tls(folder: Path) -> tuple[str, str, str]:
     return paths[0], paths[1], paths[2]
 
 
-def _serve(bench: Bench, folder: Path, tls: tuple[str, str, str] | None = None
-           ) -> tuple[subprocess.Popen[bytes], str, str]:
+def _serve(bench: Bench, folder: Path, tls: tuple[str, str, str] | None = None,
+           desk_files: Path | None = None) -> tuple[subprocess.Popen[bytes], str, str]:
     ca, cert, key = tls or _tls(folder)
+    files = ["--desk-files", str(desk_files)] if desk_files else []
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen(
         [sys.executable, "-m", "vipdesk.central.cli", "serve", "--db-url", bench.url,
-         "--host", "127.0.0.1", "--port", str(port), "--certfile", cert, "--keyfile", key],
+         "--host", "127.0.0.1", "--port", str(port), "--certfile", cert, "--keyfile", key,
+         *files],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"https://127.0.0.1:{port}"
     context = ssl.create_default_context(cafile=ca)

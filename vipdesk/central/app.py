@@ -10,6 +10,8 @@ Endpoints (JSON; gzip both ways):
                      one change a line (streamed)
   GET  /v1/snapshot  → JSON lines: {"cursor", "hlc"}, then every synced row as an
                      insert change (for a desk behind the horizon: 410 from /changes)
+  GET  /v1/desk-file → the ready-made desk file's manifest (404: none offered)
+  GET  /v1/desk-file/{name} → that file (gzip), for a new desk to start from
   GET  /v1/time      → {"server_time_ms"}
   POST /v1/enrol     {"code", "name"} → {"device_id", "secret", "store"} (no credential)
   GET  /healthz, /readyz (the database answers), /metrics (Prometheus text)
@@ -21,6 +23,7 @@ import logging
 import zlib
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -30,14 +33,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from vipdesk.central import auth, enrol
 from vipdesk.central.auth import Device, Refused
 from vipdesk.central.metrics import Metrics
+from vipdesk.sync import desk_file_build, snapshot
 from vipdesk.sync.authority import Enrolled
 from vipdesk.sync.central import Centre, CentreUnavailable
+from vipdesk.sync.desk_file import Manifest
 from vipdesk.sync.snapshot import BehindHorizon
 from vipdesk.sync.wire import WireError, change_row_to_wire, op_from_wire, result_to_wire
 
@@ -55,6 +60,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 class Service:
     centre: Centre
     metrics: Metrics
+    desk_files: Path | None = None  # built by `vipdesk-central desk-file`; shared storage
 
     async def push(self, request: Request) -> Response:
         device = await self._device(request)
@@ -92,6 +98,30 @@ class Service:
         first = {"cursor": list(head.cursor), "hlc": head.hlc}
         return StreamingResponse(_snapshot_lines(first, rows),
                                  media_type="application/x-ndjson")
+
+    async def desk_file(self, request: Request) -> Response:
+        """The ready-made file a new desk starts from, if one is built and the change
+        log still reaches back to its cursor."""
+        await self._device(request)
+        manifest = await run_in_threadpool(self._offered_desk_file)
+        if manifest is None:
+            return json_response({"error": "no desk file is offered"}, 404)
+        return json_response(manifest.to_json())
+
+    async def desk_file_data(self, request: Request) -> Response:
+        await self._device(request)
+        path = desk_file_build.published_file(self.desk_files, request.path_params["name"])
+        if path is None:
+            return json_response({"error": "no such desk file"}, 404)
+        return FileResponse(path, media_type="application/gzip")
+
+    def _offered_desk_file(self) -> Manifest | None:
+        manifest = desk_file_build.current(self.desk_files) if self.desk_files else None
+        if manifest is None:
+            return None
+        with self.centre.engine.connect() as conn:
+            edge = snapshot.horizon(conn)
+        return None if edge is not None and manifest.cursor < edge else manifest
 
     async def time(self, request: Request) -> Response:
         await self._device(request)
@@ -160,11 +190,14 @@ class Service:
         return json_response({"error": message}, status)
 
 
-def create_app(centre: Centre, metrics: Metrics | None = None) -> Starlette:
-    service = Service(centre, metrics or Metrics())
+def create_app(centre: Centre, metrics: Metrics | None = None,
+               desk_files: Path | None = None) -> Starlette:
+    service = Service(centre, metrics or Metrics(), desk_files)
     routes = [service.route("/v1/push", service.push, "POST"),
               service.route("/v1/changes", service.changes, "GET"),
               service.route("/v1/snapshot", service.snapshot, "GET"),
+              service.route("/v1/desk-file", service.desk_file, "GET"),
+              service.route("/v1/desk-file/{name}", service.desk_file_data, "GET"),
               service.route("/v1/time", service.time, "GET"),
               service.route("/v1/enrol", service.enrol, "POST"),
               service.route("/healthz", service.healthz, "GET"),

@@ -7,8 +7,10 @@ database URL is (and only there).
   vipdesk-central revoke DEVICE              refuse that desk from now on
   vipdesk-central devices [--json]           enrolled desks
   vipdesk-central trim --keep-days 30        change-log retention (run daily)
+  vipdesk-central desk-file --desk-files DIR build the file new desks start from (nightly)
 
 The database: --db-url, else VIPDESK_CENTRAL_DB (never printed with its password).
+Desk files: --desk-files, else VIPDESK_DESK_FILES (storage every instance reads).
 Exit codes: 0 done, 1 nothing found, 2 bad input, 3 database unreachable.
 """
 
@@ -17,8 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 EXIT_UNAVAILABLE = 3
@@ -33,8 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--ca-file", default="", help="CA certificate of PostgreSQL's TLS")
     parser = argparse.ArgumentParser(prog="vipdesk-central",
                                      description="central sync service for vipdesk desks")
+    files = argparse.ArgumentParser(add_help=False)
+    files.add_argument("--desk-files", default=os.environ.get("VIPDESK_DESK_FILES", ""),
+                       help="folder of the ready-made desk files (env VIPDESK_DESK_FILES)")
     sub = parser.add_subparsers(dest="action", required=True)
-    serve = sub.add_parser("serve", parents=[db], help="run the HTTPS sync service")
+    serve = sub.add_parser("serve", parents=[db, files], help="run the HTTPS sync service")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--certfile", help="TLS certificate chain (PEM)")
@@ -53,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="drop change-log entries older than the retention (daily)")
     trim.add_argument("--keep-days", type=float, default=30.0,
                       help="keep this many days of the change log (default 30)")
+    sub.add_parser("desk-file", parents=[db, files],
+                   help="build the file a new desk starts from (run nightly)")
     listing = sub.add_parser("devices", parents=[db], help="list enrolled desks")
     listing.add_argument("--json", action="store_true")
     return parser
@@ -90,8 +99,9 @@ def _serve(args: argparse.Namespace) -> int:
     centre = _centre(args, args.pool_size)
     tls = {} if args.insecure_http else {"ssl_certfile": args.certfile,
                                          "ssl_keyfile": args.keyfile}
-    uvicorn.run(create_app(centre), host=args.host, port=args.port, log_level="info",
-                server_header=False, **tls)
+    desk_files = Path(args.desk_files) if args.desk_files else None
+    uvicorn.run(create_app(centre, desk_files=desk_files), host=args.host, port=args.port,
+                log_level="info", server_header=False, **tls)
     centre.dispose()
     return 0
 
@@ -143,6 +153,19 @@ def _trim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _desk_file(args: argparse.Namespace) -> int:
+    from vipdesk.sync.desk_file_build import build
+
+    if not args.desk_files:
+        return _fail("where to? give --desk-files DIR or set VIPDESK_DESK_FILES", 2)
+    started = time.monotonic()
+    made = _database_call(lambda: build(_centre(args).engine, Path(args.desk_files)))
+    print(f"desk file {made.name}: {made.members:,} members, {made.size / 2**20:,.1f} MiB, "
+          f"continues the log from {made.cursor[0]}; built in "
+          f"{time.monotonic() - started:.0f} s")
+    return 0
+
+
 def _devices(args: argparse.Namespace) -> int:
     from vipdesk.central.enrol import devices
 
@@ -175,7 +198,7 @@ def _fail(message: str, code: int) -> int:
 
 
 ACTIONS = {"serve": _serve, "init": _init, "enrol": _enrol, "revoke": _revoke,
-           "devices": _devices, "trim": _trim}
+           "devices": _devices, "trim": _trim, "desk-file": _desk_file}
 
 
 if __name__ == "__main__":

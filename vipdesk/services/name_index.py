@@ -30,6 +30,11 @@ def _cached_terms(name_zh: str | None, name_latin: str | None) -> tuple[tuple[st
     return tuple(name_terms(name_zh, name_latin).items())  # namesakes are common
 
 
+def terms_of(name_zh: str | None, name_latin: str | None) -> tuple[tuple[str, int], ...]:
+    """A member's search terms and their weights, cached (namesakes are common)."""
+    return _cached_terms(name_zh, name_latin)
+
+
 def _insert(conn: Connection, terms: list[tuple[str, uuid.UUID, int]]) -> None:
     if not terms:
         return

@@ -9,9 +9,12 @@ made meanwhile is never overwritten unseen. A pulled change never enters the out
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import tempfile
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, exc, select, update
@@ -24,10 +27,12 @@ from vipdesk.outbox.capture import NO_CAPTURE
 from vipdesk.outbox.hlc import HybridClock, Stamp
 from vipdesk.outbox.ops import DELETE, INSERT, UPDATE, Change
 from vipdesk.services import name_index
-from vipdesk.sync import bulk
+from vipdesk.sync import bulk, desk_file
 from vipdesk.sync.central import CentreAPI
 from vipdesk.sync.push import pending
 from vipdesk.sync.snapshot import BehindHorizon, rebuild
+
+log = logging.getLogger(__name__)
 
 BATCH = 2000
 NAME_FIELDS = frozenset({"name_zh", "name_latin"})
@@ -49,15 +54,20 @@ class PullReport:
 
 def pull_all(desk: Engine, centre: CentreAPI, batch_size: int = BATCH) -> PullReport:
     report = PullReport()
+    from_file = _FileStart(desk, centre, report)
     while True:
         with desk.connect() as conn:
             if pending(conn):
                 report.blocked_by_outbox = True
                 return report
             cursor = state.cursor(conn)
+        if cursor == (0, 0) and from_file.started():  # a new desk: the file, if offered
+            continue
         try:
             changes, report.server_time_ms = centre.changes(cursor, batch_size)
         except BehindHorizon:  # the log it needs was trimmed: start from a snapshot
+            if from_file.started():
+                continue
             head, rows = centre.snapshot()
             rebuilt = rebuild(desk, head, rows, batch_size)
             if rebuilt is None:
@@ -75,6 +85,55 @@ def pull_all(desk: Engine, centre: CentreAPI, batch_size: int = BATCH) -> PullRe
         report.applied += len(changes)
         report.failed += outcome
         report.batches += 1
+
+
+@dataclass
+class _FileStart:
+    """Tried once a pull: a desk without members starts from the centre's file."""
+
+    desk: Engine
+    centre: CentreAPI
+    report: PullReport
+    tried: bool = False
+
+    def started(self) -> bool:
+        if self.tried:
+            return False
+        self.tried = True
+        adopted = start_from_desk_file(self.desk, self.centre)
+        if adopted is None:
+            return False
+        self.report.applied += adopted
+        self.report.snapshot = True
+        return True
+
+
+def start_from_desk_file(desk: Engine, centre: CentreAPI) -> int | None:
+    """A desk with no members starts from the centre's ready-made file when it offers
+    one (`desk_file.py`); None: it does not, or the file did not fit (then the log or
+    the row snapshot, as before)."""
+    if not isinstance(centre, desk_file.OffersDeskFile):
+        return None
+    with desk.connect() as conn:
+        if not desk_file.may_adopt(conn):  # checked again inside the copy's transaction
+            return None
+    into = _download_path(desk)
+    try:
+        manifest = centre.fetch_desk_file(into)
+        return None if manifest is None else desk_file.adopt(desk, into, manifest)
+    except desk_file.DeskFileUnusable as error:
+        log.warning("the centre's desk file was not used: %s", error)
+        return None
+    finally:
+        into.unlink(missing_ok=True)
+
+
+def _download_path(desk: Engine) -> Path:
+    """Beside the desk's own file (same disk, same permissions), else a temporary one."""
+    database = desk.url.database
+    if database and database != ":memory:":
+        return Path(f"{database}.ready")
+    return Path(tempfile.gettempdir()) / f"vipdesk-{uuid.uuid4().hex[:8]}.ready"
 
 
 def apply_changes(desk: Engine, changes: list[Change]) -> int | None:

@@ -12,8 +12,10 @@ refusal (HTTP 401/403: unknown or revoked desk, another store's) becomes
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import ssl
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ import orjson
 from vipdesk.outbox.ops import Change, Op, PushResult
 from vipdesk.sync import credential as credentials
 from vipdesk.sync.central import CentreRefused, CentreSettings, CentreUnavailable
+from vipdesk.sync.desk_file import DeskFileUnusable, Manifest
 from vipdesk.sync.snapshot import BehindHorizon, SnapshotHead
 from vipdesk.sync.wire import (
     WireError,
@@ -112,6 +115,37 @@ class RemoteCentre:
                 from error
         return head, _stream(answer, lines)
 
+    def fetch_desk_file(self, into: Path) -> Manifest | None:
+        """The centre's ready-made desk file, uncompressed into `into` while it arrives
+        and checked against the manifest's size and hash (`desk_file.py`)."""
+        try:
+            answer = self.client.get(f"{API}/desk-file")
+        except httpx.TransportError as error:
+            raise CentreUnavailable(_network_message(error)) from error
+        if answer.status_code == 404:
+            return None
+        _check(answer)
+        manifest = Manifest.from_json(_decoded(lambda: orjson.loads(answer.content)))
+        # identity: the file is gzip already; the service must not compress it again.
+        request = self.client.build_request("GET", f"{API}/desk-file/{manifest.name}",
+                                            headers={"Accept-Encoding": "identity"})
+        try:
+            reply = self.client.send(request, stream=True)
+        except httpx.TransportError as error:
+            raise CentreUnavailable(_network_message(error)) from error
+        try:
+            if reply.status_code == 404:  # replaced by a newer build meanwhile
+                return None
+            if reply.status_code >= 400:
+                reply.read()
+                _check(reply)
+            _unpack(reply, manifest, into)
+        except httpx.TransportError as error:
+            raise CentreUnavailable(_network_message(error)) from error
+        finally:
+            reply.close()
+        return manifest
+
     def enrol(self, code: str, name: str) -> dict[str, Any]:
         # Not repeated: a code works once, so a second try could only be refused.
         answer = self._call("POST", f"{API}/enrol", json={"code": code, "name": name},
@@ -160,6 +194,23 @@ def _stream(answer: httpx.Response, lines: Iterator[str]) -> Iterator[Change]:
         raise CentreUnavailable(_network_message(error)) from error
     finally:
         answer.close()
+
+
+def _unpack(reply: httpx.Response, manifest: Manifest, into: Path) -> None:
+    digest, size = hashlib.sha256(), 0
+    unzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        with into.open("wb") as out:
+            for block in reply.iter_raw(1 << 20):
+                digest.update(block)
+                size += len(block)
+                out.write(unzip.decompress(block))
+            out.write(unzip.flush())
+    except zlib.error as error:
+        raise DeskFileUnusable(f"the desk file arrived damaged: {error}") from error
+    if size != manifest.size or digest.hexdigest() != manifest.sha256:
+        raise DeskFileUnusable(f"the desk file arrived damaged ({size:,} bytes of "
+                               f"{manifest.size:,}, or another content)")
 
 
 def _decoded(parse: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
@@ -84,9 +85,10 @@ def trim(engine: Engine, keep: timedelta) -> dict[str, Any]:
     return {"trimmed": int(deleted or 0), "horizon": f"{mark.txid}:{mark.seq}"}
 
 
-def read_snapshot(engine: Engine) -> Iterator[Any]:
-    """The `SnapshotHead`, then (0, 0, "insert", table, id, payload text, "") rows —
-    the change-log row shape — for every synced table, parents first."""
+@contextmanager
+def consistent_view(engine: Engine) -> Iterator[tuple[SnapshotHead, Connection]]:
+    """One read-only REPEATABLE READ transaction at the centre, and the cursor a desk
+    holding exactly what it sees continues the log from."""
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin():
@@ -96,12 +98,26 @@ def read_snapshot(engine: Engine) -> Iterator[Any]:
             xmin, hlc = conn.execute(text(
                 "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
                 " (SELECT max(hlc) FROM sync_field_stamps)")).one()
-            yield SnapshotHead((int(xmin) - 1, LAST_SEQ), hlc or "")
-            for name in sorted(tables.synced_tables(), key=tables.dependency_rank):
-                yield from _copy_table(conn, name)
+            yield SnapshotHead((int(xmin) - 1, LAST_SEQ), hlc or ""), conn
 
 
-def _copy_table(conn: Connection, name: str) -> Iterator[tuple[Any, ...]]:
+def tables_parents_first() -> list[str]:
+    return sorted(tables.synced_tables(), key=tables.dependency_rank)
+
+
+def read_snapshot(engine: Engine) -> Iterator[Any]:
+    """The `SnapshotHead`, then (0, 0, "insert", table, id, payload text, "") rows —
+    the change-log row shape — for every synced table, parents first."""
+    with consistent_view(engine) as (head, conn):
+        yield head
+        for name in tables_parents_first():
+            for row in copy_rows(conn, name):
+                payload = json.dumps({"row": row}, ensure_ascii=False, sort_keys=True)
+                yield (0, 0, INSERT, name, row["id"], payload, "")
+
+
+def copy_rows(conn: Connection, name: str) -> Iterator[dict[str, Any]]:
+    """Every row of a synced table in wire form, by binary COPY."""
     columns = [c.name for c in tables.synced_columns(name)]
     names = ", ".join(f'"{c}"' for c in columns)
     raw = conn.connection.dbapi_connection
@@ -112,9 +128,7 @@ def _copy_table(conn: Connection, name: str) -> Iterator[tuple[Any, ...]]:
                 as copy:
             copy.set_types(types)
             for values in copy.rows():
-                row = tables.encode_row(name, dict(zip(columns, values, strict=True)))
-                payload = json.dumps({"row": row}, ensure_ascii=False, sort_keys=True)
-                yield (0, 0, INSERT, name, row["id"], payload, "")
+                yield tables.encode_row(name, dict(zip(columns, values, strict=True)))
 
 
 def rebuild(desk: Engine, head: SnapshotHead, changes: Iterable[Change],
