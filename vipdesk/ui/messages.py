@@ -25,7 +25,7 @@ from vipdesk.services.clock import DEFAULT_TZ
 from vipdesk.services.staff import SignInFailed
 from vipdesk.services.validation import FieldError
 from vipdesk.ui.i18n import current, t
-from vipdesk.ui.names import STATE_NAMES
+from vipdesk.ui.names import STATE_NAMES, tier_name
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,11 @@ ERROR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 # shown in the member's history; what staff typed is shown as typed.
 NOTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), words) for pattern, words in (
+        # an automatic tier change: why it moved (services/tiers.py WHY_*), then the spend
+        (r"purchase: 12m spend (¥[\d,]+)", "New purchases; 12-month spend %1"),
+        (r"lapse: 12m spend (¥[\d,]+)",
+         "Earlier purchases no longer count (over 12 months); 12-month spend %1"),
+        (r"tier table: 12m spend (¥[\d,]+)", "New tier table; 12-month spend %1"),
         (r"12m spend (¥[\d,]+)", "12-month spend %1"),
         (r"imported, 12m spend (.+)", "Imported; 12-month spend %1"),
         (r"nightly recompute", "Recomputed overnight"),
@@ -240,7 +245,14 @@ def _unknown(message: str) -> str:
     return t("This could not be done. The details are in the desk's log.")
 
 
+# A manager's override cleared because the new tier table has no such tier (tier_config).
+REMOVED_TIER_NOTE = re.compile(r"tier table: tier (.+) removed")
+
+
 def note_text(note: str) -> str:
     """A note in a record: the services' own words in the desk's language, staff's as
     they typed them."""
+    removed = REMOVED_TIER_NOTE.fullmatch(note)
+    if removed is not None:  # the tier by its name, not its code
+        return _fill("New tier table; tier %1 removed", (tier_name(removed[1], removed[1]),))
     return (_matched(note, NOTE_PATTERNS) or note).strip(" ·")
