@@ -1,11 +1,11 @@
 """Changes the sync refused, for a manager (vipdesk/sync/dead_letters.py).
 
 The letters are made the real way: two desks take member number M1 offline and sync
-through a SQLite stand-in centre; desk B's member (and its phone and card) is refused
-there, and the centre's M1 (with its phone and card) cannot be applied on B. One test
-runs the whole story on PostgreSQL, straight and through the central service: refused →
-listed in plain words → renumbered → sent again → applied at the centre and pulled by
-the other desk.
+through a SQLite stand-in centre, and again through the central service; desk B's
+member (and its phone and card) is refused there, and the centre's M1 (with its phone
+and card) cannot be applied on B. One test runs the whole story on PostgreSQL, straight
+and through the central service: refused → listed in plain words → renumbered → sent
+again → applied at the centre and pulled by the other desk.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, select
 
+from tests.sync.conftest import centre_by_name
 from tests.sync.helpers import count, digest, member_field, wait_for_watermark
 from vipdesk.db import session_factory, unit_of_work
 from vipdesk.desk import Desk
@@ -73,9 +74,11 @@ def make_clash(centre: Centre, make_desk) -> Clash:  # type: ignore[no-untyped-d
     return Clash(a, b, centre, wang, li, Desk(b, "BJ01", FixedClock(NOW), MANAGER))
 
 
-@pytest.fixture
-def clash(sqlite_centre: Centre, make_desk) -> Clash:  # type: ignore[no-untyped-def]
-    return make_clash(sqlite_centre, make_desk)
+@pytest.fixture(params=["sqlite", "service"])
+def clash(request: pytest.FixtureRequest, make_desk) -> Clash:  # type: ignore[no-untyped-def]
+    """The clash made through the SQLite stand-in and through the central service (its
+    refusals travel over HTTPS in the acks and the pulled log)."""
+    return make_clash(centre_by_name(request, request.param), make_desk)
 
 
 def queued(desk: Engine) -> list[tuple[str, str, dict]]:  # type: ignore[type-arg]

@@ -5,9 +5,11 @@ by rejecting ops that were only caught in the failure."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from tests.sync.helpers import (
 )
 from vipdesk.db import open_desk_db
 from vipdesk.models import SyncDeadLetter
-from vipdesk.sync.central import Centre, CentreSettings, CentreUnavailable, connect
+from vipdesk.sync.central import Centre, CentreAPI, CentreSettings, CentreUnavailable, connect
 from vipdesk.sync.engine import sync_once
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,8 +57,11 @@ def _kill_after_savepoint(centre: Centre) -> dict[str, int]:
     return seen
 
 
+@pytest.mark.parametrize("through", ["database", "service"])
 def test_a_session_ended_inside_an_op_savepoint_is_unavailable_not_a_rejection(
-        centre: Centre, make_desk) -> None:
+        through: str, centre: Centre, make_desk, request: pytest.FixtureRequest) -> None:
+    """Straight to PostgreSQL, and through a service instance whose database session
+    ends there (the desk gets a 503 in words, never a 500 or a rejection)."""
     desk = make_desk("a", seed_tiers=True)
     member_id = new_member(desk, "M1")
     sync_once(desk, centre, "SH01")
@@ -66,14 +71,33 @@ def test_a_session_ended_inside_an_op_savepoint_is_unavailable_not_a_rejection(
     flaky = connect(CentreSettings(centre.engine.url.render_as_string(hide_password=False)))
     seen = _kill_after_savepoint(flaky)
     try:
-        with pytest.raises(CentreUnavailable, match="unavailable"):
-            sync_once(desk, flaky, "SH01")
+        with _reaching(through, flaky, request) as reached, \
+                pytest.raises(CentreUnavailable, match="unavailable"):
+            sync_once(desk, reached, "SH01")
     finally:
         flaky.dispose()
     assert seen["killed"] == 1 and outbox_size(desk) == queued
     report = sync_once(desk, centre, "SH01")
     assert report.outcomes == {"applied": queued} and report.pending == 0
     assert count(desk, SyncDeadLetter) == 0 and count(centre.engine, SyncDeadLetter) == 0
+
+
+@contextlib.contextmanager
+def _reaching(through: str, centre: Centre,
+              request: pytest.FixtureRequest) -> Iterator[CentreAPI]:
+    """`centre` itself, or a service instance of its own over it (enrolled for SH01)."""
+    if through == "database":
+        yield centre
+        return
+    from tests.sync.service import ServiceThread
+
+    running = ServiceThread(centre, request.getfixturevalue("service_tls")).start()
+    client = running.enrol("SH01")
+    try:
+        yield client
+    finally:
+        client.dispose()
+        running.stop()
 
 
 @pytest.mark.slow
