@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import Engine, event, func, select
 
 from tests.sync.helpers import count, digest, log_visit, new_member, outbox_size, terminate_backend
 from vipdesk.config import Config
@@ -18,6 +20,7 @@ from vipdesk.sync.central import Centre, CentreSettings, CentreUnavailable, conn
 from vipdesk.sync.engine import sync_once
 from vipdesk.sync.pull import pull_all
 from vipdesk.sync.push import push_all
+from vipdesk.sync.remote import RemoteCentre
 from vipdesk.sync.runner import SyncRunner
 
 
@@ -101,12 +104,36 @@ async def _until(predicate: Any, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def test_runner_backs_off_while_offline_then_catches_up(make_desk, tmp_path: Path) -> None:
+Maker = Callable[[], Any]
+
+
+def _offline_and_live(through: str, tmp_path: Path,
+                      request: pytest.FixtureRequest) -> tuple[Maker, Maker, Engine]:
+    """Makers of a centre nobody answers at and of one that answers (the runner makes a
+    fresh one after each failure), and the database behind it: a SQLite centre
+    straight, or the central service over HTTPS (its own enrolment)."""
+    if through == "sqlite":
+        live = connect(CentreSettings(f"sqlite:///{tmp_path / 'centre.db'}"))
+        live.init_schema()
+        return lambda: connect(CentreSettings(_closed_port_url(), connect_timeout=1)), \
+            lambda: live, live.engine
+    service = request.getfixturevalue("service")
+    request.getfixturevalue("fresh_pg_url")
+    live = service.enrol("SH01")
+    token = live.client.headers["authorization"].split(" ")[1]
+    closed = _closed_port_url().replace("postgresql+psycopg://desk:secret@", "https://")
+    return lambda: RemoteCentre(closed.rsplit("/", 1)[0], token, service.tls.ca_file,
+                                timeout=httpx.Timeout(5.0, connect=1.0)), \
+        lambda: live, service.centre.engine
+
+
+@pytest.mark.parametrize("through", ["sqlite", "service"])
+def test_runner_backs_off_while_offline_then_catches_up(
+        through: str, make_desk, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     desk = make_desk("a", seed_tiers=True)
-    live = connect(CentreSettings(f"sqlite:///{tmp_path / 'centre.db'}"))
-    live.init_schema()
-    target = {"centre": connect(CentreSettings(_closed_port_url(), connect_timeout=1))}
-    runner = _runner(desk, lambda: target["centre"], min_backoff=0.2, max_backoff=5)
+    offline, live, live_db = _offline_and_live(through, tmp_path, request)
+    target = {"centre": offline}
+    runner = _runner(desk, lambda: target["centre"](), min_backoff=0.2, max_backoff=5)
     seen: list[Any] = []
 
     async def scenario() -> None:
@@ -116,6 +143,7 @@ def test_runner_backs_off_while_offline_then_catches_up(make_desk, tmp_path: Pat
         assert "secret" not in first.describe()
         second = await runner.run_once()
         assert second.retry_in_s and first.retry_in_s
+        assert "unavailable" in (second.last_error or "")
         assert second.retry_in_s > first.retry_in_s  # exponential back-off
         member_id = await asyncio.get_running_loop().run_in_executor(
             None, new_member, desk, "M1")
@@ -132,6 +160,6 @@ def test_runner_backs_off_while_offline_then_catches_up(make_desk, tmp_path: Pat
         await runner.stop()
 
     asyncio.run(scenario())
-    assert count(live.engine, Visit) == 1
+    assert count(live_db, Visit) == 1
     assert any(s.syncing for s in seen) and seen[-1].online is True
-    live.dispose()
+    live().dispose()
