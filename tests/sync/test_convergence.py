@@ -151,3 +151,13 @@ def test_the_same_through_the_central_service(service: ServiceThread, pg_url: st
 def test_convergence_soak(pg_url: str, desk_template: Path, skews: list[int],
                           steps: list) -> None:
     _check(pg_url, desk_template, skews, steps)
+
+
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(skews=st.lists(SKEWS, min_size=3, max_size=3), steps=st.lists(STEP, max_size=60))
+def test_convergence_soak_through_the_service(service: ServiceThread, pg_url: str,
+                                              desk_template: Path, skews: list[int],
+                                              steps: list) -> None:
+    _check(pg_url, desk_template, skews, steps, service)

@@ -3,6 +3,7 @@ visit logged there comes back: the README's two-desk walk-through, as a test."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -22,15 +23,26 @@ def _settled(url: str) -> None:
         centre.dispose()
 
 
-def test_published_demo_seeds_an_empty_desk(fresh_pg_url: str, tmp_path: Path,
+# Through the service the Beijing desk's check-in is refused ("this visits belongs to
+# store SH01"): a visit takes the signed-in person's store (S005 is a Shanghai account),
+# not the store of the desk it was recorded at. The direct mode takes it as Shanghai's.
+DESK_STORE_NOT_USED = pytest.mark.xfail(
+    strict=True, reason="a visit is recorded for the staff member's store, not the desk's")
+
+
+@pytest.mark.parametrize("through", ["database", pytest.param(
+    "service", marks=DESK_STORE_NOT_USED)])
+def test_published_demo_seeds_an_empty_desk(through: str, fresh_pg_url: str, tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             request: pytest.FixtureRequest) -> None:
     sh, bj = str(tmp_path / "sh.db"), str(tmp_path / "bj.db")
     url = fresh_pg_url
     assert main(["demo", "--db", sh, "--members", "40", "--store", "SH01", "--publish"]) == 0
-    assert main(["sync", "--once", "--db", sh, "--store", "SH01", "--central", url]) == 0
+    central = _central(through, url, {sh: "SH01", bj: "BJ01"}, request)
+    assert main(["sync", "--once", "--db", sh, "--store", "SH01", *central[sh]]) == 0
     _settled(url)
-    assert main(["sync", "--once", "--db", bj, "--store", "BJ01", "--central", url]) == 0
+    assert main(["sync", "--once", "--db", bj, "--store", "BJ01", *central[bj]]) == 0
     # Beijing received the lounge but is no demo desk (the mark stays where it was made):
     # its commands act as whoever signs in there, with the PIN that came with the account.
     use_state_dir(monkeypatch, tmp_path / "state")
@@ -40,9 +52,29 @@ def test_published_demo_seeds_an_empty_desk(fresh_pg_url: str, tmp_path: Path,
     assert main(["lookup", "--db", bj, "138 0013 8000"]) == 0
     assert "王小明" in capsys.readouterr().out
     assert main(["visit", "checkin", "13800138000", "--db", bj, "--store", "BJ01"]) == 0
-    assert main(["sync", "--once", "--db", bj, "--store", "BJ01", "--central", url]) == 0
+    capsys.readouterr()
+    assert main(["sync", "--once", "--json", "--db", bj, "--store", "BJ01", *central[bj]]) == 0
+    assert "rejected" not in json.loads(capsys.readouterr().out)["outcomes"]
     _settled(url)
-    assert main(["sync", "--once", "--db", sh, "--store", "SH01", "--central", url]) == 0
+    assert main(["sync", "--once", "--db", sh, "--store", "SH01", *central[sh]]) == 0
     capsys.readouterr()
     assert main(["visit", "here", "--db", sh, "--store", "BJ01", "--json"]) == 0
     assert "王小明" in capsys.readouterr().out
+
+
+def _central(through: str, url: str, stores: dict[str, str],
+             request: pytest.FixtureRequest) -> dict[str, list[str]]:
+    """Each desk's `--central` arguments: the database URL, or the service's URL after
+    `vipdesk enrol` with a code issued for the desk's store."""
+    if through == "database":
+        return {db: ["--central", url] for db in stores}
+    from vipdesk.central.enrol import issue_code
+
+    service = request.getfixturevalue("service")
+    found = {}
+    for db, store in stores.items():
+        args = ["--central", service.url, "--ca-file", service.tls.ca_file]
+        assert main(["enrol", issue_code(service.centre.engine, store), "--db", db,
+                     *args]) == 0
+        found[db] = args
+    return found
