@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tests.services import purchases_reference as reference
 from vipdesk.db import open_desk_db, session_factory, unit_of_work
 from vipdesk.models import Member, Store
-from vipdesk.services import auth, purchases
+from vipdesk.services import auth, purchase_writes, purchases
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.members import NewMember, add_member
 from vipdesk.services.purchases import PurchaseImportReport, import_purchases
@@ -151,9 +151,12 @@ def last_seq(engine: Engine) -> int:
         return int(conn.execute(text("SELECT coalesce(max(seq), 0) FROM sync_outbox")).scalar())
 
 
+@pytest.mark.parametrize("large", [False, True])
 def test_the_import_writes_what_the_orm_path_wrote(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, large: bool) -> None:
+    """Batch by batch, or (a large file) in one transaction with the indexes built after."""
     path = pos_file(tmp_path)
+    monkeypatch.setattr(purchase_writes, "LARGE_FILE_ROWS", 1 if large else 10**9)
     results = []
     for name in ("bulk", "orm"):
         if name == "orm":
@@ -248,3 +251,39 @@ def _counts(engine: Engine) -> tuple[int, ...]:
             "SELECT count(*) FROM sync_outbox WHERE table_name = 'purchases'",
             "SELECT count(*) FROM sync_outbox WHERE table_name = 'points_entries'"))
 
+
+
+def test_a_large_import_killed_mid_way_leaves_the_desk_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine, factory = desk(tmp_path / "desk.db")
+    with engine.connect() as conn:
+        indexes = _indexes(conn)
+    monkeypatch.setattr(purchase_writes, "LARGE_FILE_ROWS", 5)
+    monkeypatch.setattr(purchases, "BATCH_ROWS", 3)
+    path = tmp_path / "pos.csv"
+    path.write_text(HEADER + "".join(f"13911112222,,,2026-11-{i:02d} 10:00,{i}000,,SH01,K{i}\n"
+                                     for i in range(1, 11)), encoding="utf-8")
+    real = purchases.PurchaseWriter.write
+
+    def power_cut(self: Any, batch: list[Any]) -> None:
+        real(self, batch)
+        if any(item.receipt_no == "K7" for item in batch):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(purchases.PurchaseWriter, "write", power_cut)
+    with pytest.raises(KeyboardInterrupt):
+        import_purchases(factory, path, auth.SYSTEM, "SH01", clock=FixedClock(NOW))
+    assert _counts(engine) == (0, 0, 0, 0)  # one transaction: nothing, indexes back
+    with engine.connect() as conn:
+        assert _indexes(conn) == indexes
+    monkeypatch.setattr(purchases.PurchaseWriter, "write", real)
+    again = import_purchases(factory, path, auth.SYSTEM, "SH01", clock=FixedClock(NOW))
+    assert (again.imported, again.ok) == (10, True)
+    assert _counts(engine) == (10, 10, 10, 10)
+    with engine.connect() as conn:
+        assert _indexes(conn) == indexes
+
+
+def _indexes(conn: Any) -> list[Any]:
+    return conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                             "AND tbl_name IN ('purchases', 'points_entries') ORDER BY name")).all()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -39,17 +39,24 @@ class Ids:
         self.used = 0
         ms = (time.time_ns() // 1_000_000) & ((1 << 48) - 1)
         self.prefix = f"{ms:012x}7"  # 48-bit milliseconds, version 7
+        self.dashed = f"{ms:012x}"[:8] + "-" + f"{ms:012x}"[8:] + "-7"
 
     def v7(self) -> tuple[str, str]:
-        """12 random bits, the variant digit (10xx: two random bits), 60 random bits."""
+        """(hex, dashed), by string slicing: 12 random bits, the variant digit (10xx, two
+        random bits), 60 random bits."""
         at = self.used * 20
         self.used += 1
         r = self.hex
-        h = f"{self.prefix}{r[at:at + 3]}{_VARIANT[r[at + 3]]}{r[at + 4:at + 19]}"
-        return h, f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        a, v, b, c = r[at:at + 3], _VARIANT[r[at + 3]], r[at + 4:at + 7], r[at + 7:at + 19]
+        return f"{self.prefix}{a}{v}{b}{c}", f"{self.dashed}{a}-{v}{b}-{c}"
 
-    def next_hex(self) -> str:
-        return self.v7()[0]
+    def hexes(self, count: int) -> list[str]:
+        """`count` ids in the stored form only (outbox op ids)."""
+        start = self.used * 20
+        self.used += count
+        r, p, var = self.hex, self.prefix, _VARIANT
+        return [f"{p}{r[at:at + 3]}{var[r[at + 3]]}{r[at + 4:at + 19]}"
+                for at in range(start, start + 20 * count, 20)]
 
 
 _VARIANT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
@@ -66,16 +73,16 @@ def canonical(payload: dict[str, Any]) -> str:
     return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
 
 
-def write_ops(conn: Connection, ops: Sequence[BulkOp], op_id: Callable[[], str],
-              created_at: str) -> None:
-    """Append the ops to the outbox, each with the next HLC stamp of this desk.
-    `created_at` is the stored form of the time they were written."""
+def write_ops(conn: Connection, ops: Sequence[BulkOp], ids: Ids, created_at: str) -> None:
+    """Append the ops to the outbox, each with the next HLC stamp of this desk and an op
+    id from `ids`. `created_at` is the stored form of the time they were written."""
     if not ops:
         return
     clock = HybridClock(sync_state.node(conn), sync_state.last_stamp(conn),
                         physical_clock(conn.engine))
-    rows = [(op_id(), kind, table, record, payload, str(clock.tick()), PROTOCOL, created_at)
-            for kind, table, record, payload in ops]
+    rows = [(op_id, kind, table, record, payload, stamp, PROTOCOL, created_at)
+            for op_id, stamp, (kind, table, record, payload) in zip(
+                ids.hexes(len(ops)), clock.ticks(len(ops)), ops, strict=True)]
     conn.exec_driver_sql(insert_sql("sync_outbox", OUTBOX_COLUMNS), rows)
     sync_state.save_stamp(conn, clock.last)
 

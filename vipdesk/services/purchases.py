@@ -54,7 +54,13 @@ from vipdesk.services.importer import (
     row_cells,
     sniff_delimiter,
 )
-from vipdesk.services.purchase_writes import PurchaseToWrite, PurchaseWriter, stored_datetime
+from vipdesk.services.purchase_writes import (
+    IndexesBuiltAfter,
+    PurchaseToWrite,
+    PurchaseWriter,
+    is_large,
+    stored_datetime,
+)
 from vipdesk.services.tiers import TierTable, load_tier_table
 
 BATCH_ROWS = 5000  # rows per transaction: what a kill mid-way keeps or loses whole
@@ -215,6 +221,9 @@ def to_row(rec: Record, columns: dict[str, int], width: int, default_store: str,
 # -- finding members and stores -------------------------------------------------------
 
 
+_TIER = "coalesce(m.tier_override_code, m.tier_code)"
+
+
 class _Members:
     """Who each row names, looked up a batch at a time (three queries per batch, ids as
     stored: 32 hex digits). Forgotten after each batch, so memory stays flat."""
@@ -225,27 +234,37 @@ class _Members:
         self.by_phone: dict[str, set[str]] = {}
         self.erased: set[str] = set()
         self.e164_of: dict[str, str | None] = {}  # as written → normalised (None: invalid)
+        self.tier_of: dict[str, str | None] = {}
 
     def prefetch(self, conn: Connection, rows: list[PurchaseRow]) -> None:
-        for known in (self.by_no, self.by_card, self.by_phone, self.erased, self.e164_of):
+        """Who holds the batch's numbers, with their tier as the points are earned (an
+        override counts): one query per kind of number, each member row read once."""
+        for known in (self.by_no, self.by_card, self.by_phone, self.erased, self.e164_of,
+                      self.tier_of):
             known.clear()
         for r in rows:
             if r.phone and r.phone not in self.e164_of:
                 self.e164_of[r.phone] = phones.try_normalize(r.phone)
         numbers = list({r.member_no for r in rows if r.member_no})
-        for no, mid, erased in _select_in(
-                conn, "SELECT member_no, id, erased_at IS NOT NULL FROM members "
+        for no, mid, erased, tier in _select_in(
+                conn, f"SELECT member_no, id, erased_at IS NOT NULL, {_TIER} FROM members m "
                 "WHERE member_no IN ({})", numbers):
             self.by_no[no] = mid
+            self.tier_of[mid] = tier
             if erased:
                 self.erased.add(mid)
-        self.by_card.update(_select_in(
-            conn, "SELECT card_no, member_id FROM member_cards WHERE card_no IN ({})",
-            list({r.card_no for r in rows if r.card_no})))
+        for card, mid, tier in _select_in(
+                conn, f"SELECT c.card_no, c.member_id, {_TIER} FROM member_cards c "
+                "JOIN members m ON m.id = c.member_id WHERE c.card_no IN ({})",
+                list({r.card_no for r in rows if r.card_no})):
+            self.by_card[card] = mid
+            self.tier_of[mid] = tier
         e164s = list({e for r in rows if r.phone and (e := self.e164_of[r.phone])})
-        for e164, mid in _select_in(
-                conn, "SELECT e164, member_id FROM member_phones WHERE e164 IN ({})", e164s):
+        for e164, mid, tier in _select_in(
+                conn, f"SELECT p.e164, p.member_id, {_TIER} FROM member_phones p "
+                "JOIN members m ON m.id = p.member_id WHERE p.e164 IN ({})", e164s):
             self.by_phone.setdefault(e164, set()).add(mid)
+            self.tier_of[mid] = tier
 
     def resolve(self, row: PurchaseRow) -> str:
         found: dict[str, str] = {}
@@ -325,24 +344,36 @@ class _Importer:
         self.touched: set[str] = set()
         self.members = _Members()
         self.capture = False
+        self.indexes: IndexesBuiltAfter | None = None  # a large file's, in its one transaction
 
-    def run(self, rows: Iterator[PurchaseRow | RejectedRow]) -> None:
+    def run(self, rows: Iterator[PurchaseRow | RejectedRow], path: Path) -> None:
+        """A transaction per batch; a large file in one, its indexes built after."""
         with self.factory() as session:
             conn = session.connection()
             self.stores = {code: sid for code, sid in conn.exec_driver_sql(
                 "SELECT code, id FROM stores")}
-            self.to_db = stored_datetime(conn)
             self.capture = captures(session)
+            large = is_large(conn, path)
+        if large:
+            with unit_of_work(self.factory) as session:
+                _begin_write(session)
+                self.indexes = IndexesBuiltAfter(session.connection())
+                while batch := list(islice(rows, BATCH_ROWS)):
+                    self.batch(session, batch)
+                self.indexes.rebuild()
         while batch := list(islice(rows, BATCH_ROWS)):
             with unit_of_work(self.factory) as session:
                 _begin_write(session)
-                conn = session.connection()
-                good = [r for r in batch if isinstance(r, PurchaseRow)]
-                self.members.prefetch(conn, good)
-                existing = self.existing(conn, good)
-                staged = [s for r in batch if (s := self.check(r, existing))]
-                self.write(session, staged)
+                self.batch(session, batch)
         self.report.rejected.sort(key=lambda r: r.line)
+
+    def batch(self, session: Session, batch: list[PurchaseRow | RejectedRow]) -> None:
+        conn = session.connection()
+        good = [r for r in batch if isinstance(r, PurchaseRow)]
+        self.members.prefetch(conn, good)
+        existing = self.existing(conn, good)
+        staged = [s for r in batch if (s := self.check(r, existing))]
+        self.write(session, staged)
 
     def existing(self, conn: Connection, rows: list[PurchaseRow]
                  ) -> dict[tuple[str, str], Stored]:
@@ -385,7 +416,7 @@ class _Importer:
             known = ", ".join(sorted(self.stores)[:10]) or "none yet: stores come from the centre"
             raise RowError(f"store {row.store}: no such store (this desk knows {known})")
         member_id = self.members.resolve(row)
-        occurred_db = self.to_db(row.occurred_at)
+        occurred_db = stored_datetime(row.occurred_at)
         stored = existing.get((store_id, row.receipt_no))
         if stored is None:
             return _Staged(row, member_id, store_id, occurred_db)
@@ -400,8 +431,12 @@ class _Importer:
         row cannot sink the others and none is half-written."""
         if not staged:
             return
-        tier_of = self.tier_codes(session.connection(), {s.member_id for s in staged})
-        batch = [self.to_write(s, tier_of) for s in staged]
+        # By member: the foreign-key checks and the member-keyed indexes then walk their
+        # pages in order instead of one random page a row.
+        staged.sort(key=lambda s: s.member_id)
+        batch = [self.to_write(s, self.members.tier_of) for s in staged]
+        if self.indexes is not None:
+            self.indexes.drop()
         try:
             with session.begin_nested():
                 write_batch(session, batch, self.capture)
@@ -430,13 +465,6 @@ class _Importer:
             staged.member_id, staged.store_id, row.store, row.occurred_at, staged.occurred_db,
             row.amount_cents, row.items, row.receipt_no,
             self.table.points_for(row.amount_cents, tier_of.get(staged.member_id)))
-
-    @staticmethod
-    def tier_codes(conn: Connection, ids: set[str]) -> dict[str, str | None]:
-        """Each member's tier as the points are earned (an override counts)."""
-        return dict(_select_in(
-            conn, "SELECT id, coalesce(tier_override_code, tier_code) FROM members "
-            "WHERE id IN ({})", list(ids)))
 
     def reject(self, row: PurchaseRow, reason: str) -> None:
         last = row.last_line if row.last_line > row.line else None
@@ -478,7 +506,7 @@ def import_purchases(factory: sessionmaker[Session], path: Path | str, actor: au
         with path.open(encoding=report.encoding, newline="") as fh:
             rows = _rows(fh, report, store_code.upper(), ZoneInfo(tz_name or DEFAULT_TZ),
                          clock.now())
-            importer.run(rows)
+            importer.run(rows, path)
     finally:
         csv.field_size_limit(old_limit)
     report.members = len(importer.touched)

@@ -59,11 +59,10 @@ def retier_in_sql(conn: Connection, plan: Retier, capture: bool,
                   only: Iterable[str] | None = None) -> Retier:
     """Every non-erased member (or those `only` names, by stored id) re-tiered; the plan
     comes back with the members looked at and the moves counted."""
-    to_db = stored_datetime(conn)
     now = datetime.now(UTC)
     scoped = _scope(conn, only)
     try:
-        _refresh_spend(conn, plan, to_db, to_db(now), scoped)
+        _refresh_spend(conn, plan, stored_datetime(now), scoped)
         plan.members = int(conn.exec_driver_sql(
             "SELECT count(*) FROM temp.retier_scope" if scoped else
             "SELECT count(*) FROM members WHERE erased_at IS NULL").scalar_one())
@@ -81,17 +80,17 @@ def _scope(conn: Connection, only: Iterable[str] | None) -> bool:
     if only is None:
         return False
     conn.exec_driver_sql("CREATE TEMP TABLE retier_scope (id TEXT PRIMARY KEY) WITHOUT ROWID")
+    # In key order: appending to the table's B-tree, not a random page per id.
     conn.exec_driver_sql("INSERT OR IGNORE INTO temp.retier_scope (id) VALUES (?)",
-                         [(member_id,) for member_id in only])
+                         [(member_id,) for member_id in sorted(set(only))])
     return True
 
 
-def _refresh_spend(conn: Connection, plan: Retier, to_db: Callable[[datetime], str],
-                   now_db: str, scoped: bool) -> None:
+def _refresh_spend(conn: Connection, plan: Retier, now_db: str, scoped: bool) -> None:
     """The trailing spend of every member in scope, summed in one pass over the
     purchases' (member, time, amount) index; only rows whose spend moved are rewritten
     (each rewrite fires the members' triggers, the care list's dirty marks)."""
-    start, end = (to_db(at) for at in plan.window)
+    start, end = (stored_datetime(at) for at in plan.window)
     conn.exec_driver_sql("CREATE TEMP TABLE retier_spend (member_id TEXT PRIMARY KEY, "
                          "spend INTEGER NOT NULL) WITHOUT ROWID")
     members = " member_id IN (SELECT id FROM temp.retier_scope) AND" if scoped else ""
@@ -108,7 +107,8 @@ def _refresh_spend(conn: Connection, plan: Retier, to_db: Callable[[datetime], s
 
 def _find_movers(conn: Connection, plan: Retier, scoped: bool) -> None:
     """Members whose tier by spend is not their tier: neither erased nor overridden (a
-    manager's override stands; its member keeps the refreshed spend)."""
+    manager's override stands; its member keeps the refreshed spend). Kept in id order,
+    so their updates walk the members' id index in order."""
     whens = " ".join("WHEN spend_12m_cents >= ? THEN ?" for _ in plan.ladder)
     computed = f"CASE {whens} ELSE NULL END" if plan.ladder else "NULL"
     params: list[Any] = [v for step in plan.ladder for v in step]
@@ -118,7 +118,7 @@ def _find_movers(conn: Connection, plan: Retier, scoped: bool) -> None:
         "INSERT INTO temp.retier_moves (id, old, new, spend) SELECT id, old, new, spend "
         f"FROM (SELECT id, tier_code AS old, {computed} AS new, spend_12m_cents AS spend "
         "FROM members WHERE erased_at IS NULL AND tier_override_code IS NULL"
-        f"{_SCOPED if scoped else ''}) WHERE new IS NOT old", tuple(params))
+        f"{_SCOPED if scoped else ''}) WHERE new IS NOT old ORDER BY id", tuple(params))
 
 
 def _write_moves(conn: Connection, plan: Retier, capture: bool, now: datetime) -> None:
@@ -136,10 +136,9 @@ class _MoveWriter:
         self.conn = conn
         self.plan = plan
         self.capture = capture
-        to_db = stored_datetime(conn)
-        self.now_db = to_db(now)
+        self.now_db = stored_datetime(now)
         at = plan.lapse_day or now
-        self.at_db, self.at_wire = to_db(at), at.astimezone(UTC).isoformat()
+        self.at_db, self.at_wire = stored_datetime(at), at.astimezone(UTC).isoformat()
 
     def write(self, movers: list[tuple[Any, ...]]) -> None:
         """Per round, as one ORM flush wrote it: the changes, then the members' updates;
@@ -164,7 +163,7 @@ class _MoveWriter:
         run(insert_sql("tier_changes", TIER_COLUMNS), changes)
         run("UPDATE members SET tier_code = ?, updated_at = ? WHERE id = ?", updates)
         if self.capture:
-            write_ops(self.conn, inserts + member_ops, ids.next_hex, self.now_db)
+            write_ops(self.conn, inserts + member_ops, ids, self.now_db)
 
     def _change_id(self, ids: Ids, member_id: str, old: str | None, new: str | None,
                    spend: int) -> tuple[str, str]:
