@@ -1,7 +1,7 @@
 """A chain of desks against the central service: push and pull latency over HTTPS.
 
     python -m benchmarks.chain [--desks 10] [--rounds 10] [--batch 50] [--instances 1]
-                               [--server URL]
+                               [--pace S --pull-every 30] [--server URL]
 
 Starts `vipdesk-central serve` as its own process (TLS with a throw-away CA from
 trustme, a fresh database `vipdesk_bench_<random>` on the server, dropped afterwards),
@@ -12,6 +12,8 @@ and pull requests, the throughput, the failed requests (a desk retries a failed 
 pull, as the runner does) and whether anything was lost: every desk must end with every
 change and the centre with every visit. With `--instances 2` the desks are spread round
 robin over two service processes on the same database (what a load balancer does).
+With `--pace S` the desks are paced like lounges instead of saturating the service: a
+push every S seconds (± half, out of step), a pull every `--pull-every` seconds.
 Each round's ops are built up front (cloned from ORM-written outbox ops with fresh ids),
 so the numbers are the service's and the network's, not the desks' SQLite.
 """
@@ -22,6 +24,7 @@ import argparse
 import asyncio
 import gzip
 import os
+import random
 import socket
 import ssl
 import subprocess
@@ -187,6 +190,22 @@ async def _run_desk(desk: Desk, rounds: int, batch: int) -> None:
         await _pull(desk)
 
 
+async def _run_desk_paced(desk: Desk, args: argparse.Namespace) -> None:
+    """A lounge's day, compressed: a push of `--batch` new visits every `--pace`
+    seconds (± half, desks out of step), a pull every `--pull-every` seconds."""
+    rng = random.Random(desk.store)
+    await asyncio.sleep(rng.uniform(0, args.pace))
+    await _push(desk, [desk.member_op])
+    last_pull = time.monotonic()
+    for r in range(args.rounds):
+        await _push(desk, desk.visit_ops[r * args.batch:(r + 1) * args.batch])
+        if time.monotonic() - last_pull >= args.pull_every:
+            await _pull(desk)
+            last_pull = time.monotonic()
+        await asyncio.sleep(rng.uniform(0.5, 1.5) * args.pace)
+    await _pull(desk)
+
+
 async def _chain(bench: Bench, urls: list[str], ca: str,
                  args: argparse.Namespace) -> list[Desk]:
     member, visits = _template_ops(bench, args.rounds * args.batch)
@@ -197,7 +216,10 @@ async def _chain(bench: Bench, urls: list[str], ca: str,
         client = await _enrol(bench, urls[i % len(urls)], ca, store)
         desks.append(Desk(store, client, new_member, new_visits))
     start = time.perf_counter()
-    await asyncio.gather(*(_run_desk(d, args.rounds, args.batch) for d in desks))
+    if args.pace:
+        await asyncio.gather(*(_run_desk_paced(d, args) for d in desks))
+    else:
+        await asyncio.gather(*(_run_desk(d, args.rounds, args.batch) for d in desks))
     elapsed = time.perf_counter() - start
     _wait_for_watermark(bench)
     for desk in desks:  # everyone catches up once more: the last pushes of the others
@@ -230,7 +252,9 @@ def _report(desks: list[Desk], elapsed: float, args: argparse.Namespace,
     pushes = sorted(ms for d in desks for ms in d.push_ms)
     pulls = sorted(ms for d in desks for ms in d.pull_ms)
     ops = args.desks * (args.rounds * args.batch + 1)
-    print(f"{args.desks} desks × {args.rounds} rounds × {args.batch} ops, "
+    pacing = (f"a push every {args.pace:g} s (± half), a pull every {args.pull_every:g} s"
+              if args.pace else "no pause (saturation)")
+    print(f"{args.desks} desks × {args.rounds} rounds × {args.batch} ops, {pacing}, "
           f"{args.instances} instance(s); {machine()}")
     print(table(["", "requests", "p50 ms", "p99 ms", "max ms", "throughput"], [
         ["push", len(pushes), f"{percentile(pushes, 50):.1f}", f"{percentile(pushes, 99):.1f}",
@@ -251,6 +275,10 @@ def main() -> None:
     parser.add_argument("--desks", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--pace", type=float, default=0.0,
+                        help="seconds between a desk's pushes (0: no pause, saturation)")
+    parser.add_argument("--pull-every", type=float, default=30.0,
+                        help="with --pace: seconds between a desk's pulls (default 30)")
     parser.add_argument("--instances", type=int, default=1,
                         help="service processes on the same database (round robin)")
     parser.add_argument("--server", default=os.environ.get("VIPDESK_TEST_PG_URL", SERVER))

@@ -89,6 +89,7 @@ def test_a_new_desk_starts_from_the_file_and_continues_from_the_log(
     assert not Path(f"{fresh.url.database}.ready").exists()
     with fresh.connect() as conn:
         assert state.cursor(conn) > made.cursor
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # checks back on
 
 
 def test_a_desk_with_members_goes_on_from_the_log(
@@ -194,6 +195,7 @@ def test_a_copy_that_fails_leaves_the_desk_as_it_was(
     assert _count_members(fresh) == 0
     with fresh.connect() as conn:
         assert state.cursor(conn) == (0, 0)
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA database_list").all()[-1][1] != "ready"
 
 

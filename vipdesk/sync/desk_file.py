@@ -102,13 +102,31 @@ def adopt(desk: Engine, path: Path, manifest: Manifest) -> int | None:
     or None when the desk is no longer one a file may fill (it was left untouched)."""
     with desk.connect() as conn:
         conn.exec_driver_sql("ATTACH DATABASE ? AS ready" + _plain_key(desk), (str(path),))
-        conn.commit()  # ATTACH and DETACH cannot run inside a transaction
+        conn.commit()  # ATTACH, DETACH and the pragma cannot change inside a transaction
         try:
-            return _copy_all(conn, manifest)
+            with foreign_keys_unchecked(conn):
+                return _copy_all(conn, manifest)
         finally:
             conn.rollback()
             conn.exec_driver_sql("DETACH DATABASE ready")
             conn.commit()
+
+
+@contextmanager
+def foreign_keys_unchecked(conn: Connection) -> Iterator[None]:
+    """Outside a transaction: no per-row parent look-ups while a whole, consistent copy
+    goes in (a term, phone or card row each looked its member up at a random page: half
+    the copy's time). The file holds what the centre's constraints admitted, under one
+    snapshot, parents first, and its hash was checked; the pooled connection gets its
+    checks back whatever happens."""
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    conn.commit()  # ends SQLAlchemy's own begin; the pragma took effect at once
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
 
 
 def _plain_key(desk: Engine) -> str:
@@ -159,7 +177,8 @@ def _copy_table(conn: Connection, name: str) -> int:
         refresh = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c in synced)
         # "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
         result = conn.exec_driver_sql(f'INSERT INTO main."{name}" ({names}) {select} '
-                                      f'WHERE true ON CONFLICT (id) DO UPDATE SET {refresh}')
+                                      f'WHERE true '
+                                      f'ON CONFLICT (id) DO UPDATE SET {refresh}')
     return max(0, int(result.rowcount or 0))
 
 

@@ -32,6 +32,7 @@ from vipdesk.sync.desk_file import (
     SAFE_NAME,
     Manifest,
     copied_tables,
+    foreign_keys_unchecked,
     indexes_built_after,
     schema_revision,
 )
@@ -98,7 +99,7 @@ def _fill(desk: Engine, centre: Engine) -> tuple[SnapshotHead, int]:
     """Replace the fresh desk's own rows (its seeded defaults) with the centre's; the
     centre's view stays open only while its rows are read, not while the name index
     is computed (a long snapshot would hold back PostgreSQL's vacuum)."""
-    with desk.begin() as conn:
+    with desk.connect() as conn, foreign_keys_unchecked(conn), conn.begin():
         for name in reversed(copied_tables()):
             conn.exec_driver_sql(f'DELETE FROM "{name}"')
         with indexes_built_after(conn, copied_tables(), schema="main"):
