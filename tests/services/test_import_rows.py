@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from vipdesk.outbox import tables
 from vipdesk.outbox.hlc import HybridClock, Stamp
-from vipdesk.services.import_rows import Ids, Prepared, RowBuilder, json_text
+from vipdesk.services.import_rows import Prepared, RowBuilder, db_time, json_text
 from vipdesk.services.members import NewMember
 
 
@@ -27,9 +27,8 @@ def test_payloads_are_the_canonical_rows() -> None:
                      gender="M", birthday=date(1980, 2, 29), email="a@b.cn",
                      phones=["+8613800138000", "+85251234567"], cards=["c1", "C1", "880001"],
                      home_store_id=store, spend_12m_cents=123_456_00, tier_code="gold")
-    rows = RowBuilder("2026-01-01 00:00:00.000000", "2026-01-01T00:00:00+00:00", True,
-                      terms=lambda _zh, _latin: ()).build(
-        [Prepared(data, tuple(data.phones))], Ids(16))
+    rows = RowBuilder(True, terms=lambda _zh, _latin: ()).build(
+        [Prepared(data, tuple(data.phones))])
     for table, ops in rows.ops.items():
         for _record, payload in ops:
             row = tables.decode_row(table, json.loads(payload)["row"])
@@ -47,3 +46,13 @@ def test_stamps_in_bulk_equal_ticks_of_a_standing_clock() -> None:
     late = HybridClock("D1", Stamp(5, 999_998, "D1"), physical=lambda: 5)
     assert late.ticks(3) == ["000000000000005.999999.D1", "000000000000006.000000.D1",
                              "000000000000006.000001.D1"]
+
+
+def test_times_are_stored_as_sqlalchemy_stores_them() -> None:
+    from sqlalchemy.dialects.sqlite.base import DATETIME, dialect
+
+    store = DATETIME().bind_processor(dialect())
+    assert store is not None
+    for moment in (datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+                   datetime(2026, 1, 2, 3, 4, 5, 60, tzinfo=timezone(timedelta(hours=8)))):
+        assert db_time(moment) == store(moment.astimezone(UTC).replace(tzinfo=None))

@@ -14,12 +14,10 @@ The rows themselves are built in `import_rows`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from vipdesk.models import Member
 from vipdesk.outbox import state as sync_state
 from vipdesk.outbox.capture import physical_clock
 from vipdesk.outbox.hlc import HybridClock
@@ -35,7 +33,6 @@ from vipdesk.services.import_rows import (
     Prepared,
     RowBuilder,
     Rows,
-    ids_needed,
 )
 
 __all__ = ["BulkWriter", "Prepared", "_Ids", "chunks"]
@@ -66,18 +63,11 @@ class BulkWriter:
         self.conn = conn
         self.capture = capture
         self.terms_table = terms_table  # a first load stages them (import_first_load)
-        now = datetime.now(UTC)
-        # The stored form through the column type itself, so it cannot drift from the ORM's.
-        bind = Member.__table__.c.created_at.type.bind_processor(conn.dialect)
-        stored = now.replace(tzinfo=None)
-        self.now_db = str(bind(now) if bind else stored.isoformat(" "))
-        self.builder = RowBuilder(self.now_db, now.isoformat(), capture)
 
     def write(self, batch: list[Prepared]) -> None:
-        ids = Ids(count=ids_needed(batch))
-        self.insert(self.builder.build(batch, ids), ids)
+        self.insert(RowBuilder(self.capture).build(batch))
 
-    def insert(self, rows: Rows, ids: Ids) -> None:
+    def insert(self, rows: Rows) -> None:
         run = self.conn.exec_driver_sql
         for table, columns, values in (
                 ("members", MEMBER_COLUMNS, rows.members),
@@ -88,21 +78,21 @@ class BulkWriter:
             if values:
                 run(_insert_sql(table, columns), values)
         if self.capture:
-            self._outbox(rows.ops, ids)
+            self._outbox(rows)
 
-    def _outbox(self, ops: dict[str, list[tuple[str, str]]], ids: Ids) -> None:
+    def _outbox(self, rows: Rows) -> None:
         """The ops in the capture's order; HLC stamps continue the desk's clock."""
-        conn = self.conn
+        conn, ops = self.conn, rows.ops
         count = sum(len(ops[table]) for table in OP_TABLES)
         if not count:
             return
         clock = HybridClock(sync_state.node(conn), sync_state.last_stamp(conn),
                             physical_clock(conn.engine))
         stamps = iter(clock.ticks(count))
-        op_ids = iter(ids.hexes(count))
+        op_ids = iter(rows.op_ids)
         for table in OP_TABLES:
             if ops[table]:
-                conn.exec_driver_sql(_outbox_sql(table, self.now_db), [
+                conn.exec_driver_sql(_outbox_sql(table, rows.created_at), [
                     (next(op_ids), record, payload, next(stamps))
                     for record, payload in ops[table]])
         sync_state.save_stamp(conn, clock.last)

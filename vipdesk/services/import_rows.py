@@ -8,7 +8,6 @@ tuple in its INSERT's column order, and each payload is the canonical JSON
 from the synced columns once. Only the columns an import sets are inserted: the others
 are NULL either way, and binding a NULL costs as much as binding a value.
 
-No database here, so a second process can build rows too.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -123,7 +123,8 @@ class Prepared:
 
 @dataclass
 class Rows:
-    """A batch's rows per table; `ops` per synced table: (record id, payload) in order."""
+    """A batch's rows per table; `ops` per synced table: (record id, payload), one for
+    each of the table's rows in the same order (when captured), and an op id for each."""
 
     members: list[tuple[Any, ...]]
     phones: list[tuple[Any, ...]]
@@ -131,29 +132,42 @@ class Rows:
     terms: list[tuple[Any, ...]]
     tiers: list[tuple[Any, ...]]
     ops: dict[str, list[tuple[str, str]]]
+    op_ids: list[str]
+    created_at: str = ""  # as stored: the ops' own time too
 
     @classmethod
-    def empty(cls) -> Rows:
+    def empty(cls, created_at: str = "") -> Rows:
         return cls([], [], [], [], [], {"members": [], "member_phones": [],
-                                        "member_cards": [], "tier_changes": []})
+                                        "member_cards": [], "tier_changes": []}, [],
+                   created_at)
 
 
 class RowBuilder:
     """Appends each prepared member's rows (and payloads, when `capture`) to a `Rows`."""
 
-    def __init__(self, now_db: str, now_wire: str, capture: bool,
+    def __init__(self, capture: bool,
                  terms: Callable[[str | None, str | None], tuple[tuple[str, int], ...]]
                  = _cached_terms) -> None:
-        self.now_db = now_db
-        self.now_wire_json = json_text(now_wire)
         self.capture = capture
         self.terms = terms
+        self.now(datetime.now(UTC))
 
-    def build(self, batch: list[Prepared], ids: Ids) -> Rows:
-        rows = Rows.empty()
+    def now(self, moment: datetime) -> None:
+        """The rows' created_at from here on: each batch takes the time it is built."""
+        self.now_db = db_time(moment)
+        self.now_wire_json = json_text(moment.astimezone(UTC).isoformat())
+
+    def build(self, batch: list[Prepared]) -> Rows:
+        self.now(datetime.now(UTC))
+        rows = Rows.empty(self.now_db)
+        ids = Ids(ids_needed(batch))
         for item in batch:
             self.member(item, ids, rows)
+        self.add_op_ids(rows, ids)
         return rows
+
+    def add_op_ids(self, rows: Rows, ids: Ids) -> None:
+        rows.op_ids = ids.hexes(sum(map(len, rows.ops.values())))
 
     def member(self, item: Prepared, ids: Ids, rows: Rows) -> None:
         data = item.data
@@ -213,6 +227,11 @@ class RowBuilder:
             rows.ops["tier_changes"].append((hex_id, _TIER_TEMPLATE % (
                 self.now_wire_json, f'"{wire_id}"', '"auto"', member_json,
                 f'"{reason}"', json_text(data.tier_code))))
+
+
+def db_time(moment: datetime) -> str:
+    """A time as SQLAlchemy stores it in SQLite (UTC, naive, always six decimals)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _wire_uuid(value: Any) -> str:
