@@ -1,33 +1,27 @@
 """Purchases from the store's POS export (SPEC §3): each one updates its member's trailing
 spend, tier and points.
 
-The file is read as the member import reads its CSV (`importer`: encodings checked
-first, streamed, a delimiter sniffed from the header, broken records reported by line).
-Each row names its member by phone, card or member number, and the receipt by store
-and receipt number: that pair is the purchase's identity, so re-importing an export (or
-an overlapping one) changes nothing. Rows are written through the ORM (the sync outbox
-sees them), a batch per transaction and a SAVEPOINT per row when the batch is refused,
-so a row is written whole (purchase and points) or not at all. Once the file is in,
-every member it touched is re-tiered once.
-
-Why one module (~510 lines): reading a POS file, checking its rows and applying them
-to members' trailing spend are one import with one report; the row checks are its
-largest part.
+The rows are read and checked by `purchase_rows`. Each row names its member by phone,
+card or member number, and the receipt by store and receipt number: that pair is the
+purchase's identity, so re-importing an export (or an overlapping one) changes nothing.
+Members and known receipts are looked up a batch at a time; the batch's purchases,
+points and outbox ops are written with executemany (`purchase_writes`, tested equal to
+the ORM path), a batch per transaction (a large file: one transaction, its indexes built
+after) and a SAVEPOINT per row when the batch is refused, so a row is written whole
+(purchase and points) or not at all. Once the file is in, every member it touched is
+re-tiered once, set-based (`tiers.retier`).
 """
 
 from __future__ import annotations
 
 import csv
-import re
 import time
-import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
@@ -41,19 +35,13 @@ from vipdesk.services import auth, phones, tiers
 from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.importer import (
     FIELD_LIMIT,
-    MAX_LINE,
     ImportFileError,
-    Record,
     RejectedRow,
     RowError,
     _begin_write,
-    _Lines,
     detect_encoding,
-    normalise_header,
-    read_records,
-    row_cells,
-    sniff_delimiter,
 )
+from vipdesk.services.purchase_rows import PurchaseImportReport, PurchaseRow, read_rows
 from vipdesk.services.purchase_writes import (
     IndexesBuiltAfter,
     PurchaseToWrite,
@@ -65,158 +53,6 @@ from vipdesk.services.tiers import TierTable, load_tier_table
 
 BATCH_ROWS = 5000  # rows per transaction: what a kill mid-way keeps or loses whole
 IN_CHUNK = 500  # values per IN (...) list, well below SQLite's bound-parameter limit
-MAX_AMOUNT_CENTS = 10**11  # ¥1,000,000,000 on one receipt is a typo, not a sale
-FUTURE_SLACK = timedelta(minutes=10)  # a POS clock a little ahead of the desk's
-
-HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "member_no": ("memberno", "memberid", "membernumber", "会员号", "会员编号", "会员编码"),
-    "phone": ("phone", "mobile", "手机", "手机号", "手机号码", "电话", "会员手机"),
-    "card_no": ("cardno", "card", "卡号", "会员卡号"),
-    "occurred_at": ("time", "datetime", "date", "purchasedat", "occurredat", "saletime",
-                    "消费时间", "购买时间", "交易时间", "销售时间", "时间", "日期"),
-    "amount": ("amount", "total", "paid", "金额", "消费金额", "实付金额", "实收金额", "销售额"),
-    "items": ("items", "item", "description", "products", "商品", "商品明细", "明细", "品名"),
-    "store": ("store", "storecode", "shop", "门店", "门店编号", "门店代码", "店铺"),
-    "receipt_no": ("receiptno", "receipt", "ticket", "ticketno", "orderno", "小票号",
-                   "小票", "单号", "订单号", "流水号", "销售单号"),
-}
-_ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
-MEMBER_COLUMNS = ("phone", "card_no", "member_no")
-REQUIRED_COLUMNS = ("occurred_at", "amount", "receipt_no")
-
-_MONEY_NOISE = re.compile(r"[¥￥,\s]|元|rmb|cny", re.IGNORECASE)
-_MONEY = re.compile(r"^-?[0-9]+(\.[0-9]{1,2})?$")
-_TIME = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-
-
-@dataclass
-class PurchaseImportReport:
-    path: str
-    encoding: str = ""
-    delimiter: str = ","
-    columns: dict[str, str] = field(default_factory=dict)
-    ignored_columns: list[str] = field(default_factory=list)
-    rows: int = 0
-    imported: int = 0
-    unchanged: int = 0
-    rejected: list[RejectedRow] = field(default_factory=list)
-    points: int = 0
-    members: int = 0  # members with new purchases, re-tiered once each
-    tier_moves: dict[str, int] = field(default_factory=dict)  # "old → new" → members
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejected
-
-
-@dataclass(frozen=True)
-class PurchaseRow:
-    line: int
-    last_line: int
-    phone: str | None
-    card_no: str | None
-    member_no: str | None
-    occurred_at: datetime
-    amount_cents: int
-    items: str | None
-    store: str
-    receipt_no: str
-
-
-# -- reading rows ---------------------------------------------------------------------
-
-
-def map_header(cells: list[str]) -> tuple[dict[str, int], list[str]]:
-    columns: dict[str, int] = {}
-    ignored = []
-    for index, cell in enumerate(cells):
-        name = _ALIAS_TO_FIELD.get(normalise_header(cell))
-        if name is None:
-            if cell.strip():
-                ignored.append(cell.strip()[:60])
-            continue
-        if name in columns:
-            raise ImportFileError(f"line 1: two columns mean {name}: "
-                                  f"{cells[columns[name]].strip()!r} and {cell.strip()!r}")
-        columns[name] = index
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    if not any(c in columns for c in MEMBER_COLUMNS):
-        missing.append("phone/card_no/member_no")
-    if missing:
-        raise ImportFileError(
-            f"line 1: no {' or '.join(missing)} column; a POS export needs the time/消费时间, "
-            "amount/金额, receipt_no/小票号 and the member's phone/手机, card_no/卡号 or "
-            f"member_no/会员号 (found: {', '.join(c.strip()[:30] for c in cells[:12])})")
-    return columns, ignored
-
-
-def parse_amount(text: str) -> int:
-    """`¥1,234.50` / `12 000元` → cents; a purchase is more than nothing."""
-    plain = _MONEY_NOISE.sub("", unicodedata.normalize("NFKC", text))
-    if not _MONEY.match(plain):
-        raise RowError(f"amount: not an amount in yuan: {text[:40]!r}")
-    cents = int(Decimal(plain) * 100)
-    if cents <= 0:
-        raise RowError(f"amount: {text[:40]!r} is not more than zero "
-                       "(returns are not imported; the POS keeps them)")
-    if cents >= MAX_AMOUNT_CENTS:
-        raise RowError(f"amount: implausibly large: {text[:40]!r}")
-    return cents
-
-
-def parse_time(text: str, tz: ZoneInfo, now: datetime) -> datetime:
-    """`2026-12-01 14:30[:05]`, `2026/12/1 14:30`, ISO 8601 with an offset; a time
-    without an offset is the store's local time; a date alone is the start of that day."""
-    plain = unicodedata.normalize("NFKC", text).strip()
-    match = _TIME.match(plain)
-    try:
-        if match:
-            y, mo, d, h, mi, sec = (int(p) if p else 0 for p in match.groups())
-            at = datetime(y, mo, d, h, mi, sec, tzinfo=tz)
-        else:
-            at = datetime.fromisoformat(plain)
-            at = at if at.tzinfo else at.replace(tzinfo=tz)
-    except ValueError as exc:
-        raise RowError(f"time: not a date and time (YYYY-MM-DD HH:MM): {text[:40]!r}") from exc
-    if at > now + FUTURE_SLACK:
-        raise RowError(f"time: {plain[:40]} is in the future")
-    if at.year < 2000:
-        raise RowError(f"time: {plain[:40]} is not a plausible purchase time")
-    return at.astimezone(ZoneInfo("UTC"))
-
-
-def to_row(rec: Record, columns: dict[str, int], width: int, default_store: str,
-           tz: ZoneInfo, now: datetime) -> PurchaseRow:
-    values = row_cells(rec.cells or [], columns, width)
-    problems: list[str] = []
-    at, cents = now, 0
-    try:
-        at = parse_time(values["occurred_at"], tz, now) if values["occurred_at"] else now
-        if not values["occurred_at"]:
-            problems.append("time: empty")
-    except RowError as exc:
-        problems.append(str(exc))
-    try:
-        cents = parse_amount(values["amount"]) if values["amount"] else 0
-        if not values["amount"]:
-            problems.append("amount: empty")
-    except RowError as exc:
-        problems.append(str(exc))
-    if not values["receipt_no"]:
-        problems.append("receipt_no: empty")
-    who = {c: values.get(c) or None for c in MEMBER_COLUMNS}
-    if not any(who.values()):
-        problems.append("no phone, card_no or member_no: whose purchase is it?")
-    if problems:
-        raise RowError("; ".join(problems))
-    return PurchaseRow(
-        rec.line, rec.last_line, who["phone"],
-        phones.code_number(who["card_no"]) if who["card_no"] else None,
-        who["member_no"].upper() if who["member_no"] else None,
-        at, cents, values.get("items") or None,
-        (values.get("store") or default_store).upper(), values["receipt_no"])
-
 
 # -- finding members and stores -------------------------------------------------------
 
@@ -340,7 +176,9 @@ class _Importer:
         self.table = table
         self.report = report
         self.stores: dict[str, str] = {}
-        self.seen: dict[tuple[str, str], int] = {}  # (store, receipt) → line in this file
+        # store → receipt → its line in this file (per store: no key tuple per receipt,
+        # ~60 MB less at a million rows)
+        self.seen: dict[str, dict[str, int]] = {}
         self.touched: set[str] = set()
         self.members = _Members()
         self.capture = False
@@ -406,8 +244,7 @@ class _Importer:
 
     def stage(self, row: PurchaseRow, existing: dict[tuple[str, str], Stored]
               ) -> _Staged | None:
-        key = (row.store, row.receipt_no)
-        first = self.seen.setdefault(key, row.line)
+        first = self.seen.setdefault(row.store, {}).setdefault(row.receipt_no, row.line)
         if first != row.line:
             raise RowError(f"receipt {row.receipt_no} of store {row.store} already on "
                            f"line {first}")
@@ -504,7 +341,7 @@ def import_purchases(factory: sessionmaker[Session], path: Path | str, actor: au
     old_limit = csv.field_size_limit(FIELD_LIMIT)
     try:
         with path.open(encoding=report.encoding, newline="") as fh:
-            rows = _rows(fh, report, store_code.upper(), ZoneInfo(tz_name or DEFAULT_TZ),
+            rows = read_rows(fh, report, store_code.upper(), ZoneInfo(tz_name or DEFAULT_TZ),
                          clock.now())
             importer.run(rows, path)
     finally:
@@ -513,32 +350,3 @@ def import_purchases(factory: sessionmaker[Session], path: Path | str, actor: au
     report.tier_moves = retier_members(factory, importer.touched, table, clock.now())
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _rows(fh: IO[str], report: PurchaseImportReport, store: str, tz: ZoneInfo,
-          now: datetime) -> Iterator[PurchaseRow | RejectedRow]:
-    report.delimiter = sniff_delimiter(fh.readline(MAX_LINE))
-    fh.seek(0)
-    records = read_records(_Lines(fh), report.delimiter)
-    header = next(records, None)
-    if header is None:
-        raise ImportFileError(f"{report.path}: the file is empty")
-    if header.cells is None or header.line != 1:
-        raise ImportFileError(f"line {header.line}: the first line must be the header "
-                              f"({header.error or 'found a blank line'})")
-    columns, report.ignored_columns = map_header(header.cells)
-    report.columns = {name: header.cells[i].strip() for name, i in columns.items()}
-    return _parse(records, columns, len(header.cells), store, tz, now)
-
-
-def _parse(records: Iterator[Record], columns: dict[str, int], width: int, store: str,
-           tz: ZoneInfo, now: datetime) -> Iterator[PurchaseRow | RejectedRow]:
-    for rec in records:
-        last = rec.last_line if rec.last_line > rec.line else None
-        if rec.cells is None:
-            yield RejectedRow(rec.line, rec.error, None, last)
-            continue
-        try:
-            yield to_row(rec, columns, width, store, tz, now)
-        except RowError as exc:
-            yield RejectedRow(rec.line, str(exc), None, last)
