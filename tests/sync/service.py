@@ -238,6 +238,7 @@ class ServiceProcess:
         if self.supervisor.is_alive():
             self.supervisor.kill()  # its instance dies with it (_die_with_parent)
             self.supervisor.join(10)
+        self.instance.value = 0  # a late kill_instance must not hit a reused pid
         self.sock.close()
 
 
