@@ -204,6 +204,15 @@ def indexes_built_after(conn: Connection, names: list[str], schema: str) -> Iter
     the load, create them again. A full table's index is built by one sort; kept, each
     of millions of inserts would update it at a random page. DDL is transactional in
     SQLite: on an error the caller's rollback restores the indexes with the rows."""
+    dropped = drop_secondary_indexes(conn, names, schema)
+    yield
+    for _index, sql in dropped:
+        conn.exec_driver_sql(_in_schema(sql, schema))
+
+
+def drop_secondary_indexes(conn: Connection, names: list[str], schema: str
+                           ) -> list[tuple[str, str]]:
+    """Drop the explicit non-unique indexes of these tables; their (name, CREATE sql)."""
     marks = ", ".join("?" * len(names))
     dropped = [(index, sql) for index, sql in conn.exec_driver_sql(
         f"SELECT name, sql FROM {schema}.sqlite_master WHERE type = 'index' AND sql IS NOT "
@@ -211,9 +220,7 @@ def indexes_built_after(conn: Connection, names: list[str], schema: str) -> Iter
         if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
     for index, _sql in dropped:
         conn.exec_driver_sql(f'DROP INDEX {schema}."{index}"')
-    yield
-    for _index, sql in dropped:
-        conn.exec_driver_sql(_in_schema(sql, schema))
+    return dropped
 
 
 def _in_schema(create_sql: str, schema: str) -> str:

@@ -32,8 +32,8 @@ from vipdesk.sync.desk_file import (
     SAFE_NAME,
     Manifest,
     copied_tables,
+    drop_secondary_indexes,
     foreign_keys_unchecked,
-    indexes_built_after,
     schema_revision,
 )
 from vipdesk.sync.snapshot import SnapshotHead, consistent_view, copy_rows
@@ -102,12 +102,13 @@ def _fill(desk: Engine, centre: Engine) -> tuple[SnapshotHead, int]:
     with desk.connect() as conn, foreign_keys_unchecked(conn), conn.begin():
         for name in reversed(copied_tables()):
             conn.exec_driver_sql(f'DELETE FROM "{name}"')
-        with indexes_built_after(conn, copied_tables(), schema="main"):
-            with consistent_view(centre) as (head, view):
-                for name in copied_tables():
-                    if name not in DERIVED:
-                        _copy_table(conn, view, name)
-            members = _index_names(conn)
+        # Never built here: the desk builds its own after the copy (a third of the file).
+        drop_secondary_indexes(conn, copied_tables(), schema="main")
+        with consistent_view(centre) as (head, view):
+            for name in copied_tables():
+                if name not in DERIVED:
+                    _copy_table(conn, view, name)
+        members = _index_names(conn)
     return head, members
 
 
