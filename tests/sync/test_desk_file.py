@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from tests.sync.helpers import digest, edit_member, log_visit, new_member, wait_for_watermark
 from vipdesk import crypto
 from vipdesk.central import cli as central_cli
+from vipdesk.cli.sync import summary
 from vipdesk.db import open_desk_db
 from vipdesk.outbox import state
 from vipdesk.sync import desk_file
@@ -81,7 +82,8 @@ def test_a_new_desk_starts_from_the_file_and_continues_from_the_log(
 
     fresh, replayed = make_desk("fresh"), make_desk("replayed")
     report = sync_once(fresh, service.enrol("SH02"), "SH02")
-    assert report.pulled.snapshot and report.pulled.failed == 0
+    assert report.pulled.desk_file and report.pulled.failed == 0
+    assert "started from the centre's desk file" in summary(report, service.url)
     sync_once(replayed, service.centre, "BJ01")  # the log from the start, directly
     assert digest(fresh) == digest(replayed) == digest(shop)
     assert _terms(fresh) == _terms(replayed) and _terms(fresh)
@@ -148,6 +150,7 @@ def test_a_file_older_than_the_horizon_is_not_offered(
     fresh = make_desk("fresh")
     report = sync_once(fresh, client, "SH02")  # the row snapshot, as before
     assert report.pulled.failed == 0 and report.pulled.snapshot
+    assert not report.pulled.desk_file
     assert digest(fresh) == digest(shop)
 
 

@@ -90,8 +90,17 @@ def _as_dict(report: Any, centre: str) -> dict[str, Any]:
     return {"store": report.store, "centre": centre, "pushed": report.pushed.sent,
             "outcomes": report.outcomes, "pulled": report.pulled.applied,
             "pull_failures": report.pulled.failed, "snapshot": report.pulled.snapshot,
+            "desk_file": report.pulled.desk_file,
             "pending": report.pending,
             "clock_skew_ms": report.clock_skew_ms, "warnings": report.warnings}
+
+
+def _how_started(pulled: Any) -> str:
+    if pulled.desk_file:
+        return " (a new desk: started from the centre's desk file, then its log)"
+    if pulled.snapshot:
+        return " (rebuilt from a snapshot: this desk was behind the centre's log)"
+    return ""
 
 
 def summary(report: Any, centre: str) -> str:
@@ -100,8 +109,7 @@ def summary(report: Any, centre: str) -> str:
              f"pushed {report.pushed.sent} change(s): {outcomes}",
              f"pulled {report.pulled.applied} change(s)"
              + (f", {report.pulled.failed} kept as dead letters" if report.pulled.failed else "")
-             + (" (rebuilt from a snapshot: this desk was behind the centre's log)"
-                if report.pulled.snapshot else ""),
+             + _how_started(report.pulled),
              f"pending {report.pending}"]
     if report.clock_skew_ms is not None:
         lines.append(f"clock skew {report.clock_skew_ms / 1000:+.1f}s")

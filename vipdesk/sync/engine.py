@@ -78,6 +78,7 @@ def _merge_pull(total: PullReport, part: PullReport) -> None:
     total.failed += part.failed
     total.blocked_by_outbox = part.blocked_by_outbox
     total.snapshot = total.snapshot or part.snapshot
+    total.desk_file = total.desk_file or part.desk_file
     total.server_time_ms = part.server_time_ms or total.server_time_ms
 
 

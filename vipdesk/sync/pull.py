@@ -50,6 +50,7 @@ class PullReport:
     server_time_ms: int | None = None
     failed: int = 0
     snapshot: bool = False  # rebuilt from a snapshot (the cursor was behind the horizon)
+    desk_file: bool = False  # started from the centre's ready-made desk file
 
 
 def pull_all(desk: Engine, centre: CentreAPI, batch_size: int = BATCH) -> PullReport:
@@ -104,7 +105,7 @@ class _FileStart:
         if adopted is None:
             return False
         self.report.applied += adopted
-        self.report.snapshot = True
+        self.report.snapshot = self.report.desk_file = True
         return True
 
 
