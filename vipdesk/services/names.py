@@ -28,6 +28,8 @@ WHOLE, WORD, OTHER_READING, SUFFIX = 0, 1, 2, 3
 
 def fold(text: str) -> str:
     """Lowercase, accents stripped, full-width folded: `Zoë ＬＩ` → `zoe li`."""
+    if text.isascii():  # pinyin and most Latin names: nothing to normalise or strip
+        return text.lower().strip()
     text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
     return "".join(c for c in text if not unicodedata.combining(c)).lower().strip()
 
