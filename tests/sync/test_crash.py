@@ -35,7 +35,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.sync.helpers import digest, new_member, outbox_size
+from tests.sync.helpers import digest, new_member, outbox_size, wait_for_watermark
 from tests.sync.service import Dying, ServiceProcess
 from vipdesk.db import open_desk_db, session_factory, unit_of_work
 from vipdesk.models import Member, SyncChangeLog, Visit, utcnow
@@ -148,6 +148,7 @@ def _settle_and_check(desks: Desks, centres: dict[str, CentreAPI], oracle: Centr
     the reader exactly once, logged once, and all three databases hash the same."""
     writer, reader = desks.writer, desks.reader
     sync_once(writer, centres["writer"], "SH01")
+    wait_for_watermark(oracle)  # other programs' open transactions hold pulls back
     sync_once(reader, centres["reader"], "BJ01")
     assert outbox_size(writer) == 0
     visits = {}

@@ -13,7 +13,15 @@ import httpx
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from tests.sync.helpers import count, digest, log_visit, new_member, outbox_size, terminate_backend
+from tests.sync.helpers import (
+    count,
+    digest,
+    log_visit,
+    new_member,
+    outbox_size,
+    terminate_backend,
+    wait_for_watermark,
+)
 from vipdesk.config import Config
 from vipdesk.models import SyncChangeLog, Visit
 from vipdesk.sync.central import Centre, CentreSettings, CentreUnavailable, connect
@@ -74,6 +82,7 @@ def test_backend_terminated_mid_push_and_mid_pull_resumes_without_loss(
             failures += 1
     assert failures >= 3 and seen["killed"] >= 3
     sync_once(a, centre, "SH01")
+    wait_for_watermark(centre)  # other programs' open transactions hold pulls back
     sync_once(b, centre, "BJ01")
     assert count(centre.engine, Visit) == count(b, Visit) == 120
     with centre.engine.connect() as conn:
