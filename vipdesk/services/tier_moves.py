@@ -62,13 +62,14 @@ def retier_in_sql(conn: Connection, plan: Retier, capture: bool,
     now = datetime.now(UTC)
     scoped = _scope(conn, only)
     try:
-        _refresh_spend(conn, plan, stored_datetime(now), scoped)
+        _sum_spend(conn, plan, scoped)
         plan.members = int(conn.exec_driver_sql(
             "SELECT count(*) FROM temp.retier_scope" if scoped else
             "SELECT count(*) FROM members WHERE erased_at IS NULL").scalar_one())
         _find_movers(conn, plan, scoped)
         plan.moves = {(old, new): n for old, new, n in conn.exec_driver_sql(
             "SELECT old, new, count(*) FROM temp.retier_moves GROUP BY old, new")}
+        _update_members(conn, stored_datetime(now), scoped)
         _write_moves(conn, plan, capture, now)
     finally:
         for name in ("retier_scope", "retier_spend", "retier_moves"):
@@ -86,10 +87,13 @@ def _scope(conn: Connection, only: Iterable[str] | None) -> bool:
     return True
 
 
-def _refresh_spend(conn: Connection, plan: Retier, now_db: str, scoped: bool) -> None:
-    """The trailing spend of every member in scope, summed in one pass over the
-    purchases' (member, time, amount) index; only rows whose spend moved are rewritten
-    (each rewrite fires the members' triggers, the care list's dirty marks)."""
+# A member's trailing spend as just summed (members without purchases in the window: 0).
+_SPEND = "coalesce((SELECT s.spend FROM temp.retier_spend s WHERE s.member_id = members.id), 0)"
+
+
+def _sum_spend(conn: Connection, plan: Retier, scoped: bool) -> None:
+    """The trailing spend of every member in scope, in one pass over the purchases'
+    (member, time, amount) index."""
     start, end = (stored_datetime(at) for at in plan.window)
     conn.exec_driver_sql("CREATE TEMP TABLE retier_spend (member_id TEXT PRIMARY KEY, "
                          "spend INTEGER NOT NULL) WITHOUT ROWID")
@@ -98,36 +102,45 @@ def _refresh_spend(conn: Connection, plan: Retier, now_db: str, scoped: bool) ->
         "INSERT INTO temp.retier_spend SELECT member_id, sum(amount_cents) FROM purchases "
         f"WHERE{members} occurred_at > ? AND occurred_at <= ? GROUP BY member_id",
         (start, end))
-    spend = ("coalesce((SELECT spend FROM temp.retier_spend s WHERE s.member_id = members.id),"
-             " 0)")
-    conn.exec_driver_sql(
-        f"UPDATE members SET spend_12m_cents = {spend}, updated_at = ? "
-        f"WHERE spend_12m_cents != {spend}{_SCOPED if scoped else ''}", (now_db,))
 
 
 def _find_movers(conn: Connection, plan: Retier, scoped: bool) -> None:
-    """Members whose tier by spend is not their tier: neither erased nor overridden (a
-    manager's override stands; its member keeps the refreshed spend). Kept in id order,
-    so their updates walk the members' id index in order."""
-    whens = " ".join("WHEN spend_12m_cents >= ? THEN ?" for _ in plan.ladder)
+    """Members whose tier by their new spend is not their tier: neither erased nor
+    overridden (a manager's override stands; its member still gets the new spend)."""
+    whens = " ".join("WHEN spend >= ? THEN ?" for _ in plan.ladder)
     computed = f"CASE {whens} ELSE NULL END" if plan.ladder else "NULL"
     params: list[Any] = [v for step in plan.ladder for v in step]
-    conn.exec_driver_sql("CREATE TEMP TABLE retier_moves (id TEXT NOT NULL, old TEXT, "
-                         "new TEXT, spend INTEGER NOT NULL)")
+    conn.exec_driver_sql("CREATE TEMP TABLE retier_moves (id TEXT PRIMARY KEY, old TEXT, "
+                         "new TEXT, spend INTEGER NOT NULL) WITHOUT ROWID")
     conn.exec_driver_sql(
         "INSERT INTO temp.retier_moves (id, old, new, spend) SELECT id, old, new, spend "
-        f"FROM (SELECT id, tier_code AS old, {computed} AS new, spend_12m_cents AS spend "
-        "FROM members WHERE erased_at IS NULL AND tier_override_code IS NULL"
-        f"{_SCOPED if scoped else ''}) WHERE new IS NOT old ORDER BY id", tuple(params))
+        f"FROM (SELECT id, tier_code AS old, {computed} AS new, spend FROM "
+        f"(SELECT id, tier_code, {_SPEND} AS spend FROM members "
+        f"WHERE erased_at IS NULL AND tier_override_code IS NULL{_SCOPED if scoped else ''}))"
+        " WHERE new IS NOT old", tuple(params))
+
+
+def _update_members(conn: Connection, now_db: str, scoped: bool) -> None:
+    """Each member whose spend or tier moved rewritten once, spend and tier together;
+    the others not at all (each rewrite fires the members' triggers, the care list's
+    dirty marks)."""
+    moved = "id IN (SELECT id FROM temp.retier_moves)"
+    conn.exec_driver_sql(
+        f"UPDATE members SET spend_12m_cents = {_SPEND}, tier_code = CASE WHEN {moved} "
+        "THEN (SELECT m.new FROM temp.retier_moves m WHERE m.id = members.id) "
+        "ELSE tier_code END, updated_at = ? "
+        f"WHERE (spend_12m_cents != {_SPEND} OR {moved}){_SCOPED if scoped else ''}",
+        (now_db,))
 
 
 def _write_moves(conn: Connection, plan: Retier, capture: bool, now: datetime) -> None:
+    """The movers' tier changes and ops, a round at a time in id order."""
     writer = _MoveWriter(conn, plan, capture, now)
-    last = 0
+    last = ""
     while chunk := conn.exec_driver_sql(
-            "SELECT rowid, id, old, new, spend FROM temp.retier_moves WHERE rowid > ? "
-            "ORDER BY rowid LIMIT ?", (last, CHUNK)).all():
-        writer.write([tuple(row[1:]) for row in chunk])
+            "SELECT id, old, new, spend FROM temp.retier_moves WHERE id > ? "
+            "ORDER BY id LIMIT ?", (last, CHUNK)).all():
+        writer.write([tuple(row) for row in chunk])
         last = chunk[-1][0]
 
 
@@ -141,17 +154,17 @@ class _MoveWriter:
         self.at_db, self.at_wire = stored_datetime(at), at.astimezone(UTC).isoformat()
 
     def write(self, movers: list[tuple[Any, ...]]) -> None:
-        """Per round, as one ORM flush wrote it: the changes, then the members' updates;
-        the ops in the same order."""
+        """Per round, as one ORM flush wrote it: the changes' inserts, then the members'
+        updates (their rows rewritten already, by `_update_members`); the ops in the same
+        order."""
         ids = Ids(count=3 * len(movers))
-        changes, updates = [], []
+        changes = []
         inserts: list[BulkOp] = []
         member_ops: list[BulkOp] = []
         for member_id, old, new, spend in movers:
             change_hex, change_wire = self._change_id(ids, member_id, old, new, spend)
             reason = self.plan.reason(spend)
             changes.append((change_hex, member_id, old, new, "auto", reason, None, self.at_db))
-            updates.append((new, self.now_db, member_id))
             if self.capture:
                 inserts.append((INSERT, "tier_changes", change_hex, canonical({"row": {
                     "id": change_wire, "member_id": dashed(member_id), "from_tier": old,
@@ -159,9 +172,7 @@ class _MoveWriter:
                     "created_at": self.at_wire}})))
                 member_ops.append((UPDATE, "members", member_id, canonical(
                     {"set": {"tier_code": new}, "base": {"tier_code": old}})))
-        run = self.conn.exec_driver_sql
-        run(insert_sql("tier_changes", TIER_COLUMNS), changes)
-        run("UPDATE members SET tier_code = ?, updated_at = ? WHERE id = ?", updates)
+        self.conn.exec_driver_sql(insert_sql("tier_changes", TIER_COLUMNS), changes)
         if self.capture:
             write_ops(self.conn, inserts + member_ops, ids, self.now_db)
 
