@@ -276,6 +276,8 @@ def _history_the_services_wrote(scene: Scene) -> None:
     scene.desk.surveys.record(member_id, SurveyDraft("sales", {"courteous": "satisfied"}))
     with Session(scene.desk.engine) as s, s.begin():
         for kind, tier, reason in (("auto", "diamond", "12m spend ¥1,234,567"),
+                                   ("auto", "black", "purchase: 12m spend ¥234,567"),
+                                   ("auto", "senior", "lapse: 12m spend ¥51,000"),
                                    ("auto", "black", "nightly recompute"),
                                    ("override", "black", "集团贵宾"),
                                    ("override_cleared", "diamond", "集团贵宾")):
