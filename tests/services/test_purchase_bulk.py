@@ -287,3 +287,20 @@ def test_a_large_import_killed_mid_way_leaves_the_desk_as_it_was(
 def _indexes(conn: Any) -> list[Any]:
     return conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' "
                              "AND tbl_name IN ('purchases', 'points_entries') ORDER BY name")).all()
+
+
+def test_the_window_hears_of_every_table_the_import_and_the_pass_write(tmp_path: Path) -> None:
+    """The bulk statements go through SQLAlchemy's connection: the change stream reads
+    the tables off them as off the ORM's."""
+    from vipdesk import change_stream
+
+    engine, factory = desk(tmp_path / "desk.db")
+    with change_stream.collect() as written:
+        import_purchases(factory, pos_file(tmp_path), auth.SYSTEM, "SH01",
+                         clock=FixedClock(NOW))
+    assert {"purchases", "points_entries", "tier_changes", "members",
+            "sync_outbox"} <= written
+    with change_stream.collect() as written, unit_of_work(factory) as s:
+        daily_pass(s, load_tier_table(s), NOW + timedelta(days=400))
+    assert {"tier_changes", "members", "sync_outbox"} <= written
+    engine.dispose()
