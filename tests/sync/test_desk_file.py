@@ -28,7 +28,6 @@ from vipdesk.sync.remote import tls_verify
 from vipdesk.sync.snapshot import trim
 
 
-
 @pytest.fixture
 def files(service, fresh_pg_url: str, tmp_path: Path) -> Iterator[Path]:  # type: ignore[no-untyped-def]
     """The service offers desk files from this folder (as `serve --desk-files` does)."""
