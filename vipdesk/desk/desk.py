@@ -52,6 +52,7 @@ class Desk:
         self.clock = clock or Clock()
         self.store_code = store_code
         self.actor = actor  # who acts: every facade reads it at each call
+        self._store_id: uuid.UUID | None = None
         with Session(engine) as session:
             self.tiers: TierTable = load_tier_table(session)
         self.visits = VisitsDesk(self)
@@ -72,6 +73,15 @@ class Desk:
 
         return CardService(self.engine, tiers=self.tiers, clock=self.clock,
                            store_code=self.store_code)
+
+    @property
+    def store_id(self) -> uuid.UUID | None:
+        """This desk's store (where a visit, a complaint or a queue entry happens,
+        whoever is signed in); None while the desk has not received its store yet."""
+        if self._store_id is None:
+            with self.factory() as s:
+                self._store_id = s.scalar(select(Store.id).where(Store.code == self.store_code))
+        return self._store_id
 
     def info(self) -> DeskInfo:
         with self.factory() as s:

@@ -50,22 +50,27 @@ class QueueDesk:
         self.desk = desk
         self.service = QueueService(desk.tiers, desk.clock)
 
+    def _store_id(self) -> uuid.UUID | None:
+        """The lounge's queue is the desk's store's, whoever is signed in."""
+        return self.desk.store_id or self.desk.actor.store_id
+
     def board(self) -> list[QueueRow]:
         with self.desk.factory() as s:
-            return self.service.board(s, self.desk.actor.store_id)
+            return self.service.board(s, self._store_id())
 
     def add(self, member_id: uuid.UUID, purpose: str, appointment: bool) -> uuid.UUID:
         """Put an arriving guest on the board; `appointment` = they hold a booking now."""
         now = self.desk.clock.now()
         with unit_of_work(self.desk.factory) as s:
             return self.service.add(s, self.desk.actor, member_id, purpose,
-                                    appointment_at=now if appointment else None).id
+                                    appointment_at=now if appointment else None,
+                                    store_id=self._store_id()).id
 
     def call_next(self, advisor_id: uuid.UUID | None = None) -> uuid.UUID | None:
         """Call the top guest (their own advisor when free); None when nobody waits."""
         actor = self.desk.actor
         with unit_of_work(self.desk.factory) as s:
-            entry = self.service.call_next(s, actor, actor.store_id, advisor_id)
+            entry = self.service.call_next(s, actor, self._store_id(), advisor_id)
             return entry.id if entry else None
 
     def assign(self, entry_id: uuid.UUID, advisor_id: uuid.UUID) -> None:

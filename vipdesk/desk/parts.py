@@ -23,6 +23,9 @@ class DeskParts(Protocol):
     actor: Actor  # the signed-in person, read at each call
     tiers: TierTable
 
+    @property
+    def store_id(self) -> uuid.UUID | None: ...
+
     def today(self) -> date: ...
 
     def may(self, action: str, member_id: uuid.UUID) -> bool: ...

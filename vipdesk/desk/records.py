@@ -67,7 +67,9 @@ class VisitsDesk:
 
     def check_in(self, member_id: uuid.UUID, purpose: str | None,
                  offered: str | None) -> VisitRecord:
-        return self.service.check_in(self.desk.actor, member_id, VisitDraft(purpose, offered))
+        # The visit happened at this desk's store, whoever is signed in.
+        return self.service.check_in(self.desk.actor, member_id, VisitDraft(purpose, offered),
+                                     store_id=self.desk.store_id)
 
     def check_out(self, member_id: uuid.UUID) -> VisitRecord:
         return self.service.check_out(self.desk.actor, member_id)
@@ -109,7 +111,7 @@ class ComplaintsDesk:
         return complaint_rules.validate_complaint(draft, self.desk.clock.now())
 
     def open(self, member_id: uuid.UUID, draft: ComplaintDraft) -> ComplaintView:
-        return self.service.open(self.desk.actor, member_id, draft)
+        return self.service.open(self.desk.actor, member_id, draft, store_id=self.desk.store_id)
 
     def validate_step(self, draft: StepDraft, state: str, severity: str) -> list[FieldError]:
         return complaint_rules.validate_step(draft, state, severity)
