@@ -27,7 +27,7 @@ from tests.sync.service import ServiceCentre, ServiceThread, make_tls
 from vipdesk.central.enrol import issue_code, revoke
 from vipdesk.cli.main import main
 from vipdesk.db import open_desk_db
-from vipdesk.models import Visit
+from vipdesk.models import Member, Visit
 from vipdesk.models.sync import CentralDevice, CentralPushLog
 from vipdesk.sync.central import CentreRefused, CentreUnavailable, credential_path
 from vipdesk.sync.engine import sync_once
@@ -48,6 +48,32 @@ def test_desks_enrolled_per_store_exchange_records_and_each_push_names_its_devic
                                      CentralPushLog.ops)).all()
         devices = dict(conn.execute(select(CentralDevice.id, CentralDevice.store)).all())
     assert pushes and all(devices[device] == store == "SH01" for store, device, _ in pushes)
+
+
+def test_a_push_is_applied_only_with_its_push_log(pg_centre, make_desk) -> None:  # type: ignore[no-untyped-def]
+    """The log of who pushed is written in the push's own transaction: if it cannot be
+    written, nothing of the push is applied (and the desk keeps its outbox)."""
+    desk = make_desk("a")
+    new_member(desk, "M1")
+    ops = [op for _, op in read_batch_of(desk)]
+
+    def broken_log(conn, result):  # type: ignore[no-untyped-def]
+        raise RuntimeError("push log unavailable")
+
+    with pytest.raises(RuntimeError, match="push log unavailable"):
+        pg_centre.push("SH01", ops, None, broken_log)
+    with pg_centre.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Member)).scalar() == 0
+    written = []
+    pg_centre.push("SH01", ops, None, lambda conn, result: written.append(result.counts))
+    assert written == [{"applied": len(ops)}]
+
+
+def read_batch_of(desk):  # type: ignore[no-untyped-def]
+    from vipdesk.sync.push import read_batch
+
+    with desk.connect() as conn:
+        return read_batch(conn, 1000)
 
 
 def test_an_unknown_desk_is_refused_and_keeps_its_outbox(service: ServiceThread,

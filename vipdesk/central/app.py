@@ -71,10 +71,10 @@ class Service:
                                f"not {claimed}")
         ops = _ops(body)
         enrolled = Enrolled(device.store, str(device.id))
-        result = await run_in_threadpool(self.centre.push, device.store, ops, enrolled)
+        result = await run_in_threadpool(
+            self.centre.push, device.store, ops, enrolled,
+            lambda conn, done: enrol.record_push(conn, device, len(ops), done))
         self.metrics.decided(device.store, result.counts)
-        await run_in_threadpool(enrol.log_push, self.centre.engine, device, len(ops),
-                                result.counts)
         return json_response(result_to_wire(result))
 
     async def changes(self, request: Request) -> Response:

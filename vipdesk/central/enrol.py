@@ -12,11 +12,12 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from vipdesk.central.auth import Device, Refused, digest, new_secret
 from vipdesk.models import utcnow
 from vipdesk.models.sync import CentralDevice, CentralEnrolment, CentralPushLog
+from vipdesk.outbox.ops import PushResult
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read over the phone
 CODE_LENGTH = 12
@@ -79,11 +80,11 @@ def devices(engine: Engine) -> list[dict[str, Any]]:
                 for r in rows]
 
 
-def log_push(engine: Engine, device: Device, ops: int, counts: dict[str, int]) -> None:
+def record_push(conn: Connection, device: Device, ops: int, result: PushResult) -> None:
+    """The push log and the device's last-seen time, inside the push's transaction."""
     now = utcnow()
-    with engine.begin() as conn:
-        conn.execute(insert(CentralPushLog).values(
-            device_id=device.id, store=device.store, pushed_at=now, ops=ops,
-            outcomes=json.dumps(counts, sort_keys=True)))
-        conn.execute(update(CentralDevice).where(CentralDevice.id == device.id)
-                     .values(last_seen_at=now))
+    conn.execute(insert(CentralPushLog).values(
+        device_id=device.id, store=device.store, pushed_at=now, ops=ops,
+        outcomes=json.dumps(result.counts, sort_keys=True)))
+    conn.execute(update(CentralDevice).where(CentralDevice.id == device.id)
+                 .values(last_seen_at=now))

@@ -13,7 +13,7 @@ through the same code. What differs is kept here:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +42,10 @@ class CentreRefused(CentreUnavailable):
     outbox stays as it is; the runner keeps retrying with back-off, as when offline."""
 
 
+# Writes, in the push's own transaction, who pushed it (the service's push log).
+PushRecorder = Callable[[Connection, PushResult], None]
+
+
 class CentreAPI(Protocol):
     """What a desk's sync uses: the database itself (`Centre`) or the central service
     over HTTPS (`vipdesk.sync.remote.RemoteCentre`)."""
@@ -58,6 +62,14 @@ class CentreAPI(Protocol):
     def snapshot(self) -> tuple[SnapshotHead, Iterator[Change]]: ...
 
     def dispose(self) -> None: ...
+
+
+def _result(batch: Batch, ops: list[Op]) -> PushResult:
+    acks = [batch.acks[op.op_id] for op in ops]
+    counts: dict[str, int] = {}
+    for ack in acks:
+        counts[ack.outcome.value] = counts.get(ack.outcome.value, 0) + 1
+    return PushResult(acks, batch.now_ms, counts)
 
 
 def mask_url(url: str) -> str:
@@ -167,29 +179,29 @@ class Centre:
         with self._begin() as conn:
             return {k: int(conn.scalar(text(q)) or 0) for k, q in queries.items()}
 
-    def push(self, store: str, ops: list[Op],
-             enrolled: authority.Enrolled | None = None) -> PushResult:
+    def push(self, store: str, ops: list[Op], enrolled: authority.Enrolled | None = None,
+             record: PushRecorder | None = None) -> PushResult:
         """Decide every op in one transaction; retrying the same ops changes nothing.
         The service passes the desk's enrolment: ops on another store's records are
-        refused (vipdesk.sync.authority)."""
+        refused (vipdesk.sync.authority); and `record`, which writes who pushed what in
+        that same transaction (so a push is never applied unrecorded)."""
         try:
-            return self._push(store, ops, careful=False, enrolled=enrolled)
+            return self._push(store, ops, False, enrolled, record)
         except (exc.IntegrityError, exc.DataError, psycopg.IntegrityError, psycopg.DataError):
             # One op broke a constraint or a type: redo the batch with each op in a
             # savepoint, so that op alone is rejected (dead-lettered) and the rest go
             # through. (psycopg's own classes too: the COPY path uses the raw connection.)
-            return self._push(store, ops, careful=True, enrolled=enrolled)
+            return self._push(store, ops, True, enrolled, record)
 
     def _push(self, store: str, ops: list[Op], careful: bool,
-              enrolled: authority.Enrolled | None) -> PushResult:
+              enrolled: authority.Enrolled | None, record: PushRecorder | None) -> PushResult:
         with self._begin() as conn:
             batch = Batch(store, self._lock_store(conn, store), enrolled)
             Merger(conn, batch, careful).run(ops)
-        acks = [batch.acks[op.op_id] for op in ops]
-        counts: dict[str, int] = {}
-        for ack in acks:
-            counts[ack.outcome.value] = counts.get(ack.outcome.value, 0) + 1
-        return PushResult(acks, batch.now_ms, counts)
+            result = _result(batch, ops)
+            if record is not None:
+                record(conn, result)
+        return result
 
     def changes(self, cursor: tuple[int, int], limit: int) -> tuple[list[Change], int]:
         """Changes after `cursor` in commit-safe order (one statement), and the time."""
