@@ -222,9 +222,10 @@ def main() -> None:
         folder = Path(tmp)
         cached, built = member_desk(args.members, folder)
         how = "reused, " if built.get("reused") else ""
+        load = " → ".join(f"{x:.1f}" for x in built.get("load", ()))
         print(f"setup: desk with {args.members:,} members ({how}built by the member CSV "
               f"first load in {built.get('seconds', '?')} s wall, {built.get('cpu', '?')} s "
-              f"CPU, load {built.get('load', '?')})")
+              f"CPU, load {load or '?'})")
         started = time.perf_counter()
         bad = write_purchases(folder / "pos.csv", args.rows, args.members)
         print(f"setup: POS export of {args.rows:,} rows written in "
