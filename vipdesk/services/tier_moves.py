@@ -1,5 +1,6 @@
-"""Re-tiering many members in SQL: spend refreshed and movers found set-based, then each
-mover's tier change, new tier code and outbox ops written with executemany.
+"""Re-tiering many members in SQL: spend summed, movers found and members rewritten
+set-based (each member whose spend or tier moved, once), then each mover's tier change
+and outbox ops written with executemany.
 
 The rows and ops are the ones `tiers.record_change` writes through the ORM for one
 member (a `TierChange` insert, then the member's `tier_code` update whose op carries the
