@@ -21,7 +21,7 @@ from vipdesk.central import cli as central_cli
 from vipdesk.cli.sync import summary
 from vipdesk.db import open_desk_db
 from vipdesk.outbox import state
-from vipdesk.sync import desk_file
+from vipdesk.sync import desk_file, desk_file_build
 from vipdesk.sync.desk_file_build import MANIFEST, build, current
 from vipdesk.sync.engine import sync_once
 from vipdesk.sync.remote import tls_verify
@@ -91,6 +91,41 @@ def test_a_new_desk_starts_from_the_file_and_continues_from_the_log(
     with fresh.connect() as conn:
         assert state.cursor(conn) > made.cursor
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # checks back on
+
+
+def test_writes_during_the_build_are_neither_lost_nor_repeated(
+        service, files: Path, make_desk, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The shop keeps pushing while the centre copies its tables into the file: between
+    every two tables a new member, a visit and an edit arrive. The new desk holds each
+    of them exactly once after the file and the log."""
+    shop = _chain_with_members(service, make_desk)
+    client = service.enrol("SH01")
+    wait_for_watermark(service.centre)
+    with shop.connect() as conn:
+        someone = uuid.UUID(conn.exec_driver_sql("SELECT id FROM members LIMIT 1").scalar())
+    copy, pushed = desk_file_build._copy_table, []
+
+    def copy_while_the_shop_works(conn, view, name):  # type: ignore[no-untyped-def]
+        copy(conn, view, name)
+        step = len(pushed)
+        new_member(shop, f"W{step}", name="司马文静", phone=f"1370000{step:04d}")
+        log_visit(shop, someone, f"during {name}")
+        edit_member(shop, someone, occupation=f"step {step}")
+        sync_once(shop, client, "SH01")
+        pushed.append(name)
+
+    monkeypatch.setattr(desk_file_build, "_copy_table", copy_while_the_shop_works)
+    build(service.centre.engine, files)
+    assert len(pushed) > 10  # one round of writes after each synced table
+    wait_for_watermark(service.centre)
+    fresh = make_desk("fresh")
+    report = sync_once(fresh, service.enrol("SH02"), "SH02")
+    assert report.pulled.desk_file and report.pulled.failed == 0
+    assert digest(fresh) == digest(shop)
+    with fresh.connect() as conn:
+        visits = conn.exec_driver_sql("SELECT purpose, count(*) FROM visits "
+                                      "WHERE purpose LIKE 'during %' GROUP BY 1").all()
+    assert len(visits) == len(pushed) and all(n == 1 for _, n in visits)
 
 
 def test_a_desk_with_members_goes_on_from_the_log(
