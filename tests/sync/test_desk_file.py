@@ -6,6 +6,9 @@ back to the paths that worked before; a copy that fails leaves the desk untouche
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -234,6 +237,48 @@ def test_a_copy_that_fails_leaves_the_desk_as_it_was(
         assert state.cursor(conn) == (0, 0)
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA database_list").all()[-1][1] != "ready"
+
+
+KILLED_MID_COPY = """
+import os, signal, sys
+from pathlib import Path
+from vipdesk.db import open_desk_db
+from vipdesk.sync import desk_file
+copy = desk_file._copy_table
+def copy_then_die(conn, name):
+    done = copy(conn, name)
+    if name == "member_phones":  # members, cards and phones are in: the power goes
+        os.kill(os.getpid(), signal.SIGKILL)
+    return done
+desk_file._copy_table = copy_then_die
+manifest = desk_file.Manifest.from_json(__import__("json").loads(sys.argv[3]))
+desk_file.adopt(open_desk_db(sys.argv[1], migrate=False), Path(sys.argv[2]), manifest)
+"""
+
+
+def test_a_desk_killed_mid_copy_reopens_as_it_was(
+        service, files: Path, make_desk, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shop = _chain_with_members(service, make_desk)
+    wait_for_watermark(service.centre)
+    build(service.centre.engine, files)
+    fresh = make_desk("fresh")
+    before, indexes = digest(fresh), _indexes(fresh)
+    path = fresh.url.database
+    fresh.dispose()
+    into = tmp_path / "got.sqlite"
+    manifest = service.enrol("SH02").fetch_desk_file(into)
+    assert manifest is not None
+    run = subprocess.run([sys.executable, "-c", KILLED_MID_COPY, path, str(into),
+                          json.dumps(manifest.to_json())], capture_output=True, timeout=120)
+    assert run.returncode == -signal.SIGKILL, run.stderr.decode()
+    again = open_desk_db(path, migrate=False)
+    try:
+        assert digest(again) == before and _indexes(again) == indexes
+        assert _count_members(again) == 0
+        report = sync_once(again, service.enrol("SH03"), "SH03")  # and starts over
+        assert report.pulled.desk_file and digest(again) == digest(shop)
+    finally:
+        again.dispose()
 
 
 def test_only_an_enrolled_desk_gets_the_file(service, files: Path,  # type: ignore[no-untyped-def]
