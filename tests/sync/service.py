@@ -295,10 +295,11 @@ def _die_in_pushes(centre: Centre, dying: Dying, inside: bool) -> None:
         if inside and getattr(pushing, "on", False) and rng.random() < dying.mid_push:
             die("mid-push")
 
-    def push_then_maybe_die(store: str, ops: list[Op], enrolled: Any = None) -> PushResult:
+    def push_then_maybe_die(store: str, ops: list[Op], enrolled: Any = None,
+                            record: Any = None) -> PushResult:
         pushing.on = True
         try:
-            result = push(store, ops, enrolled)
+            result = push(store, ops, enrolled, record)
         finally:
             pushing.on = False
         if not inside and rng.random() < dying.after_commit:
