@@ -250,6 +250,42 @@ def test_the_first_contact_is_a_note_and_enter(qtbot: Any, gated: MainWindow) ->
     assert dialog.isVisible()  # the list stays: the next complaint may need a step too
 
 
+def test_enter_right_after_a_reload_takes_the_step(qtbot: Any, gated: MainWindow) -> None:
+    """A reload rebuilds the step buttons, and the layout shows them only on the next turn
+    of the event loop: Enter typed in that gap still takes the forward step."""
+    sign_in_as(qtbot, gated, "S005")
+    desk = gated.desk
+    open_card(qtbot, gated, a_member_without_complaints(desk))
+    assert gated.card.profile is not None
+    mine = desk.complaints.open(gated.card.profile.member_id, WAITED)
+    dialog = complaints_dialog(qtbot, gated, mine)
+    dialog._show(list(dialog.views))  # what a reload's answer does, without a turn after
+    button = dialog.findChild(QPushButton, "step_contacted")
+    assert button is not None and not button.isVisible()  # the gap is real
+    dialog.note.setText("已致电道歉")
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: desk.complaints.get(mine.complaint_id).state == "contacted",
+                    timeout=15000)
+
+
+def test_a_second_enter_while_saving_takes_no_second_step(qtbot: Any,
+                                                          gated: MainWindow) -> None:
+    """A manager may take every step: Enter twice in a row is still one step."""
+    sign_in_as(qtbot, gated, "S001")
+    desk = gated.desk
+    open_card(qtbot, gated, a_member_without_complaints(desk))
+    assert gated.card.profile is not None
+    mine = desk.complaints.open(gated.card.profile.member_id, WAITED)
+    dialog = complaints_dialog(qtbot, gated, mine)
+    dialog.note.setText("已致电道歉")
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=15000)
+    assert [s.to_state for s in desk.complaints.service.steps(mine.complaint_id)][-1] \
+        == "contacted"
+    assert desk.complaints.get(mine.complaint_id).state == "contacted"
+
+
 def test_a_manager_is_offered_every_step(qtbot: Any, gated: MainWindow) -> None:
     sign_in_as(qtbot, gated, "S001")
     desk = gated.desk

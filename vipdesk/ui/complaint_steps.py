@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -68,6 +68,8 @@ class ComplaintsDialog(QDialog):
         super().__init__(parent)
         self.desk, self.ops, self.member_id = desk, ops, profile.member_id
         self.views: list[ComplaintView] = []
+        self.forward_step: str | None = None  # what Enter takes
+        self.saving = False  # a second Enter while a step is written takes no second step
         self.setWindowTitle(t("Open complaints — %1").replace("%1", profile.name))
         self.setMinimumWidth(640)
         self.list = QListWidget()
@@ -146,10 +148,12 @@ class ComplaintsDialog(QDialog):
         view = self.current()
         self.detail.setText(view.description if view else t("No open complaints."))
         offered = self.desk.complaints.next_steps(view) if view else []
+        allowed = [s.to_state for s in offered if s.allowed]
+        self.forward_step = allowed[0] if allowed else None
         self.form.setRowVisible(self.note, any(s.allowed for s in offered))  # a step's note
         if view is None:
             return
-        buttons = [self._step_button(s.to_state) for s in offered if s.allowed]
+        buttons = [self._step_button(state) for state in allowed]
         for button in buttons:
             self.steps.addWidget(button)
         self._managers_steps([s for s in offered if not s.allowed])
@@ -158,6 +162,16 @@ class ComplaintsDialog(QDialog):
             # The workflow's forward step first: a note, then Enter takes it.
             buttons[0].setDefault(True)
             self.note.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # QDialog's own Enter clicks the default button only once the layout has shown
+        # it, a turn of the event loop after a reload rebuilt it: a note typed fast and
+        # Enter would do nothing. The forward step is known without the button.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.forward_step:
+            event.accept()
+            self.advance(self.forward_step)
+            return
+        super().keyPressEvent(event)
 
     def _step_button(self, state: str) -> QPushButton:
         button = QPushButton("→ " + t(STATE_NAMES[state]))
@@ -180,7 +194,7 @@ class ComplaintsDialog(QDialog):
 
     def advance(self, to_state: str) -> None:
         view = self.current()
-        if view is None:
+        if view is None or self.saving:
             return
         draft = self.step_draft(to_state)
         errors = self.desk.complaints.validate_step(draft, view.state, view.severity)
@@ -188,11 +202,13 @@ class ComplaintsDialog(QDialog):
             self.error.setText(_errors_text(errors))
             return
         self.error.setText(t("Saving…"))
+        self.saving = True
         complaint_id = view.complaint_id
         self.ops.mutate(lambda: self.desk.complaints.advance(complaint_id, draft),
                         self._advanced, self._failed)
 
     def _advanced(self, _view: ComplaintView) -> None:
+        self.saving = False
         self.error.setText("")
         self.note.clear()
         self.points.setValue(0)
@@ -201,6 +217,7 @@ class ComplaintsDialog(QDialog):
         self.reload()
 
     def _failed(self, error: BaseException) -> None:
+        self.saving = False
         if isinstance(error, FormError):
             self.error.setText(_errors_text(error.errors))
         elif isinstance(error, PermissionDenied):
