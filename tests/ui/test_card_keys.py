@@ -78,3 +78,39 @@ def test_space_presses_the_focused_card_button(qtbot: Any, win: MainWindow) -> N
     assert isinstance(dialog, ComplaintDialog) and dialog.isVisible()
     assert win.search.text() == query
     dialog.discard()
+
+
+def _two_guests(win: MainWindow) -> list[Any]:
+    with win.desk.factory() as s:
+        here = select(Visit.member_id).where(Visit.checked_out_at.is_(None))
+        numbers = s.scalars(select(Member.member_no).where(~Member.id.in_(here))
+                            .order_by(Member.member_no).limit(2)).all()
+    return [win.desk.members.search(str(n)).hits[0] for n in numbers]
+
+
+def test_a_key_pressed_while_the_card_is_on_its_way_waits_for_it(
+        qtbot: Any, win: MainWindow) -> None:
+    """Scan, then Ctrl+I at once: the check-in is for the scanned guest, once the card
+    shows; never for the guest whose card was still on screen."""
+    first, second = _two_guests(win)
+    win.open_member(first)
+    qtbot.waitUntil(lambda: win.card.profile is not None and win.card.isVisible(),
+                    timeout=5000)
+    win.open_member(second)  # the first guest's card is still up while this one loads
+    _press(qtbot, win, Qt.Key.Key_I)
+    assert win.history_forms.dialog is None  # not on the first guest's card
+    qtbot.waitUntil(lambda: isinstance(win.history_forms.dialog, CheckInDialog), timeout=5000)
+    dialog = win.history_forms.dialog
+    assert isinstance(dialog, CheckInDialog) and dialog.member_id == second.member_id
+    dialog.discard()
+
+
+def test_a_held_key_is_dropped_when_another_card_shows(qtbot: Any, win: MainWindow) -> None:
+    first, second = _two_guests(win)
+    win.open_member(first)
+    _press(qtbot, win, Qt.Key.Key_K)  # held for the first guest…
+    win.open_member(second)  # …who is put away before the card came
+    qtbot.waitUntil(lambda: win.card.profile is not None
+                    and win.card.profile.member_id == second.member_id, timeout=5000)
+    qtbot.wait(100)
+    assert win.history_forms.dialog is None

@@ -5,13 +5,18 @@ key presses its button, and only while that button is offered: on the desk page,
 member on the card, not behind the lock, the button visible and enabled (so a key can
 never do what the person could not click). Where buttons share a key, the first one
 offered wins. The buttons' tooltips name their key.
+
+A key pressed while a card is on its way (a scan, then Ctrl+I at once) is held and
+pressed when that member's card shows; never on anyone else's card.
 """
 
 from __future__ import annotations
 
+import time
+import uuid
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractButton
 
@@ -23,6 +28,11 @@ if TYPE_CHECKING:
     from vipdesk.ui.member_card import MemberCard
     from vipdesk.ui.session_gate import SessionGate
 
+# A key held longer than this is stale: the card failed to open or was put away, and
+# the person has moved on.
+HELD_KEY_SECONDS = 10.0
+
+
 class CardWindow(Protocol):
     """What the keys use of the main window (which passes itself), so this module
     needs no import of it."""
@@ -31,6 +41,8 @@ class CardWindow(Protocol):
     def card(self) -> MemberCard: ...
     @property
     def gate(self) -> SessionGate: ...
+    @property
+    def current(self) -> uuid.UUID | None: ...  # the member whose card is open or opening
     def window(self) -> QWidget: ...  # QWidget.window(): the main window as a widget
 
 
@@ -43,12 +55,14 @@ class CardKeys(QObject):
         for action in window.card.card_actions:
             if action.keys is not None:
                 self.keyed.setdefault(action.keys, []).append(action.button)
+        # (member, buttons, when): a key pressed while that member's card was on its way
+        self.held: tuple[uuid.UUID, list[QAbstractButton], float] | None = None
         self.shortcuts: dict[str, QShortcut] = {}
         for keys, buttons in self.keyed.items():
             shortcut = QShortcut(QKeySequence(keys), widget)
             shortcut.activated.connect(lambda pressed=buttons: self.press(pressed))
             self.shortcuts[keys] = shortcut
-        window.card.sig_profile_shown.connect(lambda _id: self.name_keys())
+        window.card.sig_profile_shown.connect(self._card_shown)
         widget.installEventFilter(self)  # Ctrl+L: the tooltips change language too
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -57,14 +71,35 @@ class CardKeys(QObject):
         return False
 
     def press(self, buttons: list[QAbstractButton]) -> bool:
-        """Click the first of these card buttons that is on offer; False if none is."""
-        if self.window.gate.locked or not self.window.card.isVisible():
+        """Click the first of these card buttons that is on offer, or hold the key for
+        the card on its way; False if none is on offer."""
+        if self.window.gate.locked:
+            return False
+        if self._card_on_its_way():
+            assert self.window.current is not None
+            self.held = (self.window.current, buttons, time.monotonic())
+            return True
+        if not self.window.card.isVisible():
             return False
         for button in buttons:
             if button.isVisible() and button.isEnabled():
                 button.click()
                 return True
         return False
+
+    def _card_on_its_way(self) -> bool:
+        coming, shown = self.window.current, self.window.card.profile
+        return coming is not None and (shown is None or shown.member_id != coming)
+
+    def _card_shown(self, member_id: uuid.UUID) -> None:
+        self.name_keys()
+        held, self.held = self.held, None
+        if held is None:
+            return
+        for_member, buttons, when = held
+        if for_member == member_id and time.monotonic() - when < HELD_KEY_SECONDS:
+            # After the window has finished showing the card (page, check-in state).
+            QTimer.singleShot(0, lambda: self.press(buttons))
 
     def name_keys(self) -> None:
         """Each button's tooltip says its key (after the card set its texts)."""
