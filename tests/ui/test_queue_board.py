@@ -9,13 +9,15 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication
 from sqlalchemy import select
 
 from vipdesk.desk import Desk
 from vipdesk.models import Member
 from vipdesk.services.queue import Level
+from vipdesk.ui import theme
 from vipdesk.ui.main_window import MainWindow
-from vipdesk.ui.queue_board import LARGE_POINTS
+from vipdesk.ui.queue_board import LARGE_PIXELS
 from vipdesk.ui.queue_model import LEVEL_COLOURS, RowRole
 
 NOW = datetime(2026, 11, 25, 7, 20, tzinfo=UTC)  # 15:20 in Shanghai
@@ -117,11 +119,12 @@ def test_enter_opens_the_card_and_large_type(qtbot: Any, win: MainWindow,
     member_id = members(mgr_desk, 1)[0]
     mgr_desk.queue.add(member_id, "pickup", appointment=False)
     board = show_board(qtbot, win, 1)
-    normal = board.view.font().pointSize()
+    normal = board.view.fontInfo().pixelSize()
     qtbot.keyClick(board.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
-    assert board.large and board.view.font().pointSize() == LARGE_POINTS > normal
+    assert board.large and board.view.fontInfo().pixelSize() == LARGE_PIXELS > normal
+    assert board.view.horizontalHeader().fontInfo().pixelSize() == LARGE_PIXELS
     qtbot.keyClick(board.view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
-    assert not board.large and board.view.font().pointSize() == normal
+    assert not board.large and board.view.fontInfo().pixelSize() == normal
     assert board.view.currentIndex().data(RowRole).member_id == member_id
     qtbot.keyClick(board.view, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: win.card.profile is not None
@@ -191,3 +194,25 @@ def test_large_type_shows_honorifics_only(qtbot: Any, win: MainWindow, mgr_desk:
     qtbot.keyClick(board.view, Qt.Key.Key_P)
     qtbot.keyClick(board.view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert board.model.index(0, 1).data().startswith("王小明")
+
+
+def test_normal_type_is_the_desks_own_again(qtbot: Any, win: MainWindow,
+                                            mgr_desk: Desk) -> None:
+    """Under the desk's style sheet (which sizes every widget), large type and back gives
+    the sheet's size again, not a size of the board's own."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    sheet, font = app.styleSheet(), app.font()
+    try:
+        theme.apply(app, screen_height=1080)  # a scaled sheet: 14 px × 1.4
+        mgr_desk.queue.add(members(mgr_desk, 1)[0], "pickup", appointment=False)
+        board = show_board(qtbot, win, 1)
+        themed = board.view.fontInfo().pixelSize()
+        assert themed == round(14 * theme.scale_for(1080))
+        board.set_large(True)
+        assert board.view.fontInfo().pixelSize() == LARGE_PIXELS
+        board.set_large(False)
+        assert board.view.fontInfo().pixelSize() == themed
+    finally:
+        app.setStyleSheet(sheet)
+        app.setFont(font)

@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton, QTableView, QWidget
 
 from vipdesk.change_stream import Changes
@@ -29,7 +29,9 @@ from vipdesk.ui.queue_model import GUEST_COLUMN, TIER_COLUMN, QueueModel, RowRol
 from vipdesk.ui.table_page import TablePage
 
 REFRESH_MS = 15_000
-NORMAL_POINTS, LARGE_POINTS = 11, 24
+NORMAL_POINTS, LARGE_POINTS = 11, 24  # row heights follow these
+LARGE_PIXELS = 32  # 24 pt on a 96 dpi screen
+LARGE_TYPE = f"font-size: {LARGE_PIXELS}px; font-weight: 600;"
 
 
 class QueueTable(QTableView):
@@ -146,14 +148,11 @@ class QueueBoard(TablePage):
         so privacy goes on with it (and off again with normal type)."""
         self.large = large
         self.set_private(large)
-        points = LARGE_POINTS if large else NORMAL_POINTS
-        font = QFont(self.font())
-        font.setPointSize(points)
-        if large:
-            font.setBold(True)
-        self.view.setFont(font)
-        self.view.horizontalHeader().setFont(font)
-        self.view.verticalHeader().setDefaultSectionSize(int(points * 2.6))
+        # A style sheet of its own, not setFont: the desk's style sheet sets every
+        # widget's size, and an empty sheet gives that size (and its screen scale) back.
+        self.view.setStyleSheet(LARGE_TYPE if large else "")
+        rows = LARGE_POINTS if large else NORMAL_POINTS
+        self.view.verticalHeader().setDefaultSectionSize(int(rows * 2.6))
         if self.large_button.isChecked() != large:
             self.large_button.setChecked(large)
 
