@@ -239,23 +239,30 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5,
                         help="interleaved sync/raw rounds; the median ratio counts (default 5)")
     args = parser.parse_args()
+    push: Rounds = []
+    pull: Rounds = []
     with tempfile.TemporaryDirectory() as folder:
         # Each side on its own fresh centre: pulling from the push run's database would
         # also pull the pushed visits, many more records than the raw copy moves.
-        for run in ("push", "pull"):
+        for run, n in (("push", args.push), ("pull", args.pull)):
+            if not n:  # --push 0 / --pull 0: that side is not run
+                continue
             bench = Bench(args.server, Path(folder) / run)
             try:
                 if run == "push":
-                    push = bench_push(bench, args.push, args.repeat)
+                    push = bench_push(bench, n, args.repeat)
                 else:
-                    pull = bench_pull(bench, args.pull, args.repeat)
+                    pull = bench_pull(bench, n, args.repeat)
             finally:
                 bench.drop()
-    rows = [result_row("push", args.push, push), result_row("pull", args.pull, pull),
-            result_row("push vs raw COPY", args.push,
-                 [(sync_s, copy_s) for (sync_s, _), copy_s in zip(push, COPY_PUSH_S,
-                                                                   strict=True)],
-                 verdict=False)]
+    rows = []
+    if push:
+        rows += [result_row("push", args.push, push),
+                 result_row("push vs raw COPY", args.push,
+                            [(sync_s, copy_s) for (sync_s, _), copy_s
+                             in zip(push, COPY_PUSH_S, strict=True)], verdict=False)]
+    if pull:
+        rows.append(result_row("pull", args.pull, pull))
     print(machine())
     print(table(["", "records", "sync s (median)", "records/s", "raw s (median)",
                  "ratio median (min–max)", "target ≤ 3"], rows))

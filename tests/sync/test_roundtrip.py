@@ -76,6 +76,7 @@ def test_pulled_names_are_searchable(centre: Centre, make_desk) -> None:
     a, b = make_desk("a", seed_tiers=True), make_desk("b")
     new_member(a, "M7", name="李娜")
     sync_once(a, centre, "SH01")
+    wait_for_watermark(centre)  # other programs' open transactions hold pulls back
     sync_once(b, centre, "BJ01")
     assert [h.member_no for h in LookupService(b).search("李娜").hits] == ["M7"]
 
@@ -224,3 +225,56 @@ def test_a_push_reads_ahead_in_commit_order_and_resends_what_was_not_acked(make_
     assert centre.sent[:4] == expected[:4] and centre.sent[4] == unanswered  # ... first
     assert [i for i in centre.sent if i != unanswered] == [
         i for i in expected if i != unanswered]  # everything else once, in order
+
+
+def test_the_batch_before_is_forgotten_when_the_next_push_fails(make_desk) -> None:
+    """The desk forgets an acked batch on its own thread while the next one travels: a
+    failure of that next push still leaves the batch before forgotten and the rest kept."""
+    from vipdesk.outbox.ops import Ack, Outcome, PushResult
+    from vipdesk.sync.central import CentreUnavailable
+    from vipdesk.sync.push import push_all
+
+    desk = make_desk("a")
+    for n in range(5):
+        new_member(desk, f"M{n}")
+    with desk.connect() as conn:
+        ops = [op for _, op in read_batch(conn, 1000)]
+
+    class FailsSecond:
+        calls = 0
+
+        def push(self, store: str, batch: list) -> PushResult:  # type: ignore[type-arg]
+            self.calls += 1
+            if self.calls == 2:
+                raise CentreUnavailable("the line went down")
+            return PushResult([Ack(op.op_id, Outcome.APPLIED, "") for op in batch], 0)
+
+    with pytest.raises(CentreUnavailable):
+        push_all(desk, FailsSecond(), "SH01", batch_size=4)  # type: ignore[arg-type]
+    with desk.connect() as conn:
+        kept = [op.op_id for _, op in read_batch(conn, 1000)]
+    assert kept == [op.op_id for op in ops[4:]]
+
+
+def test_an_error_forgetting_a_batch_stops_the_push(make_desk, monkeypatch) -> None:
+    """Forgetting happens off the pushing thread, but its failure is not swallowed."""
+    from vipdesk.outbox.ops import Ack, Outcome, PushResult
+    from vipdesk.sync import push
+
+    desk = make_desk("a")
+    for n in range(5):
+        new_member(desk, f"M{n}")
+    before = outbox_size(desk)
+
+    def disk_full(*_args: object) -> bool:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(push, "_forget_acked", disk_full)
+
+    class AcksAll:
+        def push(self, store: str, batch: list) -> PushResult:  # type: ignore[type-arg]
+            return PushResult([Ack(op.op_id, Outcome.APPLIED, "") for op in batch], 0)
+
+    with pytest.raises(OSError, match="disk full"):
+        push.push_all(desk, AcksAll(), "SH01", batch_size=4)  # type: ignore[arg-type]
+    assert outbox_size(desk) == before  # sent, not forgotten: the next push repeats them

@@ -276,3 +276,34 @@ def test_a_desk_that_is_not_enrolled_is_told_how(service: ServiceThread, tmp_pat
     assert main(["sync", "--once", "--db", str(desk), "--store", "SH01",
                  "--central", service.url]) == 2
     assert "readable by other users" in capsys.readouterr().err
+
+
+def test_a_body_made_ahead_is_sent_only_for_its_store(make_desk) -> None:  # type: ignore[no-untyped-def]
+    """`push_all` has the next request body made on its desk-side thread; a body made
+    for another store is never sent as it is."""
+    from vipdesk.outbox.ops import Outcome
+
+    desk = make_desk("a")
+    new_member(desk, "M1")
+    ops = [op for _, op in read_batch_of(desk)]
+    sent: list[dict] = []  # type: ignore[type-arg]
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = orjson.loads(gzip.decompress(request.content))
+        sent.append(body)
+        acks = [[op["op_id"], "applied", ""] for op in body["ops"]]
+        return httpx.Response(200, json={"acks": acks, "server_time_ms": 0, "counts": {}})
+
+    centre = RemoteCentre("https://centre.test", "token")
+    centre.client = httpx.Client(base_url="https://centre.test",
+                                 transport=httpx.MockTransport(answer))
+    try:
+        ahead = centre.encoded("SH01", ops)
+        assert list(ahead) == ops
+        result = centre.push("SH01", ahead)
+        assert [a.outcome for a in result.acks] == [Outcome.APPLIED] * len(ops)
+        centre.push("SH02", ahead)  # made for SH01: encoded again for SH02
+    finally:
+        centre.dispose()
+    assert [b["store"] for b in sent] == ["SH01", "SH02"]
+    assert [op["op_id"] for op in sent[0]["ops"]] == [str(op.op_id) for op in ops]

@@ -39,6 +39,7 @@ from starlette.routing import Route
 from vipdesk.central import auth, enrol
 from vipdesk.central.auth import Device, Refused
 from vipdesk.central.metrics import Metrics
+from vipdesk.outbox.ops import PushResult
 from vipdesk.sync import desk_file_build, snapshot
 from vipdesk.sync.authority import Enrolled
 from vipdesk.sync.central import Centre, CentreUnavailable
@@ -52,6 +53,9 @@ MAX_BODY = 64 * 1024 * 1024  # a 500-op batch of member photos stays far below
 MAX_OPS = 5000
 MAX_PULL = 10_000
 STREAM_CHUNK = 500  # change-log lines per streamed piece
+# Starlette's default is 9: on a page of change-log JSON it took twice the CPU of
+# level 5 (26 against 12 ms for 2,000 changes) for 4 % fewer bytes.
+RESPONSE_GZIP_LEVEL = 5
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -69,13 +73,17 @@ class Service:
         if claimed and claimed != device.store:
             raise Refused(403, f"this desk is enrolled for store {device.store}, "
                                f"not {claimed}")
-        ops = _ops(body)
-        enrolled = Enrolled(device.store, str(device.id))
-        result = await run_in_threadpool(
-            self.centre.push, device.store, ops, enrolled,
-            lambda conn, done: enrol.record_push(conn, device, len(ops), done))
+        # Decoding 500 payloads is CPU work: off the event loop with the merge, so
+        # other desks' requests are read and answered meanwhile.
+        result = await run_in_threadpool(self._push, device, body)
         self.metrics.decided(device.store, result.counts)
         return json_response(result_to_wire(result))
+
+    def _push(self, device: Device, body: Any) -> PushResult:
+        ops = _ops(body)
+        return self.centre.push(
+            device.store, ops, Enrolled(device.store, str(device.id)),
+            lambda conn, done: enrol.record_push(conn, device, len(ops), done))
 
     async def changes(self, request: Request) -> Response:
         device = await self._device(request)
@@ -203,7 +211,8 @@ def create_app(centre: Centre, metrics: Metrics | None = None,
               service.route("/healthz", service.healthz, "GET"),
               service.route("/readyz", service.readyz, "GET"),
               service.route("/metrics", service.metrics_text, "GET")]
-    app = Starlette(routes=routes, middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
+    app = Starlette(routes=routes, middleware=[Middleware(
+        GZipMiddleware, minimum_size=1024, compresslevel=RESPONSE_GZIP_LEVEL)])
     app.state.service = service
     return app
 

@@ -289,7 +289,16 @@ def rows_where_in(conn: Connection, table: Table, key: str, values: Sequence[Any
         return [tuple(r) for r in conn.execute(stmt)]
     names = ", ".join(f'"{c}"' for c in columns)
     extra = "".join(f' AND "{name}" = %s' for name in where)
-    sql = f'SELECT {names} FROM "{table.name}" WHERE "{key}" = ANY(%s){extra}'
+    keys, cast = _array_parameter(values)
+    sql = f'SELECT {names} FROM "{table.name}" WHERE "{key}" = ANY(%s{cast}){extra}'
     with _raw(conn).cursor() as cur:
-        cur.execute(sql, [list(values), *where.values()])
+        cur.execute(sql, [keys, *where.values()])
         return list(cur.fetchall())
+
+
+def _array_parameter(values: Sequence[Any]) -> tuple[Any, str]:
+    """UUIDs as one array literal cast on the server: psycopg's list dumper checks every
+    element for quoting with a regular expression, a tenth of a push's merge work."""
+    if all(type(v) is uuid.UUID for v in values):
+        return "{" + ",".join(map(str, values)) + "}", "::uuid[]"
+    return list(values), ""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select
@@ -51,31 +51,52 @@ def read_batch(conn: Connection, limit: int, after: int = 0) -> list[tuple[int, 
             for seq, op_id, kind, table_name, record_id, payload, hlc, protocol in rows]
 
 
-def _read(desk: Engine, limit: int, after: int = 0) -> list[tuple[int, Op]]:
+Encode = Callable[[str, list[Op]], list[Op]]
+
+
+def _read(desk: Engine, store: str, encode: Encode, limit: int,
+          after: int = 0) -> list[tuple[int, Op]]:
     with desk.connect() as conn:
-        return read_batch(conn, limit, after)
+        batch = read_batch(conn, limit, after)
+    if not batch:
+        return batch
+    ops = encode(store, [op for _, op in batch])
+    return [(seq, op) for (seq, _), op in zip(batch, ops, strict=True)]
+
+
+def _as_is(_store: str, ops: list[Op]) -> list[Op]:
+    return ops
 
 
 def push_all(desk: Engine, centre: CentreAPI, store: str, batch_size: int = BATCH,
              on_pushed: Callable[[PushResult], None] | None = None) -> PushReport:
-    """Send the outbox batch by batch. While the centre decides a batch, the next one is
-    read and decoded on another thread (the desk's reads are committed ops with higher
-    sequence numbers: the order sent is the commit order all the same). `on_pushed` runs
-    after the centre committed a batch and before the desk forgets it: the window a
-    crash test aims at."""
+    """Send the outbox batch by batch. While the centre decides a batch, one thread of
+    the desk forgets the batch before and reads the next (the reads are committed ops
+    with higher sequence numbers: the order sent is the commit order all the same), and
+    a centre that offers `encoded` (the service's client) has its request body made
+    there too. `on_pushed` runs after the centre committed a batch and before the desk
+    forgets it: the window a crash test aims at."""
     report = PushReport()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-read") as reader:
-        batch = _read(desk, batch_size)
+    encode: Encode = getattr(centre, "encoded", _as_is)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="push-desk") as desk_side:
+        batch = _read(desk, store, encode, batch_size)
+        forgetting: Future[bool] | None = None
         while batch:
-            upcoming = reader.submit(_read, desk, batch_size, batch[-1][0])
+            upcoming = desk_side.submit(_read, desk, store, encode, batch_size, batch[-1][0])
             result = centre.push(store, [op for _, op in batch])
             if on_pushed:
                 on_pushed(result)
-            everything_acked = _forget_acked(desk, store, batch, result)
+            if forgetting is not None:
+                forgetting.result()  # an error forgetting the batch before stops here
+            forgetting = desk_side.submit(_forget_acked, desk, store, batch, result)
             report.add(result)
+            every_op_answered = {a.op_id for a in result.acks} >= {op.op_id for _, op in batch}
             batch = upcoming.result()
-            if not everything_acked:  # send the oldest again, never skip past an op
-                batch = _read(desk, batch_size)
+            if not every_op_answered:  # send the oldest again, never skip past an op
+                forgetting.result()
+                batch = _read(desk, store, encode, batch_size)
+        if forgetting is not None:
+            forgetting.result()
     return report
 
 

@@ -71,11 +71,19 @@ class RemoteCentre:
     def push(self, store: str, ops: list[Op]) -> PushResult:
         """The service pushes as this desk's enrolled store; `store` is what the desk
         believes it is, and a mismatch is refused rather than silently rewritten."""
-        body = {"store": store, "ops": [op_to_wire(op) for op in ops]}
-        answer = self._call("POST", f"{API}/push", content=gzip.compress(
-            orjson.dumps(body), compresslevel=5),
-            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+        if not (isinstance(ops, EncodedOps) and ops.store == store):
+            ops = self.encoded(store, ops)
+        answer = self._call("POST", f"{API}/push", content=ops.body,
+                            headers={"Content-Encoding": "gzip",
+                                     "Content-Type": "application/json"})
         return _decoded(lambda: result_from_wire(orjson.loads(answer.content)))
+
+    @staticmethod
+    def encoded(store: str, ops: list[Op]) -> EncodedOps:
+        """The ops with their request body made (`push_all` calls this on its desk-side
+        thread, so the next body is compressed while the service decides this one)."""
+        body = {"store": store, "ops": [op_to_wire(op) for op in ops]}
+        return EncodedOps(ops, store, gzip.compress(orjson.dumps(body), compresslevel=5))
 
     def changes(self, cursor: tuple[int, int], limit: int) -> tuple[list[Change], int]:
         """One page of the change log as JSON lines: the header, then one change a line."""
@@ -171,6 +179,14 @@ class RemoteCentre:
             raise CentreUnavailable(_network_message(error)) from error
         _check(answer)
         return answer
+
+
+class EncodedOps(list[Op]):
+    """Ops, and the gzip JSON body that pushes them as `store`."""
+
+    def __init__(self, ops: list[Op], store: str, body: bytes) -> None:
+        super().__init__(ops)
+        self.store, self.body = store, body
 
 
 def _check(answer: httpx.Response) -> None:
