@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import DEMO_TODAY
@@ -79,3 +79,24 @@ def test_same_seed_same_lounge(tmp_path: Path) -> None:
                           .order_by(CareContact.id)).all()])
         engine.dispose()
     assert dumps[0] == dumps[1] and dumps[0][2]
+
+
+def test_a_demo_built_before_opening_is_yesterdays_lounge(tmp_path: Path) -> None:
+    """Built at 03:00 in the store (a newcomer abroad, a night shift), the lounge stands
+    as at 10:00 yesterday: nothing in it happens after the clock."""
+    from vipdesk.models import Visit
+    from vipdesk.services.clock import FixedClock
+    from vipdesk.services.demo import demo_day
+
+    night = datetime(2026, 12, 5, 19, 0, tzinfo=UTC)  # 03:00 on the 6th in Shanghai
+    assert demo_day(FixedClock(night)) == datetime(2026, 12, 5).date()
+    late_morning = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)  # 11:00 on the 6th
+    assert demo_day(FixedClock(late_morning)) == datetime(2026, 12, 6).date()
+    engine = open_desk_db(tmp_path / "night.db")
+    build_demo(engine, members=300, seed=11, today=demo_day(FixedClock(night)))
+    with Session(engine) as s:
+        latest = [s.scalar(select(func.max(column))) for column in (
+            Visit.checked_in_at, Complaint.received_at, ComplaintEvent.at, CareContact.at,
+            PointsEntry.created_at, Member.updated_at)]
+    engine.dispose()
+    assert all(at is not None and at.replace(tzinfo=UTC) <= night for at in latest), latest

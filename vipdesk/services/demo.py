@@ -349,4 +349,13 @@ class DemoBuilder:
 
 def build_demo(engine: Engine, members: int = 2000, seed: int = 7, today: date | None = None,
                progress: Callable[[int], None] | None = None) -> DemoStats:
-    return DemoBuilder(engine, seed, today or Clock().today()).build(members, progress)
+    return DemoBuilder(engine, seed, today or demo_day(Clock())).build(members, progress)
+
+
+def demo_day(clock: Clock) -> date:
+    """The lounge is built as it stands at 10:00 of this day: today once 10:00 has passed
+    in the store, else yesterday — a demo built at night or in the early morning must not
+    hold visits and complaints hours ahead of the clock."""
+    now = clock.now()
+    opening = datetime.combine(clock.today(), time(2, 0), UTC)  # 10:00 in Shanghai
+    return clock.today() if now >= opening else clock.today() - timedelta(days=1)
