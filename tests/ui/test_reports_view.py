@@ -98,3 +98,30 @@ def test_only_the_latest_request_is_shown(qtbot: Any, win: MainWindow) -> None:
     page._answered((page._asked - 1, lounge))  # the earlier answer arrives late
     assert page.report is tiers
     assert page.heading.text().startswith(shown(tiers.title))
+
+
+def test_a_number_stays_beside_its_label(qtbot: Any, win: MainWindow) -> None:
+    """A table is as wide as its columns, not the page: the tier counts sit next to the
+    tier names instead of 1,300 pixels to their right."""
+    win.resize(1366, 768)
+    page = show_report(qtbot, win, "tiers")
+    view = page.table_views[0]
+    header = view.horizontalHeader()
+    qtbot.waitUntil(lambda: view.isVisible() and header.length() > 0)
+    assert view.width() <= header.length() + 2 * view.frameWidth() + 2
+    assert view.width() < page.width() / 2
+    assert all(header.sectionSize(c) >= 120 for c in range(1, header.count()))
+
+
+def test_the_period_is_offered_only_where_it_counts(qtbot: Any, win: MainWindow) -> None:
+    page = show_report(qtbot, win, "lounge")
+    assert not page.periods.isEnabled()  # today's lounge is today's, whatever the period
+    page = show_report(qtbot, win, "complaints")
+    assert page.periods.isEnabled()
+
+
+def test_rates_and_shares_line_up_like_numbers() -> None:
+    from vipdesk.ui.reports_view import is_figure
+
+    assert all(is_figure(v) for v in (12, 0.5, "88%", "7/8", "1,250", " 100% "))
+    assert not any(is_figure(v) for v in ("", "Received", "黑卡会员", "7/8 days", None))

@@ -375,7 +375,7 @@ class MainWindow(QMainWindow):
             title += " — " + self.tr("demo desk, no sign-in")
         self.setWindowTitle(title)
         self.search.setPlaceholderText(
-            self.tr("Phone, last 4 digits, card, member no. or name — or just scan"))
+            self.tr("Phone, last 4, card, member no., name — or scan"))
         if not self.placeholder.notice:
             self.placeholder.show_start()
         self.language_action.setText(self.tr("中文 / English"))

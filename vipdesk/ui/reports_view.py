@@ -6,6 +6,7 @@ export to CSV or PDF. The numbers, the CSV and the PDF all come from
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -48,6 +50,8 @@ PERIODS = ((7, "Last 7 days"), (30, "Last 30 days"), (90, "Last 90 days"),
            (365, "Last 12 months"))
 GOLD, INK, GRID = QColor("#8c6d46"), QColor("#333333"), QColor("#dddddd")
 MAX_BARS = 24
+ONE_DAY_REPORTS = {"lounge"}  # today's, whatever the period
+NUMBER_COLUMN_MIN = 120  # pixels: a count and its header read at a glance, side by side
 
 
 def shown(value: Any) -> str:
@@ -87,9 +91,19 @@ class TableModel(QAbstractTableModel):
         value = row[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return shown(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int | float):
+        if role == Qt.ItemDataRole.TextAlignmentRole and is_figure(value):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
+
+
+FIGURE = re.compile(r"[\d.,]+(%|/[\d.,]+)?")  # 12, 1,250, 88%, 7/8
+
+
+def is_figure(value: Any) -> bool:
+    """Numbers, rates and shares ("88%", "7/8") line up on the right like numbers."""
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and FIGURE.fullmatch(value.strip()) is not None
 
 
 def chart_points(table: Table) -> list[tuple[str, float]]:
@@ -203,6 +217,7 @@ class ReportsPage(QWidget):
 
     def load(self) -> None:
         name, days = str(self.names.currentData()), int(self.periods.currentData())
+        self.periods.setEnabled(name not in ONE_DAY_REPORTS)  # a period would change nothing
         desk = self.desk
         # Reports build on a pool of readers: a quick second choice can finish first,
         # so only the answer to the latest request is shown.
@@ -239,14 +254,19 @@ class ReportsPage(QWidget):
         view.setModel(TableModel(table, view))
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.verticalHeader().hide()
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        # the labels (a question, a tier) read whole; the numbers share the rest
-        view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        # As wide as its columns, not the page: a number stays beside its label (a
+        # one-number table stretched over 1,300 pixels was read across the screen).
+        header = view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(NUMBER_COLUMN_MIN)
+        header.setStretchLastSection(False)
+        view.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
+        view.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         # Tall enough for every row: the page scrolls, not each table.
         rows_height = view.verticalHeader().defaultSectionSize() * len(table.rows)
-        view.setFixedHeight(rows_height + view.horizontalHeader().sizeHint().height() + 6)
+        view.setFixedHeight(rows_height + header.sizeHint().height() + 6)
         self.table_views.append(view)
-        self.body_layout.addWidget(view)
+        self.body_layout.addWidget(view, 0, Qt.AlignmentFlag.AlignLeft)
         points = chart_points(table)
         if points:
             self.body_layout.addWidget(BarChart(shown(table.title), points))
