@@ -82,3 +82,21 @@ def test_the_photo_shows_beside_the_name_when_there_is_one(qtbot: Any, desk: Des
     card.show_profile(_profile(desk, photo=b"\xff\xd8\xff broken"), "zh")
     assert card.photo.isHidden()
     i18n.install("en")
+
+
+def test_birthday_chips_read_as_people_say_them(qapp) -> None:  # type: ignore[no-untyped-def]
+    from vipdesk.services.profile import Alert
+    from vipdesk.ui import i18n
+    from vipdesk.ui.member_card import alert_text
+
+    def chip(days: int) -> str:
+        return alert_text(Alert("birthday", "info", {"days": days}), i18n.current())
+
+    try:
+        i18n.install("en")
+        assert [chip(0), chip(1), chip(3)] == [
+            "Birthday today!", "Birthday tomorrow", "Birthday in 3 days"]
+        i18n.install("zh")
+        assert [chip(1), chip(3)] == ["明天生日", "3 天后生日"]
+    finally:
+        i18n.install("en")

@@ -49,6 +49,9 @@ CHANGE_SIGNALS = ("textChanged", "currentTextChanged", "currentIndexChanged", "d
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
+FORM_MIN_WIDTH = 440  # pixels
+
+
 class FormDialog(QDialog):
     """A form for one draft: validated as people type, saved off the UI thread."""
 
@@ -57,6 +60,8 @@ class FormDialog(QDialog):
     def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setModal(True)
+        # Wide enough that a hint in an empty field reads whole (forms may ask for more).
+        self.setMinimumWidth(FORM_MIN_WIDTH)
         self.ops = ops
         self.saving = False
         self.dirty = False  # something was typed or chosen: Esc asks before discarding

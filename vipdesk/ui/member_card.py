@@ -45,8 +45,9 @@ def alert_text(alert: Alert, lang: str) -> str:
         return t("Open complaint") + f" ×{p.get('count', 1)}"
     if alert.code == "birthday":
         days = int(str(p.get("days", 0)))
-        return t("Birthday today!") if days == 0 else t("Birthday in %n days").replace(
-            "%n", str(days))
+        if days <= 1:
+            return t("Birthday today!") if days == 0 else t("Birthday tomorrow")
+        return t("Birthday in %n days").replace("%n", str(days))
     if alert.code == "first_visit":
         return t("First visit")
     target = p.get("to_zh") if lang == "zh" else p.get("to_en")
