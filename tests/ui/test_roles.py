@@ -318,3 +318,16 @@ def test_an_empty_conflicts_list_says_so_and_offers_nothing(qtbot: Any,
     assert dialog.empty.isVisible() and dialog.empty.text() == "没有需要处理的同步冲突。"
     ops.shutdown()
     i18n.install("en")
+
+
+def test_a_complaint_clock_reads_as_a_span_not_a_time_of_day(qapp: Any) -> None:
+    from vipdesk.ui.complaint_steps import duration
+
+    try:
+        i18n.install("en")
+        assert [duration(125), duration(17 * 3600 + 10 * 60 + 33), duration(3 * 86400)] \
+            == ["02:05", "17 h 10 min", "3 days"]
+        i18n.install("zh")
+        assert duration(17 * 3600 + 10 * 60) == "17 小时 10 分钟"
+    finally:
+        i18n.install("en")

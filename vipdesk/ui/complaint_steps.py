@@ -38,11 +38,13 @@ def _errors_text(errors: list[FieldError]) -> str:
 
 
 def duration(seconds: int) -> str:
-    """mm:ss while it is a matter of minutes; hours, then days, when long past."""
+    """mm:ss while it is a matter of minutes; hours and minutes in words past the hour
+    (a bare 17:10:33 reads as a time of day); days when long past."""
     if seconds < 3600:
         return f"{seconds // 60:02d}:{seconds % 60:02d}"
     if seconds < 48 * 3600:
-        return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+        return t("%1 h %2 min").replace("%1", str(seconds // 3600)).replace(
+            "%2", str(seconds % 3600 // 60))
     return t("%n days").replace("%n", str(seconds // 86400))
 
 
