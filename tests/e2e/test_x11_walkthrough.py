@@ -121,6 +121,12 @@ def _shown(env: dict[str, str], title: str) -> bool:
     return title in _xdo(env, "getactivewindow", "getwindowname")
 
 
+def _back_at_desk(env: dict[str, str]) -> None:
+    """The dialog has closed and the desk window is active again: only then do its
+    shortcuts hear the next key (under load that can take longer than a glance)."""
+    _until(lambda: _shown(env, "贵宾室接待台"), 10, "the desk window did not come back")
+
+
 def _shot(env: dict[str, str], path: Path) -> None:
     if shutil.which("import"):
         subprocess.run(["import", "-window", "root", str(path)], env=env, timeout=30,
@@ -180,7 +186,7 @@ def _print_card(env: dict[str, str], db: Path, member_id: str, tmp_path: Path) -
                                   "kind = 'welcome_card'", member_id)), 20,
            "the card was not printed")
     _key(env, "Escape")
-    time.sleep(0.5)
+    _back_at_desk(env)
 
 
 def _sign_in(env: dict[str, str], db: Path, staff_no: str) -> None:
@@ -212,7 +218,7 @@ def test_a_receptionists_morning_with_keyboard_and_scanner(desk: dict[str, str],
     _key(env, "Return")
     _until(lambda: bool(_rows(db, "SELECT 1 FROM visits WHERE member_id = ? AND "
                                   "checked_out_at IS NULL", member_id)), 10, "no visit saved")
-    time.sleep(0.5)
+    _back_at_desk(env)
     _key(env, "ctrl+k")
     _until(lambda: _shown(env, "登记投诉"), 10, "no complaint form")
     _key(env, "Down", "Tab", "Down", "Tab")  # category, severity
@@ -224,7 +230,7 @@ def test_a_receptionists_morning_with_keyboard_and_scanner(desk: dict[str, str],
     _key(env, "Return")  # Enter saves a filled complaint
     _until(lambda: bool(_rows(db, "SELECT 1 FROM complaints WHERE member_id = ?",
                               member_id)), 10, "the complaint was not saved")
-    time.sleep(0.5)
+    _back_at_desk(env)
     _shot(env, tmp_path / "4-after-complaint.png")
     _key(env, "ctrl+shift+k")  # the person who took it records the first contact
     _until(lambda: _shown(env, "未结投诉"), 10, "no open-complaints window")
@@ -233,7 +239,7 @@ def test_a_receptionists_morning_with_keyboard_and_scanner(desk: dict[str, str],
     _key(env, "Return")
     _until(lambda: _complaint_state(db, member_id) == "contacted", 10, "no first contact")
     _key(env, "Escape")
-    time.sleep(0.5)
+    _back_at_desk(env)
     if _printer_ready():
         _print_card(env, db, member_id, tmp_path)
     _key(env, "ctrl+shift+l")  # lock; the manager switches in
