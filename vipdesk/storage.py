@@ -19,6 +19,23 @@ from sqlalchemy import Engine, exc
 from vipdesk.config import Config
 
 DESK_OPEN_EXIT = 3
+STORAGE_EXIT = 5  # the database could not take the write now: nothing was saved
+
+# SQLite's own conditions, as the driver says them (sqlite3 and SQLCipher alike), and
+# what they mean for whoever was saving. The window translates these sentences.
+STORAGE_WORDS = (
+    (("database is locked", "database table is locked"),
+     "The desk database is busy: another program (an import, a sync) is writing to it. "
+     "Nothing was saved; try again in a moment."),
+    (("database or disk is full",),
+     "The disk is full: nothing was saved. Free some space, then try again."),
+    (("attempt to write a readonly database",),
+     "The desk database cannot be written here (a read-only file or folder): nothing "
+     "was saved."),
+    (("disk I/O error",),
+     "The disk could not be read or written (an I/O error): nothing was saved. Check "
+     "the disk, then try again."),
+)
 
 
 class DeskOpenError(Exception):
@@ -48,6 +65,18 @@ def open_database(config: Config, *, create: bool = False, audit_table: bool = T
     if audit_table:
         _check_audit_table(engine)
     return engine
+
+
+def storage_problem(error: BaseException) -> str | None:
+    """What a failed statement on the desk database means for staff, when it is one of
+    SQLite's own conditions (busy, disk full, read-only, I/O); None for anything else.
+    SQLite undoes the statement's transaction in each case, so nothing is half-written."""
+    cause = getattr(error, "orig", None) if isinstance(error, exc.DBAPIError) else error
+    if cause is None or type(cause).__name__ != "OperationalError":
+        return None
+    text = str(cause)
+    return next((words for needles, words in STORAGE_WORDS
+                 if any(needle in text for needle in needles)), None)
 
 
 def desk_key(config: Config) -> str | None:

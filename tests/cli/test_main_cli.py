@@ -45,6 +45,19 @@ def test_shared_options_may_come_before_the_command(typed: list[str], meant: lis
     assert command_first(typed, COMMANDS) == meant
 
 
+@pytest.mark.parametrize("argv", [
+    ["--db", "{db}", "visit", "here"],  # a command with commands of its own
+    ["visit", "--db", "{db}", "here"],
+    ["visit", "here", "--db", "{db}"],
+    ["--db", "{db}", "complaint", "list"],
+])
+def test_db_anywhere_is_the_db_used_by_nested_commands(
+        db: str, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The nested command's parser shares the options and used to overwrite the outer
+    one's --db with its default: the command then looked for the default database."""
+    assert main([a.replace("{db}", db) for a in argv]) == 0, capsys.readouterr().err
+
+
 def test_db_before_the_command_is_the_db_used(db: str, capsys: pytest.CaptureFixture[str]
                                               ) -> None:
     assert main(["--db", db, "lookup", "M0000001", "--json"]) == 0

@@ -17,7 +17,9 @@ from vipdesk.config import Config
 
 
 def common_options() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option not given sets nothing, so a nested command's parser (`visit
+    # checkin`, which shares these options) cannot overwrite what the outer one read.
+    parent = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
     parent.add_argument("--db", help="desk database file (default: user data dir; env VIPDESK_DB)")
     parent.add_argument("--store", help="this desk's store code (env VIPDESK_STORE)")
     # Who acts is whoever signed in (`vipdesk signin`); the old option is refused with

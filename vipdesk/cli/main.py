@@ -70,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "legacy_staff", None) is not None:
         return fail(STAFF_OPTION_GONE)
     from vipdesk.cli.identity import NOT_SIGNED_IN, SignInRequired
-    from vipdesk.storage import DeskOpenError
+    from vipdesk.storage import STORAGE_EXIT, DeskOpenError, storage_problem
 
     try:
         return int(args.run(args))
@@ -88,6 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return SIGPIPE_EXIT
+    except Exception as error:
+        # Busy (an import or the window's sync holds the write lock past the timeout),
+        # disk full, read-only: one sentence and its own exit code, not a traceback.
+        words = storage_problem(error)
+        if words is None:
+            raise
+        return fail(words, STORAGE_EXIT)
 
 
 if __name__ == "__main__":

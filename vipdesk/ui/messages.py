@@ -24,6 +24,7 @@ from vipdesk.services.auth import PERMISSIONS, PermissionDenied
 from vipdesk.services.clock import DEFAULT_TZ
 from vipdesk.services.staff import SignInFailed
 from vipdesk.services.validation import FieldError
+from vipdesk.storage import storage_problem
 from vipdesk.ui.i18n import current, t
 from vipdesk.ui.names import STATE_NAMES, tier_name
 
@@ -195,6 +196,9 @@ def error_text(error: BaseException, tz: str = DEFAULT_TZ) -> str:
         return permission_text(error)
     if isinstance(error, SignInFailed):
         return sign_in_text(error, tz)
+    storage = storage_problem(error)  # busy, disk full, read-only: what it means, not SQL
+    if storage is not None:
+        return t(storage)
     template = getattr(error, "template", None)  # a refused change's fixed words
     if isinstance(template, str):
         return t(template).replace("%1", str(getattr(error, "value", "")))
