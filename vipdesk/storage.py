@@ -70,7 +70,7 @@ def open_database(config: Config, *, create: bool = False, audit_table: bool = T
 def storage_problem(error: BaseException) -> str | None:
     """What a failed statement on the desk database means for staff, when it is one of
     SQLite's own conditions (busy, disk full, read-only, I/O); None for anything else.
-    SQLite undoes the statement's transaction in each case, so nothing is half-written."""
+    The failed statement's transaction is rolled back, so nothing is half-written."""
     cause = getattr(error, "orig", None) if isinstance(error, exc.DBAPIError) else error
     if cause is None or type(cause).__name__ != "OperationalError":
         return None
