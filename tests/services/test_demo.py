@@ -100,3 +100,13 @@ def test_a_demo_built_before_opening_is_yesterdays_lounge(tmp_path: Path) -> Non
             PointsEntry.created_at, Member.updated_at)]
     engine.dispose()
     assert all(at is not None and at.replace(tzinfo=UTC) <= night for at in latest), latest
+
+
+def test_foreign_guests_are_addressed_by_their_own_gender(demo_engine: Engine) -> None:
+    """Emma Laurent is Ms Laurent on the card and in the care messages, not Mr."""
+    from vipdesk.services.demo_data import FOREIGN_GENDER
+
+    with Session(demo_engine) as s:
+        foreign = s.execute(select(Member.name_latin, Member.gender)
+                            .where(Member.name_zh.is_(None))).all()
+    assert foreign and all(gender == FOREIGN_GENDER[name] for name, gender in foreign)

@@ -161,9 +161,12 @@ class DemoBuilder:
         spend = self.spend()
         tier = self.tiers.for_spend(spend)
         e164 = phones.normalize(phone)
+        gender = self.rng.choice("FFM")  # drawn for everyone: the seed's lounge stays as it was
+        if name_zh is None and name_latin in words.FOREIGN_GENDER:
+            gender = words.FOREIGN_GENDER[name_latin]  # Emma is Ms Laurent, not Mr
         member_id = self.add(
             Member, member_no=f"M{i + 1:07d}", name_zh=name_zh, name_latin=name_latin,
-            gender=self.rng.choice("FFM"), birthday=self.birthday(i), language=language,
+            gender=gender, birthday=self.birthday(i), language=language,
             email=f"member{i + 1}@example.com" if self.rng.random() < 0.4 else None,
             home_store_id=self.stores[i % len(self.stores)],
             advisor_id=self.rng.choice(self.advisors), spend_12m_cents=spend,
@@ -177,7 +180,7 @@ class DemoBuilder:
         number = f"{(i * 48271 + 12345) % 10**8:08d}"
         phone = self.rng.choice(words.MOBILE_PREFIXES) + number
         if i % 23 == 0:
-            first, last, foreign = self.rng.choice(words.FOREIGN)
+            first, last, foreign, _ = self.rng.choice(words.FOREIGN)
             if i % 2:
                 foreign = phones.squeeze(foreign)[:-4] + number[-4:]
                 if phones.try_normalize(foreign):

@@ -10,14 +10,15 @@ GIVEN = (
     "欣怡梓萱浩然宇轩思远嘉怡雨桐一诺若曦俊杰天佑家豪婉清亦菲慧琳佳琪晨曦紫涵诗雨"
 )
 RARE_CHARS = "龘麤灪爩齉靐𪚥"
-FOREIGN = (
-    ("Emma", "Laurent", "+33 6 12 34 56 78"), ("Oliver", "Smith", "+44 7911 123456"),
-    ("Sophia", "Müller", "+49 151 23456789"), ("Lucas", "Rossi", "+39 312 345 6789"),
-    ("Hana", "Sato", "+81 90-1234-5678"), ("Minjun", "Kim", "+82 10-2345-6789"),
-    ("Chloé", "Dubois", "+33 7 23 45 67 89"), ("James", "Miller", "+1 (415) 555-0132"),
-    ("Isabella", "García", "+34 612 34 56 78"), ("Noah", "Johnson", "+1 212 555 0187"),
-    ("Ka Wai", "Chan", "+852 9123 4567"), ("Mei Ling", "Tan", "+65 8123 4567"),
+FOREIGN = (  # given name, surname, phone as written, gender (the card says Mr or Ms)
+    ("Emma", "Laurent", "+33 6 12 34 56 78", "F"), ("Oliver", "Smith", "+44 7911 123456", "M"),
+    ("Sophia", "Müller", "+49 151 23456789", "F"), ("Lucas", "Rossi", "+39 312 345 6789", "M"),
+    ("Hana", "Sato", "+81 90-1234-5678", "F"), ("Minjun", "Kim", "+82 10-2345-6789", "M"),
+    ("Chloé", "Dubois", "+33 7 23 45 67 89", "F"), ("James", "Miller", "+1 (415) 555-0132", "M"),
+    ("Isabella", "García", "+34 612 34 56 78", "F"), ("Noah", "Johnson", "+1 212 555 0187", "M"),
+    ("Ka Wai", "Chan", "+852 9123 4567", "M"), ("Mei Ling", "Tan", "+65 8123 4567", "F"),
 )
+FOREIGN_GENDER = {f"{first} {last}": gender for first, last, _, gender in FOREIGN}
 MOBILE_PREFIXES = ("138", "139", "135", "136", "137", "150", "151", "152", "158", "159",
                    "186", "187", "188", "189", "177", "180", "181", "199")
 STORES = (
