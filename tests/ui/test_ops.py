@@ -31,3 +31,43 @@ def test_requests_after_shutdown_are_dropped_and_a_write_is_logged(
     qtbot.wait(50)
     assert ran == []
     assert "a write was not started" in caplog.text
+
+
+class _Widgetlike:
+    """Notes the thread its last reference died on (a widget deleted off the UI thread
+    crashes Qt)."""
+
+    def __init__(self, freed_on_ui_thread: list[bool]) -> None:
+        self.freed_on_ui_thread = freed_on_ui_thread
+
+    def __del__(self) -> None:
+        self.freed_on_ui_thread.append(threading.current_thread() is threading.main_thread())
+
+    def show(self, _value: Any) -> None:
+        pass
+
+    def fail(self, _error: BaseException) -> None:
+        pass
+
+
+def _raise_for(_holder: _Widgetlike) -> None:
+    raise ValueError("refused")
+
+
+def test_what_a_job_holds_is_released_on_the_ui_thread(qtbot: Any) -> None:
+    """The job's function and callbacks die where the widgets they hold live — also
+    when the job failed (its traceback held the function's frame)."""
+    ops = Ops()
+    freed: list[bool] = []
+    jobs = 300
+    for number in range(jobs):
+        holder = _Widgetlike(freed)
+        if number % 3:
+            ops.query(lambda holder=holder: None, holder.show)  # type: ignore[misc]
+        else:
+            ops.mutate(lambda holder=holder: _raise_for(holder),  # type: ignore[misc]
+                       holder.show, holder.fail)
+        del holder
+    qtbot.waitUntil(lambda: len(freed) == jobs, timeout=20_000)
+    ops.shutdown()
+    assert freed.count(False) == 0

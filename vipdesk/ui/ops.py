@@ -15,10 +15,12 @@ an error in tests (`Ops.reads_must_not_write`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import shiboken6
@@ -36,6 +38,35 @@ Failed = Callable[[BaseException], None]
 READ_MAY_WRITE = frozenset({"cli_sessions"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    fn: Callable[[], Any]
+    on_done: Done
+    on_error: Failed | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A job's value (wrapped: a job may well return an exception as its value)."""
+
+    value: Any
+
+
+def _drop_tracebacks(error: BaseException) -> None:
+    """Detach the (already logged) tracebacks down a failure's chain: their frames hold
+    what the job's function held, which must not travel with the failure to the UI
+    thread and back (clearing the frames' locals was not enough to let them go)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        current.__traceback__ = None
+        pending += [current.__cause__, current.__context__]
+
+
 class ReadWroteError(RuntimeError):
     """A `query` job wrote to the database: it belongs on the write lane (`mutate`)."""
 
@@ -49,7 +80,7 @@ class Ops(QObject):
     sig_failed = Signal(object)
     sig_changed = Signal(object)  # Changes: the tables a job or a sync pull wrote
     sig_busy = Signal(bool)
-    _deliver = Signal(object, object, object)  # callback, value, changes
+    _deliver = Signal(int, object, object)  # job id, _Answer or the failure, changes
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +88,8 @@ class Ops(QObject):
         self._writes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="desk-write")
         self._pending = 0
         self._closed = False
+        self._job_ids = itertools.count(1)
+        self._jobs: dict[int, _Job] = {}
         self._deliver.connect(self._on_deliver, Qt.ConnectionType.QueuedConnection)
 
     def query(self, fn: Callable[[], Any], on_done: Done, on_error: Failed | None = None) -> None:
@@ -84,11 +117,27 @@ class Ops(QObject):
                 log.warning("desk closing: a write was not started (%r)", fn)
             return
         self._set_pending(+1)
-        future = pool.submit(self._run, fn, pool is self._reads)
-        future.add_done_callback(lambda f: self._finished(f, on_done, on_error))
+        job_id = next(self._job_ids)
+        # The UI thread holds the job until its answer is delivered, so the function and
+        # the callbacks (bound to widgets) are released here, never on the worker: a
+        # widget's last reference dropped on a worker deletes it there and crashes Qt.
+        self._jobs[job_id] = _Job(fn, on_done, on_error)
+        pool.submit(self._run, job_id, pool is self._reads)
 
-    def _run(self, fn: Callable[[], Any], is_read: bool) -> tuple[Any, Changes]:
-        # Runs on the worker thread: the tables this job wrote come back with its result.
+    def _run(self, job_id: int, is_read: bool) -> None:
+        # Runs on the worker thread; it hands over by signal only and keeps nothing.
+        try:
+            value, changes = self._call(self._jobs[job_id].fn, is_read)
+        except BaseException as error:  # every failure, whatever it is, goes to the UI
+            log.error("desk work failed:\n%s", "".join(traceback.format_exception(error)))
+            _drop_tracebacks(error)
+            self._deliver.emit(job_id, error, Changes())
+        else:
+            self._deliver.emit(job_id, _Answer(value), changes)
+
+    @staticmethod
+    def _call(fn: Callable[[], Any], is_read: bool) -> tuple[Any, Changes]:
+        # The tables this job wrote come back with its result.
         with collect() as written:
             value = fn()
         if is_read and written - READ_MAY_WRITE:
@@ -98,20 +147,15 @@ class Ops(QObject):
             log.warning(message)
         return value, Changes.of(written)
 
-    def _finished(self, future: Future[Any], on_done: Done, on_error: Failed | None) -> None:
-        # Runs on the worker thread: only hand over to the UI thread here.
-        error = future.exception()
-        if error is not None:
-            log.error("desk work failed:\n%s", "".join(traceback.format_exception(error)))
-            self._deliver.emit(on_error or self._report, error, Changes())
-        else:
-            value, changes = future.result()
-            self._deliver.emit(on_done, value, changes)
-
-    @Slot(object, object, object)
-    def _on_deliver(self, callback: Callable[[Any], None], value: Any,
+    @Slot(int, object, object)
+    def _on_deliver(self, job_id: int, outcome: _Answer | BaseException,
                     changes: Changes) -> None:
         self._set_pending(-1)
+        job = self._jobs.pop(job_id)
+        if isinstance(outcome, _Answer):
+            callback, value = job.on_done, outcome.value
+        else:
+            callback, value = job.on_error or self._report, outcome
         try:
             owner = getattr(callback, "__self__", None)
             if not (isinstance(owner, QObject) and not shiboken6.isValid(owner)):
