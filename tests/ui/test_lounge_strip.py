@@ -129,6 +129,19 @@ def test_results_tell_namesakes_apart(qtbot: Any, win: MainWindow) -> None:
     assert len({lines[h.member_id] for h in hits}) == len(hits)
 
 
+def test_the_listed_hit_says_in_the_lounge_once_checked_in(qtbot: Any,
+                                                          win: MainWindow) -> None:
+    """The list beside the card follows the check-in made from the card (it kept the
+    last visit of before, and no 在店, until the next search)."""
+    open_member(qtbot, win, WANG)
+    hit = win.results_model.hits[0]
+    qtbot.waitUntil(lambda: hit.member_id in win.results_model.facts, timeout=5000)
+    assert "在店" not in win.results_model.line(hit).splitlines()[0]
+    check_in_by_keyboard(qtbot, win)
+    qtbot.waitUntil(lambda: "● 在店" in win.results_model.line(hit), timeout=5000)
+    assert "上次到店 2026-11-25" in win.results_model.line(hit)  # today, store time
+
+
 def test_the_strip_and_the_chip_follow_the_language(qtbot: Any, win: MainWindow) -> None:
     member_id = win.desk.members.search(WANG).hits[0].member_id
     win.desk.visits.check_in(member_id, None, None)

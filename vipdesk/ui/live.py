@@ -25,6 +25,8 @@ MEMBER_CARD = frozenset({
 COMPLAINT_CLOCKS = frozenset({"complaints", "complaint_events"})
 # Who is in the lounge now.
 LOUNGE = frozenset({"visits", "members", "queue_entries"})
+# What tells the listed hits apart: in the lounge since, last visit, age.
+HIT_FACTS = frozenset({"visits", "members"})
 QUEUE_BOARD = frozenset({"queue_entries", "visits", "members", "staff"})
 # The care list's sources (not care_tasks: building the list writes those).
 CARE_LIST = frozenset({

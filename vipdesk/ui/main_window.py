@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         self.card_keys = CardKeys(self)  # Ctrl+I check in, Ctrl+K complaint, Ctrl+P print…
         self.lounge = LoungeBoard(self, self.lounge_strip)
         on_change(self.ops, self, live.MEMBER_CARD, self._member_changed)
+        on_change(self.ops, self, live.HIT_FACTS, self._hit_facts_changed)
         self.fit_to_role()
 
     # -- extension points: what other parts add to the window, without its layout ------
@@ -287,6 +288,12 @@ class MainWindow(QMainWindow):
     def _show_facts(self, seq: int, facts: dict[uuid.UUID, TellApart]) -> None:
         if seq == self.search_seq:
             self.results_model.set_facts(facts)
+
+    def _hit_facts_changed(self, _changes: Changes) -> None:
+        """A check-in or check-out (here, or pulled from another desk) changes what the
+        listed hits say: read the facts again for the list on screen."""
+        if self.results_model.hits and not self.search_seq_pending():
+            self._tell_apart(self.search_seq, self.results_model.hits)
 
     def eventFilter(self, watched: object, event: QEvent) -> bool:
         if watched is self.search and event.type() == QEvent.Type.KeyPress:
