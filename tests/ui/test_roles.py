@@ -248,6 +248,9 @@ def test_the_first_contact_is_a_note_and_enter(qtbot: Any, gated: MainWindow) ->
     qtbot.waitUntil(lambda: desk.complaints.get(mine.complaint_id).state == "contacted",
                     timeout=15000)
     assert dialog.isVisible()  # the list stays: the next complaint may need a step too
+    # …and the status bar no longer asks for a contact within 30 minutes
+    qtbot.waitUntil(lambda: gated.status_message.text().endswith("的投诉：已联系。"),
+                    timeout=5000)
 
 
 def test_enter_right_after_a_reload_takes_the_step(qtbot: Any, gated: MainWindow) -> None:

@@ -27,7 +27,7 @@ from vipdesk.services.complaints import ComplaintView, NextStep, StepDraft
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError, FormError
 from vipdesk.ui.forms import ERROR_STYLE, LATE_COLOR
-from vipdesk.ui.i18n import t
+from vipdesk.ui.i18n import addressed, t
 from vipdesk.ui.messages import error_text, field_text
 from vipdesk.ui.names import CATEGORY_NAMES, SEVERITY_NAMES, STATE_NAMES
 from vipdesk.ui.ops import Ops
@@ -64,11 +64,13 @@ class ComplaintsDialog(QDialog):
     """The member's open complaints with their clocks, and the next steps as buttons."""
 
     sig_changed = Signal()
+    sig_step_taken = Signal(str)  # the confirmation the status bar shows
 
     def __init__(self, desk: Desk, ops: Ops, profile: MemberProfile,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk, self.ops, self.member_id = desk, ops, profile.member_id
+        self.who = addressed(profile)
         self.views: list[ComplaintView] = []
         self.forward_step: str | None = None  # what Enter takes
         self.saving = False  # a second Enter while a step is written takes no second step
@@ -209,13 +211,16 @@ class ComplaintsDialog(QDialog):
         self.ops.mutate(lambda: self.desk.complaints.advance(complaint_id, draft),
                         self._advanced, self._failed)
 
-    def _advanced(self, _view: ComplaintView) -> None:
+    def _advanced(self, view: ComplaintView) -> None:
         self.saving = False
         self.error.setText("")
         self.note.clear()
         self.points.setValue(0)
         self.item.clear()
         self.sig_changed.emit()
+        # The status bar still said "contact within 30 minutes" once the contact was made.
+        self.sig_step_taken.emit(t("Complaint of %1: %2.").replace("%1", self.who).replace(
+            "%2", t(STATE_NAMES.get(view.state, view.state))))
         self.reload()
 
     def _failed(self, error: BaseException) -> None:

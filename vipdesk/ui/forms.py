@@ -281,6 +281,9 @@ class CardForms(QObject):
         # A form says it saved; a list of steps (not a form) that a step was taken.
         if isinstance(dialog, FormDialog):
             dialog.sig_saved.connect(lambda result, d=dialog: self._confirm(d, result))
+        step_taken = getattr(dialog, "sig_step_taken", None)
+        if step_taken is not None:
+            step_taken.connect(self.window.status_message.setText)
         self.dialog = dialog
         gate = getattr(self.window, "gate", None)
         if gate is not None:  # a lock closes the form: no guest's name over the lock screen
