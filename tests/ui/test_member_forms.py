@@ -89,6 +89,22 @@ def test_register_from_a_failed_lookup_with_the_keyboard(qtbot: Any, win: MainWi
         assert member.phones[0].e164 == "+86" + NEW_PHONE
 
 
+def test_a_day_that_does_not_exist_is_called_that_not_a_bad_format(qtbot: Any,
+                                                                   win: MainWindow) -> None:
+    _search(qtbot, win, NEW_PHONE)
+    qtbot.waitUntil(win.placeholder.register_button.isVisible, timeout=5000)
+    qtbot.keyClick(win.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = win.member_forms.dialog
+    assert isinstance(dialog, RegisterDialog)
+    _type(dialog.name_zh, "欧阳娜娜")
+    for typed, said in (("1990-02-30", "没有这一天：1990-02-30"),
+                        ("1990/02/30", "没有这一天：1990-02-30"),
+                        ("30.2.1990", "日期格式不对（年-月-日，如 1990-05-04）")):
+        dialog.birthday.setText(typed)
+        qtbot.keyClick(dialog.birthday, Qt.Key.Key_Return)
+        assert dialog.isVisible() and dialog.errors["birthday"].text() == said, typed
+
+
 def test_the_form_says_who_has_the_phone_and_opens_them_instead(qtbot: Any,
                                                                  win: MainWindow) -> None:
     dialog = win.member_forms.open_register("")

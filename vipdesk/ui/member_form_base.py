@@ -25,6 +25,7 @@ from vipdesk.ui.ops import Ops
 LIST_SPLIT = re.compile(r"[,，;；、\n]+")
 PREF_SPLIT = re.compile(r"\s*[:：]\s*")
 CJK = re.compile(r"[\u3400-\u9fff]")
+ISO_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")  # written right, yet maybe no such day
 GENDERS = (("", "— not given —"), ("F", "Female"), ("M", "Male"))
 # The services' field problems in the desk's language (the generic ones — required,
 # too long, in the future — are worded by ui/messages.py).
@@ -35,6 +36,7 @@ FIELD_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"not an e-mail address", "Not an e-mail address"),
         (r"not a plausible birthday", "Not a plausible birthday"),
         (r"not a date \(YYYY-MM-DD\)", "Not a date (YYYY-MM-DD)"),
+        (r"no such day: (.*)", "There is no such day: %1"),
         (r"already on file: (.*)", "Already on file: %1"),
         (r"no such member", "No such member"),
         (r"that is this member", "That is this member"),
@@ -61,9 +63,13 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in LIST_SPLIT.split(text) if part.strip()]
 
 
+def _normalised_date(text: str) -> str:
+    return text.strip().replace("/", "-").replace(".", "-")
+
+
 def parse_birthday(text: str) -> date | None:
     """YYYY-MM-DD (or with / or .); raises ValueError for anything else."""
-    text = text.strip().replace("/", "-").replace(".", "-")
+    text = _normalised_date(text)
     return date.fromisoformat(text) if text else None
 
 
@@ -145,6 +151,8 @@ class MemberFormBase(FormDialog):
         try:
             parse_birthday(text)
         except ValueError:
+            if ISO_SHAPE.fullmatch(shaped := _normalised_date(text)):
+                return [FieldError("birthday", f"no such day: {shaped}")]  # 1990-02-30
             return [FieldError("birthday", "not a date (YYYY-MM-DD)")]
         return []
 
