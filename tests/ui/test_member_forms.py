@@ -83,6 +83,7 @@ def test_register_from_a_failed_lookup_with_the_keyboard(qtbot: Any, win: MainWi
                     and win.card.profile.name == "欧阳娜娜", timeout=5000)
     assert not dialog.isVisible()
     assert "欧阳娜娜" in win.status_message.text()
+    assert win.card.history_title.text() == "服务记录 · 暂无"  # not a bare heading
     with win.desk.factory() as s:
         member = s.scalar(select(Member).where(Member.name_zh == "欧阳娜娜"))
         assert member is not None and member.consent_by == win.desk.actor.staff_id

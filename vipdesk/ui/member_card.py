@@ -328,7 +328,7 @@ class MemberCard(QFrame):
             b.name_zh if zh else b.name_en for b in p.benefits]))
         self.file.setText(self._section(t("Customer file"), [
             f"{t(FILE_FIELDS.get(k, k))}: {v}" for k, v in p.file.items()]))
-        self.history_title.setText(t("History"))
+        self.history_title.setText(t("History") if p.timeline else t("History — nothing yet"))
         self.print_button.setText(t("Print welcome card"))
         self.check_in_button.setText(t("Check in"))
         self.complaint_button.setText(t("Record complaint"))
