@@ -49,27 +49,32 @@ def test_model_passes_the_model_tester(qtbot: Any, qtmodeltester: Any, win: Main
 
 def test_add_to_queue_from_the_member_card(qtbot: Any, win: MainWindow,
                                            mgr_desk: Desk) -> None:
-    member_id = members(mgr_desk, 1)[0]
+    first, member_id = members(mgr_desk, 2)
+    mgr_desk.queue.add(first, "pickup", appointment=False)  # one guest already waits
     win.open_member_id(member_id)
     qtbot.waitUntil(lambda: win.card.profile is not None)
+    assert win.card.profile is not None
+    name = win.card.profile.name
     assert win.manager.add_button.text() == "加入排队"
     qtbot.mouseClick(win.manager.add_button, Qt.MouseButton.LeftButton)
     dialog = win.manager.add_dialog
     dialog.purpose.setCurrentIndex(dialog.purpose.findData("fitting_room"))
     dialog.appointment.setChecked(True)
     dialog.accept()
-    qtbot.waitUntil(lambda: win.status_message.text() == "已加入排队。")
-    board = show_board(qtbot, win, 1)
-    row = board.model.rows[0]
+    qtbot.waitUntil(lambda: win.status_message.text().startswith(f"已加入排队：{name}，第"))
+    board = show_board(qtbot, win, 2)
+    row = next(r for r in board.model.rows if r.member_id == member_id)
+    assert win.status_message.text() == f"已加入排队：{name}，第 {row.position} 位。"
+    assert row.position in (1, 2)
     assert (row.member_id, row.purpose, row.state) == (member_id, "fitting_room", "waiting")
     assert row.appointment_at is not None
-    assert "试衣间" in board.model.index(0, 3).data()
+    assert "试衣间" in board.model.index(board.model.rows.index(row), 3).data()
 
 
 def test_adding_twice_says_why(qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
     member_id = members(mgr_desk, 1)[0]
     mgr_desk.queue.add(member_id, "pickup", appointment=False)
-    win.manager.add_to_queue(member_id, "repair", False)
+    win.manager.add_to_queue(member_id, "王小明", "repair", False)
     qtbot.waitUntil(lambda: "已在排队看板上" in win.status_message.text())  # the desk speaks zh
 
 

@@ -144,15 +144,23 @@ class ManagerPages(QObject):
             return
         dialog = QueueAddDialog(profile.name, self.widget)
         self.add_dialog = dialog  # tests drive it
-        member_id = profile.member_id
-        dialog.accepted.connect(lambda: self.add_to_queue(member_id, *dialog.choice()))
+        member_id, name = profile.member_id, profile.name
+        dialog.accepted.connect(lambda: self.add_to_queue(member_id, name, *dialog.choice()))
         dialog.open()
 
-    def add_to_queue(self, member_id: uuid.UUID, purpose: str, appointment: bool) -> None:
+    def add_to_queue(self, member_id: uuid.UUID, name: str, purpose: str,
+                     appointment: bool) -> None:
+        """The status bar says who went on the board and their place in it (what the
+        guest asks next: "how long?")."""
         desk = self.window.desk
-        self.window.ops.mutate(
-            lambda: desk.queue.add(member_id, purpose, appointment),
-            lambda _: self.window.status_message.setText(t("Added to the queue.")))
+
+        def add() -> int:
+            entry_id = desk.queue.add(member_id, purpose, appointment)
+            return next((r.position for r in desk.queue.board() if r.entry_id == entry_id), 0)
+
+        self.window.ops.mutate(add, lambda place: self.window.status_message.setText(
+            t("In the queue: %1, number %2 to be called.").replace("%1", name)
+            .replace("%2", str(place))))
 
     def open_conflicts(self) -> None:
         from vipdesk.ui.conflicts import ConflictsDialog
