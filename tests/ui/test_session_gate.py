@@ -27,9 +27,11 @@ def test_sign_in_then_lock_hides_the_guest_and_ignores_scans(qtbot: Any,
     assert gated.desk.actor.role == "manager"
     gated.scan("13800138000")
     qtbot.waitUntil(lambda: gated.card.name.text() == "王小明", timeout=10000)
+    gated.status_message.setText("已登记到店：王先生，15:20 起")  # a confirmation's words
     gated.gate.lock()
     assert gated.gate.locked
     assert gated.current is None and gated.search.text() == ""
+    assert gated.status_message.text() == ""  # no guest's name under the lock screen
     gated.scan("13800138000")
     assert gated.search.text() == ""
 

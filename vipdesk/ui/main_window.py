@@ -413,6 +413,7 @@ class MainWindow(QMainWindow):
         self.search.clear()
         self.results_model.set_hits([])
         self.placeholder.show_start()
+        self.status_message.clear()  # "已登记：欧阳娜娜 (…)" stayed under the lock screen
 
     def _signed_in(self, actor: Actor) -> None:
         self._show_who(actor)
