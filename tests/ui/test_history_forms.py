@@ -244,3 +244,25 @@ def _step(to_state: str) -> Any:
     from vipdesk.services.complaints import StepDraft
 
     return StepDraft(to_state)
+
+
+def test_a_follow_up_date_is_in_store_time_whatever_the_pcs_zone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A desk PC left on UTC (or anything else) shows the follow-up in store time, as
+    every other time on the desk."""
+    import time
+    from types import SimpleNamespace
+
+    from vipdesk.ui.complaint_steps import clock_text
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        view = SimpleNamespace(contact_due=None,
+                               follow_up_due=datetime(2026, 11, 26, 2, 0, tzinfo=UTC))
+        text, late = clock_text(view, datetime(2026, 11, 25, 2, 0, tzinfo=UTC),  # type: ignore[arg-type]
+                                "Asia/Shanghai")
+        assert "2026-11-26 10:00" in text and not late
+    finally:
+        monkeypatch.undo()
+        time.tzset()

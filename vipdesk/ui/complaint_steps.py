@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
@@ -48,14 +49,15 @@ def duration(seconds: int) -> str:
     return t("%n days").replace("%n", str(seconds // 86400))
 
 
-def clock_text(view: ComplaintView, now: datetime) -> tuple[str, bool]:
-    """The complaint's live clock in words, and whether it is overdue."""
+def clock_text(view: ComplaintView, now: datetime, tz: str) -> tuple[str, bool]:
+    """The complaint's live clock in words, and whether it is overdue; a date in the
+    store's time (`tz`), as everywhere on the desk, not the PC's own time zone."""
     if view.contact_due is not None:
         left = int((view.contact_due - now).total_seconds())
         key = "Contact due in %1" if left >= 0 else "Contact overdue by %1"
         return t(key).replace("%1", duration(abs(left))), left < 0
     if view.follow_up_due is not None:
-        due = view.follow_up_due.astimezone().strftime("%Y-%m-%d %H:%M")
+        due = view.follow_up_due.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
         return t("Follow up by %1").replace("%1", due), view.follow_up_due < now
     return "", False
 
@@ -131,7 +133,7 @@ class ComplaintsDialog(QDialog):
         now = self.desk.clock.now()
         for i, view in enumerate(self.views):
             item = self.list.item(i)
-            clock, late = clock_text(view, now)
+            clock, late = clock_text(view, now, self.desk.visits.tz)
             item.setText("  ·  ".join(x for x in (
                 t(CATEGORY_NAMES.get(view.category, view.category)),
                 t(SEVERITY_NAMES.get(view.severity, view.severity)),
