@@ -78,6 +78,21 @@ def test_staff_see_only_their_pages_and_f3_does_nothing(qtbot: Any, gated: MainW
     assert gated.modes.mode == "queue" and gated.modes.stack.isVisible()
 
 
+def test_a_key_for_another_roles_action_says_so(qtbot: Any, gated: MainWindow) -> None:
+    """Ctrl+H (home visit) at lounge staff's desk: a word in the status bar, no form."""
+    sign_in_as(qtbot, gated, "S005")
+    open_card(qtbot, gated, a_member_without_complaints(gated.desk))
+    qtbot.waitUntil(gated.card.check_in_button.isVisible, timeout=5000)
+    gated.search.setFocus()
+    qtbot.keyClick(gated.search, Qt.Key.Key_H, Qt.KeyboardModifier.ControlModifier)
+    assert gated.status_message.text() == "您的岗位不能使用“家访”。"
+    assert gated.history_forms.dialog is None or not gated.history_forms.dialog.isVisible()
+    gated.status_message.clear()  # a key that is merely not on offer now stays silent
+    qtbot.keyClick(gated.search, Qt.Key.Key_K,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert gated.status_message.text() == ""
+
+
 def test_a_manager_after_staff_gets_the_pages_back_and_staff_after_lose_them(
         qtbot: Any, gated: MainWindow) -> None:
     sign_in_as(qtbot, gated, "S005")

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QAbstractButton
 from vipdesk.ui.i18n import t
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
+    from PySide6.QtWidgets import QLabel, QWidget
 
     from vipdesk.ui.member_card import MemberCard
     from vipdesk.ui.session_gate import SessionGate
@@ -43,6 +43,8 @@ class CardWindow(Protocol):
     def gate(self) -> SessionGate: ...
     @property
     def current(self) -> uuid.UUID | None: ...  # the member whose card is open or opening
+    @property
+    def status_message(self) -> QLabel: ...  # where a key that cannot act says why
     def window(self) -> QWidget: ...  # QWidget.window(): the main window as a widget
 
 
@@ -85,7 +87,19 @@ class CardKeys(QObject):
             if button.isVisible() and button.isEnabled():
                 button.click()
                 return True
+        self._say_not_for_this_role(buttons)
         return False
+
+    def _say_not_for_this_role(self, buttons: list[QAbstractButton]) -> None:
+        """A key for an action this person's role does not take says so: a key that
+        does nothing at all reads as a broken keyboard."""
+        card = self.window.card
+        for action in card.card_actions:
+            if action.button in buttons and action.needs and not card.role_may(action.needs):
+                name = action.button.text().rstrip("…").strip()
+                self.window.status_message.setText(
+                    t("“%1” is not part of your role at this desk.").replace("%1", name))
+                return
 
     def _card_on_its_way(self) -> bool:
         coming, shown = self.window.current, self.window.card.profile
