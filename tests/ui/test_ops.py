@@ -35,19 +35,19 @@ def test_requests_after_shutdown_are_dropped_and_a_write_is_logged(
 
 class _Widgetlike:
     """Notes the thread its last reference died on (a widget deleted off the UI thread
-    crashes Qt)."""
+    crashes Qt), and which of its callbacks the lanes called."""
 
-    def __init__(self, freed_on_ui_thread: list[bool]) -> None:
-        self.freed_on_ui_thread = freed_on_ui_thread
+    def __init__(self, freed_on_ui_thread: list[bool], answers: list[str]) -> None:
+        self.freed_on_ui_thread, self.answers = freed_on_ui_thread, answers
 
     def __del__(self) -> None:
         self.freed_on_ui_thread.append(threading.current_thread() is threading.main_thread())
 
     def show(self, _value: Any) -> None:
-        pass
+        self.answers.append("shown")
 
-    def fail(self, _error: BaseException) -> None:
-        pass
+    def fail(self, error: BaseException) -> None:
+        self.answers.append(f"failed: {error}")
 
 
 def _raise_for(_holder: _Widgetlike) -> None:
@@ -59,9 +59,10 @@ def test_what_a_job_holds_is_released_on_the_ui_thread(qtbot: Any) -> None:
     when the job failed (its traceback held the function's frame)."""
     ops = Ops()
     freed: list[bool] = []
+    answers: list[str] = []
     jobs = 300
     for number in range(jobs):
-        holder = _Widgetlike(freed)
+        holder = _Widgetlike(freed, answers)
         if number % 3:
             ops.query(lambda holder=holder: None, holder.show)  # type: ignore[misc]
         else:
@@ -71,3 +72,6 @@ def test_what_a_job_holds_is_released_on_the_ui_thread(qtbot: Any) -> None:
     qtbot.waitUntil(lambda: len(freed) == jobs, timeout=20_000)
     ops.shutdown()
     assert freed.count(False) == 0
+    # Every job was answered, the failures with the failure itself (minus its traceback).
+    assert sorted(set(answers)) == ["failed: refused", "shown"]
+    assert answers.count("shown") == 200 and answers.count("failed: refused") == 100
