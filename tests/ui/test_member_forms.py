@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
@@ -14,10 +15,12 @@ from sqlalchemy import select
 
 from vipdesk.models import Member, Staff
 from vipdesk.services.auth import Actor
+from vipdesk.services.lookup import MemberHit
 from vipdesk.services.member_edit import MemberChanges, MemberDesk
 from vipdesk.ui.edit_member_form import EditDialog
 from vipdesk.ui.main_window import MainWindow
 from vipdesk.ui.register_member_form import RegisterDialog
+from vipdesk.ui.results import HitRole
 
 NEW_PHONE = "13912345678"
 
@@ -90,6 +93,78 @@ def test_register_from_a_failed_lookup_with_the_keyboard(qtbot: Any, win: MainWi
         assert member.phones[0].e164 == "+86" + NEW_PHONE
 
 
+def _register(qtbot: Any, win: MainWindow, name: str, phone: str | None = None) -> None:
+    """Ctrl+N after a search that found nobody, the name typed, consent ticked, Enter;
+    `phone` replaces the number the search carried into the form."""
+    qtbot.waitUntil(win.placeholder.register_button.isVisible, timeout=5000)
+    qtbot.keyClick(win.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    dialog = win.member_forms.dialog
+    assert isinstance(dialog, RegisterDialog) and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.name_zh, timeout=2000)
+    _type(dialog.name_zh, name)
+    if phone is not None:
+        dialog.phones.setFocus()
+        qtbot.keyClick(dialog.phones, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(dialog.phones, phone)
+    dialog.consent.setFocus()
+    qtbot.keyClick(dialog.consent, Qt.Key.Key_Space)
+    qtbot.keyClick(dialog.consent, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+
+
+def _listed(qtbot: Any, win: MainWindow, name: str) -> MemberHit:
+    """The card open on `name` and the list beside it showing them, selected."""
+    qtbot.waitUntil(lambda: win.card.profile is not None and win.card.profile.name == name
+                    and [h.name for h in win.results_model.hits] == [name], timeout=5000)
+    hit = win.results.currentIndex().data(HitRole)
+    assert isinstance(hit, MemberHit) and win.card.profile is not None
+    assert hit.member_id == win.card.profile.member_id
+    return hit
+
+
+@pytest.mark.parametrize(("lang", "registered", "no_visit"), [
+    ("zh", "已登记：欧阳娜娜（{}）", "尚未到店"),
+    ("en", "Registered: 欧阳娜娜 ({})", "no visit yet")])
+def test_a_registered_member_is_listed_as_if_the_search_had_found_them(
+        qtbot: Any, win: MainWindow, lang: str, registered: str, no_visit: str) -> None:
+    win.search.setFocus()
+    if lang != win.lang:
+        qtbot.keyClick(win.search, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert win.lang == lang
+    _search(qtbot, win, NEW_PHONE)
+    qtbot.waitUntil(lambda: win.results_model.hits == [] and not win.search_seq_pending(),
+                    timeout=5000)
+    _register(qtbot, win, "欧阳娜娜")
+    hit = _listed(qtbot, win, "欧阳娜娜")
+    assert hit.match == "phone"  # what was searched finds them now
+    confirmation = registered.format(hit.member_no)
+    assert win.status_message.text() == confirmation
+    assert win.search.text() == NEW_PHONE
+    assert not win.placeholder.register_button.isVisibleTo(win.placeholder)  # not "no hits"
+    qtbot.waitUntil(lambda: no_visit in win.results_model.line(hit), timeout=5000)
+    # ↓ from the search box reaches the listed member, and Enter opens them again.
+    assert win.focusWidget() is win.search  # the window's, once the form has closed
+    qtbot.keyClick(win.search, Qt.Key.Key_Down)
+    assert win.focusWidget() is win.results
+    with qtbot.waitSignal(win.sig_card_shown, timeout=5000) as shown:
+        qtbot.keyClick(win.results, Qt.Key.Key_Return)
+    assert shown.args[0].profile.member_id == hit.member_id
+    qtbot.waitUntil(lambda: win.busy.text() == "", timeout=5000)
+    assert win.status_message.text() == confirmation  # the confirmation stays
+
+
+def test_a_member_registered_under_another_number_is_listed_all_the_same(
+        qtbot: Any, win: MainWindow) -> None:
+    _search(qtbot, win, NEW_PHONE)
+    _register(qtbot, win, "欧阳娜娜", phone="13912340000")  # the number typed was wrong
+    hit = _listed(qtbot, win, "欧阳娜娜")
+    assert hit.match == "phone" and hit.phone_masked is not None  # found by the new number
+    assert hit.phone_masked.endswith("0000")
+    assert win.status_message.text() == f"已登记：欧阳娜娜（{hit.member_no}）"
+    with qtbot.waitSignal(win.sig_card_shown, timeout=5000):
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)  # Enter opens the listed member
+
+
 def test_a_day_that_does_not_exist_is_called_that_not_a_bad_format(qtbot: Any,
                                                                    win: MainWindow) -> None:
     _search(qtbot, win, NEW_PHONE)
@@ -118,6 +193,7 @@ def test_the_form_says_who_has_the_phone_and_opens_them_instead(qtbot: Any,
     qtbot.waitUntil(lambda: win.card.profile is not None
                     and win.card.profile.name == "王小明", timeout=5000)
     assert not dialog.isVisible()
+    _listed(qtbot, win, "王小明")  # the list beside the card shows whom it opened
 
 
 def test_a_preference_edited_shows_first_on_the_card(qtbot: Any, win: MainWindow) -> None:

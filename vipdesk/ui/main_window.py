@@ -2,7 +2,7 @@
 
 It only wires widgets to `Desk` calls through `Ops`; the work lives in the services.
 
-Why one module (~420 lines): the search and the one open card are a single piece of
+Why one module (~460 lines): the search and the one open card are a single piece of
 state (the query that opened the card, the scan that replaces it); pages, menus, status
 widgets and card actions come from outside through the extension points
 (`add_mode`, `add_menu_action`, `add_status_widget`, `card.add_action`).
@@ -265,18 +265,47 @@ class MainWindow(QMainWindow):
     def _show_hits(self, seq: int, outcome: LookupOutcome) -> None:
         if seq != self.search_seq:
             return  # an older search answered late: the person has typed on
-        self.shown_seq = seq
-        self.results_model.set_hits(outcome.hits)
-        if outcome.hits:
-            self.results.setCurrentIndex(self.results_model.index(0))
+        self._list(seq, outcome)
         self.status_message.setText(self.tr(NOTE_TEXT[outcome.note]) if outcome.note in
                                     NOTE_TEXT else self.tr("%n found").replace(
                                         "%n", str(len(outcome.hits))))
-        self.placeholder.show_outcome(outcome, self.tr(NOTE_TEXT.get(outcome.note, "")))
-        self._tell_apart(seq, outcome.hits)
         if self.open_after_search and outcome.hits:
             self.open_member(outcome.hits[0])
         self.open_after_search = False
+
+    def _list(self, seq: int, outcome: LookupOutcome, chosen: uuid.UUID | None = None) -> None:
+        """The hits in the list, `chosen` (else the first) selected, and what the search
+        said behind the card."""
+        self.shown_seq = seq
+        self.results_model.set_hits(outcome.hits)
+        rows = [i for i, hit in enumerate(outcome.hits) if hit.member_id == chosen]
+        if outcome.hits:
+            self.results.setCurrentIndex(self.results_model.index(rows[0] if rows else 0))
+        self.placeholder.show_outcome(outcome, self.tr(NOTE_TEXT.get(outcome.note, "")))
+        self._tell_apart(seq, outcome.hits)
+
+    def list_member(self, member_id: uuid.UUID, also: list[str]) -> None:
+        """A member just registered (or opened from the register form) after a search that
+        found nobody: the list shows them, selected, as if the search had found them, so
+        ↓ and Enter reach them again; the status bar keeps what the form said. Listed as
+        the search box's query finds them now, else as the first of `also` (the phone,
+        card or name they were registered with) that does."""
+        self.search_seq += 1
+        seq, members = self.search_seq, self.desk.members
+        queries = [q for q in (self.search.text(), *also) if q.strip()]
+
+        def find() -> LookupOutcome | None:
+            for query in queries:
+                found = members.search(query)
+                if any(hit.member_id == member_id for hit in found.hits):
+                    return found
+            return None
+
+        self.ops.query(find, lambda outcome: self._listed(seq, outcome, member_id))
+
+    def _listed(self, seq: int, outcome: LookupOutcome | None, member_id: uuid.UUID) -> None:
+        if outcome is not None and seq == self.search_seq:  # else searched again meanwhile
+            self._list(seq, outcome, member_id)
 
     def _tell_apart(self, seq: int, hits: list[MemberHit]) -> None:
         """Then, in one more query for the page: who is here, last visit, age."""

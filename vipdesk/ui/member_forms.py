@@ -5,7 +5,8 @@
   consent is a required tick. While people type, the form looks for the same person (same
   phone, card, or name and birthday) and offers to open that member instead; the service
   refuses a phone or card already on file, and a name + birthday match needs the tick
-  "a different person". After saving, the new member's card opens.
+  "a different person". After saving, the new member's card opens and the results list
+  shows them, selected, as if the search had found them.
 - **Edit** (编辑资料…, Ctrl+E on the card): contact details, phones and cards (tick to
   remove, type to add), preferences one per line ("饮品：龙井"; a changed line is a new
   record with who and when), the file, the advisor (managers) and a tier override with a
@@ -60,13 +61,29 @@ class MemberForms(QObject):
             return None
         dialog = RegisterDialog(self.service, self.ops, query, self.window)
         dialog.sig_saved.connect(lambda result: self._registered(dialog, result))
-        dialog.sig_open_member.connect(self.window.open_member_id)
+        dialog.sig_open_member.connect(lambda member_id: self._open_instead(dialog, member_id))
         self._show(dialog)
         return dialog
 
     def _registered(self, dialog: RegisterDialog, result: Registered) -> None:
+        """The new member's card opens and the list beside it shows them, as if the
+        search that found nobody had found them."""
         self.window.open_member_id(result.member_id)
+        self._list(dialog, result.member_id, result.member_no)
         self.window.status_message.setText(dialog.confirmation(result))
+
+    def _open_instead(self, dialog: RegisterDialog, member_id: uuid.UUID) -> None:
+        """The member already on file, opened from the form: listed as a found one too."""
+        self.window.open_member_id(member_id)
+        self._list(dialog, member_id, next(
+            (m.member_no for m in dialog.matches if m.member_id == member_id), ""))
+
+    def _list(self, dialog: RegisterDialog, member_id: uuid.UUID, member_no: str) -> None:
+        """What finds them if the search typed no longer does (the form took another
+        number): a phone or card of the form (on file: unique), the name, the number."""
+        draft = dialog.draft()
+        self.window.list_member(member_id, [*draft.phones, *draft.cards, member_no,
+                                            draft.name_zh or "", draft.name_latin or ""])
 
     def open_edit(self) -> None:
         """Load what the form shows (off the UI thread), then open it."""
