@@ -36,13 +36,13 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
     ls.set_defaults(run=guarded(run_list))
 
 
-def _line(v: Any) -> str:
+def _line(v: Any, tz: str) -> str:
     from vipdesk.cli.history_common import when
 
     due = v.contact_due or v.follow_up_due
     flag = "OVERDUE" if v.overdue else ""
     return (f"{v.complaint_id}\t{v.member_no} {v.member_name}\t{v.category}/{v.severity}"
-            f"\t{v.state}\tdue {when(due)}\t{flag}").rstrip()
+            f"\t{v.state}\tdue {when(due, tz)}\t{flag}").rstrip()
 
 
 def run_open(args: argparse.Namespace) -> int:
@@ -53,16 +53,16 @@ def run_open(args: argparse.Namespace) -> int:
     member_id, _ = resolve_member(engine, args.query)
     view = desk.complaints.open(member_id, ComplaintDraft(
         args.category, args.severity, args.description, args.place, args.impact))
-    return _show(args, view)
+    return _show(args, view, desk.tz)
 
 
-def _show(args: argparse.Namespace, view: Any) -> int:
+def _show(args: argparse.Namespace, view: Any, tz: str) -> int:
     from vipdesk.cli.common import print_json
 
     if args.json:
         print_json(view)
     else:
-        print(_line(view))
+        print(_line(view, tz))
     return 0
 
 
@@ -73,7 +73,7 @@ def run_advance(args: argparse.Namespace) -> int:
     _, desk = desk_for(args)
     view = desk.complaints.advance(parse_uuid(args.id, "id"),
                                    StepDraft(args.to, args.note, args.points, args.item))
-    return _show(args, view)
+    return _show(args, view, desk.tz)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -87,7 +87,7 @@ def run_list(args: argparse.Namespace) -> int:
         print_json(views)
     else:
         for v in views:
-            print(_line(v))
+            print(_line(v, desk.tz))
         for a in alerts:
             print(f"# EMERGENCY: {a.count} complaints about {a.category} in 24 hours")
     return 0

@@ -106,10 +106,8 @@ def guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Name
     return wrapper
 
 
-def when(value: Any) -> str:
-    """A UTC timestamp as the desk reads it: local time, minutes."""
+def when(value: Any, tz: str) -> str:
+    """A UTC timestamp as the desk reads it: the store's time (`desk.tz`), minutes."""
     from zoneinfo import ZoneInfo
 
-    from vipdesk.services.clock import DEFAULT_TZ
-
-    return value.astimezone(ZoneInfo(DEFAULT_TZ)).strftime("%Y-%m-%d %H:%M") if value else "-"
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M") if value else "-"

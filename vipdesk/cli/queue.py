@@ -38,7 +38,7 @@ def register(sub: Any, parent: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     engine, desk = desk_for(args)  # the signed-in person's store board, as at the window
     if args.queue_action == "list":
-        return _print_board(desk.queue.board(), args.json)
+        return _print_board(desk.queue.board(), args.json, desk.tz)
     if args.queue_action == "add":
         member_id, label = resolve_member(engine, args.query)
         entry_id = desk.queue.add(member_id, args.purpose, args.appointment)
@@ -57,14 +57,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_board(rows: list[Any], as_json: bool) -> int:
+def _print_board(rows: list[Any], as_json: bool, tz: str) -> int:
     if as_json:
         print_json(rows)
         return 0
     for r in rows:
         mark = {"amber": "!", "red": "!!"}.get(r.level.value, "")
         print(f"{r.position or '→'}\t{r.entry_id}\t{r.member_no}\t{r.name}\t{r.tier_name}"
-              f"\t{r.purpose}\t{when(r.arrived_at)}\t{r.waited_minutes:.0f}/{r.target_minutes}"
+              f"\t{r.purpose}\t{when(r.arrived_at, tz)}\t{r.waited_minutes:.0f}/{r.target_minutes}"
               f" min {mark}\t{r.state}\t{r.advisor_name or ''}")
     if not rows:
         print("# nobody is waiting")

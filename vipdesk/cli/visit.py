@@ -49,7 +49,7 @@ def run_checkin(args: argparse.Namespace) -> int:
     visit = desk.visits.check_in(member_id, args.purpose, args.offered)
     if args.json:
         return _json(visit)
-    print(f"{label}\tchecked in {when(visit.checked_in_at)} by {desk.actor.name}"
+    print(f"{label}\tchecked in {when(visit.checked_in_at, desk.tz)} by {desk.actor.name}"
           f"\toffered: {visit.offered or '-'}\tvisit {visit.visit_id}")
     return 0
 
@@ -62,8 +62,8 @@ def run_checkout(args: argparse.Namespace) -> int:
     visit = desk.visits.check_out(member_id)
     if args.json:
         return _json(visit)
-    print(f"{label}\tchecked out {when(visit.checked_out_at)}"
-          f" (in since {when(visit.checked_in_at)})")
+    print(f"{label}\tchecked out {when(visit.checked_out_at, desk.tz)}"
+          f" (in since {when(visit.checked_in_at, desk.tz)})")
     return 0
 
 
@@ -78,7 +78,7 @@ def run_here(args: argparse.Namespace) -> int:
         print_json(guests)
     else:
         for g in guests:
-            print(f"{when(g.checked_in_at)}\t{g.member_no}\t{g.name}\t{g.tier_code or '-'}"
+            print(f"{when(g.checked_in_at, desk.tz)}\t{g.member_no}\t{g.name}\t{g.tier_code or '-'}"
                   f"\t{g.purpose or ''}\t{g.offered or ''}")
     return 0
 
@@ -95,7 +95,7 @@ def run_void(args: argparse.Namespace) -> int:
         raise CliError(str(exc), 1) from None
     if args.json:
         return _json(voided)
-    print(f"{voided.member_no}\tcheck-in of {when(voided.checked_in_at)} voided by "
+    print(f"{voided.member_no}\tcheck-in of {when(voided.checked_in_at, desk.tz)} voided by "
           f"{desk.actor.name}"
           f"\tpurpose: {voided.purpose or '-'}\treason: {voided.reason}")
     return 0

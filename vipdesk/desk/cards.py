@@ -25,7 +25,7 @@ from vipdesk.printing.data import card_data
 from vipdesk.printing.render import CardPdf, render_card
 from vipdesk.printing.templates import CardTemplate, choose_template, load_templates
 from vipdesk.services.auth import Actor
-from vipdesk.services.clock import Clock
+from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.profile import load_profile
 from vipdesk.services.records import MemberNotFound, member_for
 from vipdesk.services.tiers import TierTable, load_tier_table
@@ -81,7 +81,7 @@ class CardService:
 
     def __init__(self, engine: Engine, *, tiers: TierTable | None = None,
                  clock: Clock | None = None, store_code: str = "", brand: str | None = None,
-                 print_fn: PrintFn = cups_print) -> None:
+                 print_fn: PrintFn = cups_print, tz: str = DEFAULT_TZ) -> None:
         self.factory: sessionmaker[Session] = session_factory(engine)
         if tiers is None:
             with self.factory() as session:
@@ -91,6 +91,7 @@ class CardService:
         self.store_code = store_code
         self.brand = brand
         self.print_fn = print_fn
+        self.tz = tz  # the store's: the card's date and "birthday in 3 days"
 
     @staticmethod
     def templates(lang: str = "en") -> list[tuple[str, str]]:
@@ -103,12 +104,12 @@ class CardService:
         TemplateError for an unknown template, FontError without a CJK font."""
         with self.factory() as session:
             profile = load_profile(session, member_id, self.tiers, self.clock.now(),
-                                   timeline_limit=0)
+                                   timeline_limit=0, tz=self.tz)
             if profile is None:
                 raise MemberNotFound(f"no member with id {member_id}")
             store = self._store_name(session, member_id)
         chosen = self._template(profile.tier_code, template)
-        data = card_data(profile, store, self.clock.today(), chosen)
+        data = card_data(profile, store, self.clock.today(self.tz), chosen)
         return render_card(replace(data, member_id=str(member_id)), chosen)
 
     def _template(self, tier_code: str | None, name: str | None) -> CardTemplate:

@@ -27,7 +27,7 @@ from vipdesk.desk.records import (
     VisitsDesk,
 )
 from vipdesk.models import Member, Staff, Store
-from vipdesk.services import auth
+from vipdesk.services import auth, store_time
 from vipdesk.services import staff as staff_accounts
 from vipdesk.services.auth import SYSTEM, Actor
 from vipdesk.services.clock import Clock, local_date
@@ -55,6 +55,7 @@ class Desk:
         self._store_id: uuid.UUID | None = None
         with Session(engine) as session:
             self.tiers: TierTable = load_tier_table(session)
+            self.tz = store_time.zone_name(session, store_code)  # what "today" means here
         self.visits = VisitsDesk(self)
         self.members = MembersDesk(self, self.visits)
         self.complaints = ComplaintsDesk(self)
@@ -72,7 +73,7 @@ class Desk:
         from vipdesk.desk.cards import CardService
 
         return CardService(self.engine, tiers=self.tiers, clock=self.clock,
-                           store_code=self.store_code)
+                           store_code=self.store_code, tz=self.tz)
 
     @property
     def store_id(self) -> uuid.UUID | None:
@@ -112,7 +113,7 @@ class Desk:
         return auth.allowed(self.actor, action, advisor_id)
 
     def today(self) -> date:
-        return local_date(self.clock.now(), self.visits.tz)
+        return local_date(self.clock.now(), self.tz)
 
     def advisors(self) -> list[tuple[uuid.UUID, str]]:
         """Active advisors and managers: whom a guest or a home visit can be given to."""

@@ -110,7 +110,7 @@ class CareDesk:
     def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
         self.service = CareService(desk.factory, desk.clock)
-        self.lists = CareListService(desk.tiers, desk.clock)
+        self.lists = CareListService(desk.tiers, desk.clock, tz=desk.tz)
 
     def build_list(self, day: date | None = None, limit: int | None = CARE_PAGE) -> CareList:
         """The day's care list (today by default); building it stores newly found tasks
@@ -167,7 +167,7 @@ class ReportsDesk:
 
     def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
-        self.service = ReportService(desk.factory, desk.tiers, desk.clock)
+        self.service = ReportService(desk.factory, desk.tiers, desk.clock, tz=desk.tz)
 
     def build(self, name: str, days: int, day: date | None = None) -> Report:
         """The report for the `days` up to `day` (today by default)."""

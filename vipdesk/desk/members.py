@@ -42,7 +42,8 @@ class MembersDesk:
         """The member card as the signed-in person may see it; the view is audited."""
         desk = self.desk
         with unit_of_work(desk.factory) as s:
-            return open_member_file(s, desk.actor, member_id, desk.tiers, desk.clock, how)
+            return open_member_file(s, desk.actor, member_id, desk.tiers, desk.clock, how,
+                                    tz=desk.tz)
 
     def open_card(self, member_id: uuid.UUID, how: str = "lookup", *,
                   again: bool = False) -> CardView | None:
@@ -51,9 +52,11 @@ class MembersDesk:
         has open (after a change), which is not a new view."""
         desk = self.desk
         with unit_of_work(desk.factory) as s:
-            profile = (read_member_file(s, desk.actor, member_id, desk.tiers, desk.clock)
+            profile = (read_member_file(s, desk.actor, member_id, desk.tiers, desk.clock,
+                                        tz=desk.tz)
                        if again else
-                       open_member_file(s, desk.actor, member_id, desk.tiers, desk.clock, how))
+                       open_member_file(s, desk.actor, member_id, desk.tiers, desk.clock, how,
+                                        tz=desk.tz))
         if profile is None:
             return None
         return CardView(profile, self.visits.in_lounge_since(member_id),

@@ -22,6 +22,7 @@ class DeskParts(Protocol):
     store_code: str
     actor: Actor  # the signed-in person, read at each call
     tiers: TierTable
+    tz: str  # the store's time zone (IANA name): what "today" and shown times mean
 
     @property
     def store_id(self) -> uuid.UUID | None: ...

@@ -15,6 +15,7 @@ from vipdesk.services import visits as visit_rules
 from vipdesk.services.complaints import (
     ComplaintDraft,
     ComplaintService,
+    ComplaintStep,
     ComplaintView,
     EmergencyAlert,
     NextStep,
@@ -53,11 +54,7 @@ class VisitsDesk:
 
     def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
-        self.service = VisitService(desk.factory, desk.clock)
-
-    @property
-    def tz(self) -> str:
-        return self.service.tz  # the store's timezone decides what "today" is
+        self.service = VisitService(desk.factory, desk.clock, desk.tz)
 
     def validate(self, draft: VisitDraft) -> list[FieldError]:
         return visit_rules.validate_visit(draft)
@@ -125,6 +122,10 @@ class ComplaintsDesk:
     def get(self, complaint_id: uuid.UUID) -> ComplaintView:
         return self.service.get(complaint_id)
 
+    def steps(self, complaint_id: uuid.UUID) -> list[ComplaintStep]:
+        """Every step taken, oldest first: who, when, the note, any compensation."""
+        return self.service.steps(complaint_id)
+
     def list_open(self, member_id: uuid.UUID | None = None) -> list[ComplaintView]:
         """Not yet closed, most urgent first; all members when `member_id` is None."""
         return self.service.list_open(member_id=member_id, now=self.desk.clock.now())
@@ -146,7 +147,7 @@ class HomeVisitsDesk:
 
     def __init__(self, desk: DeskParts) -> None:
         self.desk = desk
-        self.service = HomeVisitService(desk.factory, desk.clock)
+        self.service = HomeVisitService(desk.factory, desk.clock, desk.tz)
 
     def validate(self, draft: HomeVisitDraft) -> list[FieldError]:
         return homevisit_rules.validate_home_visit(draft, self.desk.today())

@@ -487,6 +487,7 @@ class DeskParts(Protocol):
     actor: Actor
     tiers: tiers.TierTable
     store_code: str
+    tz: str  # the store's time zone: what "today" is for a birthday
 
 
 class MemberDesk:
@@ -497,7 +498,7 @@ class MemberDesk:
         self.desk = desk
 
     def today(self) -> date:
-        return local_date(self.desk.clock.now())
+        return local_date(self.desk.clock.now(), self.desk.tz)
 
     def validate_registration(self, draft: Registration) -> list[FieldError]:
         return validate_registration(draft, self.today())

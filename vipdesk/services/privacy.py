@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from vipdesk.models import Member, MemberPhone
 from vipdesk.services import audit, auth, phones, scan
 from vipdesk.services.auth import Actor
-from vipdesk.services.clock import Clock
+from vipdesk.services.clock import DEFAULT_TZ, Clock
 from vipdesk.services.profile import MemberProfile, load_profile
 from vipdesk.services.tiers import TierTable
 
@@ -70,21 +70,24 @@ def reveal_phones(session: Session, actor: Actor, member_id: uuid.UUID, reason: 
 
 
 def open_member_file(session: Session, actor: Actor, member_id: uuid.UUID, tiers: TierTable,
-                     clock: Clock | None = None, how: str = "") -> MemberProfile | None:
-    """The member card as this actor may see it; the view is audited. None if gone."""
+                     clock: Clock | None = None, how: str = "", *,
+                     tz: str = DEFAULT_TZ) -> MemberProfile | None:
+    """The member card as this actor may see it; the view is audited. None if gone.
+    `tz`: the store's zone, in which the birthday's "in 3 days" is counted."""
     clock = clock or Clock()
-    profile = read_member_file(session, actor, member_id, tiers, clock)
+    profile = read_member_file(session, actor, member_id, tiers, clock, tz=tz)
     if profile is not None:
         audit.member_viewed(session, actor, member_id, clock, how)
     return profile
 
 
 def read_member_file(session: Session, actor: Actor, member_id: uuid.UUID, tiers: TierTable,
-                     clock: Clock | None = None) -> MemberProfile | None:
+                     clock: Clock | None = None, *, tz: str = DEFAULT_TZ
+                     ) -> MemberProfile | None:
     """The card again for the person who opened it (after a change): not a new view,
     so not audited again. None if gone."""
     auth.require(actor, "member.view")
-    profile = load_profile(session, member_id, tiers, now=(clock or Clock()).now())
+    profile = load_profile(session, member_id, tiers, now=(clock or Clock()).now(), tz=tz)
     if profile is None:
         return None
     advisor_id = session.scalar(select(Member.advisor_id).where(Member.id == member_id))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from vipdesk.models import Complaint, Member, PointsEntry, Purchase, Staff, Visit, utcnow
 from vipdesk.services import phones
-from vipdesk.services.clock import local_date
+from vipdesk.services.clock import DEFAULT_TZ, local_date
 from vipdesk.services.complaints import OPEN_STATES
 from vipdesk.services.person_name import Addressee, PersonName, has_cjk, preferred_address
 from vipdesk.services.tiers import Benefit, TierTable, effective_tier_code, outlook
@@ -112,7 +112,7 @@ def points_balance(session: Session, member_id: uuid.UUID) -> int:
 
 def load_profile(
     session: Session, member_id: uuid.UUID, tiers: TierTable, now: datetime | None = None,
-    timeline_limit: int = 50,
+    timeline_limit: int = 50, tz: str = DEFAULT_TZ,
 ) -> MemberProfile | None:
     now = now or utcnow()
     member = session.get(Member, member_id)
@@ -136,7 +136,7 @@ def load_profile(
         benefits=tier.benefits if tier else (), spend_12m_cents=member.spend_12m_cents,
         points=points_balance(session, member.id), advisor=advisor.name if advisor else None,
         preferences=[(p.tag, p.value) for p in member.preferences],
-        file=_file(member), alerts=_alerts(session, member, tiers, now),
+        file=_file(member), alerts=_alerts(session, member, tiers, now, tz),
         timeline=timeline(session, member.id, limit=timeline_limit), photo=member.photo,
     )
 
@@ -147,7 +147,8 @@ def _file(member: Member) -> dict[str, str]:
     return {f: v for f in fields if (v := getattr(member, f))}
 
 
-def _alerts(session: Session, member: Member, tiers: TierTable, now: datetime) -> list[Alert]:
+def _alerts(session: Session, member: Member, tiers: TierTable, now: datetime,
+            tz: str) -> list[Alert]:
     alerts = []
     open_complaints = session.scalar(
         select(func.count()).select_from(Complaint).where(
@@ -157,7 +158,7 @@ def _alerts(session: Session, member: Member, tiers: TierTable, now: datetime) -
     if open_complaints:
         alerts.append(Alert("open_complaint", "danger", {"count": int(open_complaints)}))
     if member.birthday:
-        days = days_to_birthday(member.birthday, local_date(now))
+        days = days_to_birthday(member.birthday, local_date(now, tz))
         if days <= BIRTHDAY_WINDOW_DAYS:
             alerts.append(Alert("birthday", "info", {"days": days,
                                                       "date": member.birthday.isoformat()}))

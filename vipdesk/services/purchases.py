@@ -24,15 +24,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
-from vipdesk.models import Store
 from vipdesk.outbox.bulk import captures
-from vipdesk.services import auth, phones, tiers
-from vipdesk.services.clock import DEFAULT_TZ, Clock
+from vipdesk.services import auth, phones, store_time, tiers
+from vipdesk.services.clock import Clock
 from vipdesk.services.importer import (
     FIELD_LIMIT,
     ImportFileError,
@@ -335,14 +334,13 @@ def import_purchases(factory: sessionmaker[Session], path: Path | str, actor: au
     started = time.perf_counter()
     with factory() as session:
         table = table or load_tier_table(session)
-        tz_name = session.scalar(select(Store.timezone).where(Store.code == store_code.upper()))
+        zone = ZoneInfo(store_time.zone_name(session, store_code.upper()))
     report = PurchaseImportReport(str(path), encoding=detect_encoding(path))
     importer = _Importer(factory, table, report)
     old_limit = csv.field_size_limit(FIELD_LIMIT)
     try:
         with path.open(encoding=report.encoding, newline="") as fh:
-            rows = read_rows(fh, report, store_code.upper(), ZoneInfo(tz_name or DEFAULT_TZ),
-                         clock.now())
+            rows = read_rows(fh, report, store_code.upper(), zone, clock.now())
             importer.run(rows, path)
     finally:
         csv.field_size_limit(old_limit)

@@ -345,7 +345,3 @@ class VisitService:
             ).all()
             return [_record(v) for v in rows]
 
-
-def store_timezone(session: Session, store_id: uuid.UUID | None) -> str:
-    store = session.get(Store, store_id) if store_id else None
-    return store.timezone if store else DEFAULT_TZ

@@ -96,7 +96,7 @@ class ChangePinDialog(FormDialog):
         self.saving = False
         if isinstance(error, staff.WrongCurrentSecret) and error.locked_until is not None:
             self._forget()
-            self.sig_locked_out.emit(sign_in_text(error, self.desk.visits.tz))
+            self.sig_locked_out.emit(sign_in_text(error, self.desk.tz))
             self.reject()
             return
         if isinstance(error, staff.WrongCurrentSecret):

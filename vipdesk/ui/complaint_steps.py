@@ -133,7 +133,7 @@ class ComplaintsDialog(QDialog):
         now = self.desk.clock.now()
         for i, view in enumerate(self.views):
             item = self.list.item(i)
-            clock, late = clock_text(view, now, self.desk.visits.tz)
+            clock, late = clock_text(view, now, self.desk.tz)
             item.setText("  ·  ".join(x for x in (
                 t(CATEGORY_NAMES.get(view.category, view.category)),
                 t(SEVERITY_NAMES.get(view.severity, view.severity)),

@@ -32,15 +32,14 @@ from vipdesk.ui.messages import error_text
 from vipdesk.ui.names import FIELD_NAMES
 from vipdesk.ui.ops import Ops
 
-LOCAL = ZoneInfo("Asia/Shanghai")
-
 
 def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _when(at: Any) -> str:
-    return at.astimezone(LOCAL).strftime("%m-%d %H:%M") if at else "—"
+def _when(at: Any, tz: str) -> str:
+    """In the store's time zone."""
+    return at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M") if at else "—"
 
 
 # What the centre found wrong with a desk's audit chain (vipdesk.sync.chain_watch), by kind.
@@ -55,23 +54,23 @@ _CHAIN_PROBLEMS = {
 }
 
 
-def _cells(c: Any) -> tuple[str, ...]:
+def _cells(c: Any, tz: str) -> tuple[str, ...]:
     if c.chain_alert:
-        return _chain_cells(c)
+        return _chain_cells(c, tz)
     return (c.label, t(FIELD_NAMES.get(c.field, c.field)),
-            f"{_value(c.kept_value)}  ({c.kept_store}, {_when(c.kept_at)})",
-            f"{_value(c.lost_value)}  ({c.lost_store}, {_when(c.lost_at)})",
-            _when(c.detected_at))
+            f"{_value(c.kept_value)}  ({c.kept_store}, {_when(c.kept_at, tz)})",
+            f"{_value(c.lost_value)}  ({c.lost_store}, {_when(c.lost_at, tz)})",
+            _when(c.detected_at, tz))
 
 
-def _chain_cells(c: Any) -> tuple[str, ...]:
+def _chain_cells(c: Any, tz: str) -> tuple[str, ...]:
     """A broken audit chain: nothing was kept or lost, the words say what was found."""
     found = c.lost_value if isinstance(c.lost_value, dict) else {}
     problem = t(_CHAIN_PROBLEMS.get(str(found.get("kind")), _CHAIN_PROBLEMS["altered"]))
     return (t("Audit log"), t("Audit chain"),
             f"{t('The copy head office holds')}  ({t('head office')})",
             f"{problem.replace('%1', str(found.get('seq') or '?'))}  ({c.lost_store}, "
-            f"{_when(c.lost_at)})", _when(c.detected_at))
+            f"{_when(c.lost_at, tz)})", _when(c.detected_at, tz))
 
 
 class ConflictsDialog(QDialog):
@@ -134,7 +133,7 @@ class ConflictsDialog(QDialog):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for i, c in enumerate(rows):
-            for j, text in enumerate(_cells(c)):
+            for j, text in enumerate(_cells(c, self.desk.tz)):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self.message.setText(self.tr("%n to review").replace("%n", str(len(rows)))
                              if rows else "")

@@ -40,15 +40,15 @@ from vipdesk.ui.forms import FormDialog
 from vipdesk.ui.i18n import t
 from vipdesk.ui.ops import Ops
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 MAX_NOTE = 500  # as the service (vipdesk.sync.dead_letters.MAX_NOTE)
 MAX_MEMBER_NO = 32
 MEMBER_NO = re.compile(r"[A-Za-z0-9_-]+")
 TAKEN = re.compile(r"member_no: (.+) is already used by (.+)")
 
 
-def _when(at: Any) -> str:
-    return at.astimezone(LOCAL).strftime("%m-%d %H:%M") if at else "—"
+def _when(at: Any, tz: str) -> str:
+    """In the store's time zone."""
+    return at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M") if at else "—"
 
 
 def reason_text(view: Any) -> str:
@@ -157,7 +157,7 @@ class DeadLettersDialog(QDialog):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for i, view in enumerate(rows):
-            cells = (_when(view.at), f"{t(view.what)} · {t(view.change)}",
+            cells = (_when(view.at, self.desk.tz), f"{t(view.what)} · {t(view.change)}",
                      view.member_label or "—", reason_text(view))
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)

@@ -120,7 +120,8 @@ class EditDialog(MemberFormBase):
         self.preferences.setEnabled("member.preference.own" in self.view.may)
         self.add_row("preferences", t("Preferences (one per line)"), self.preferences)
         self.pref_history = QLabel("<br>".join(
-            _escape(pref_line(p.tag, p.value) + recorded(p.by, p.at)) for p in prefs))
+            _escape(pref_line(p.tag, p.value) + recorded(p.by, p.at, self.service.desk.tz))
+            for p in prefs))
         self.pref_history.setObjectName("prefHistory")
         self.pref_history.setWordWrap(True)
         self.pref_history.setStyleSheet("color:#6b6b6b;")

@@ -109,7 +109,7 @@ class CheckInDialog(FormDialog):
         return lambda: desk.visits.check_in(member_id, draft.purpose, draft.offered)
 
     def confirmation(self, result: VisitRecord) -> str:
-        since = result.checked_in_at.astimezone(ZoneInfo(self.desk.visits.tz)).strftime("%H:%M")
+        since = result.checked_in_at.astimezone(ZoneInfo(self.desk.tz)).strftime("%H:%M")
         return t("Checked in: %1 since %2").replace("%1", self.who).replace("%2", since)
 
 

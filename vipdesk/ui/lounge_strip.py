@@ -150,7 +150,7 @@ class LoungeBoard(QObject):
 
     @property
     def tz(self) -> str:
-        return str(self.desk.visits.tz)
+        return str(self.desk.tz)
 
     def refresh(self) -> None:
         if self.window.gate.locked:

@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.results.setModel(self.results_model)
         self.results.setMinimumWidth(340)
         self.card = MemberCard()
+        self.card.timeline.tz = self.desk.tz
         self.placeholder = EmptyState()
         self.pages = QStackedWidget()
         self.pages.addWidget(self.placeholder)
@@ -171,7 +172,7 @@ class MainWindow(QMainWindow):
         self.scanner.sig_scanned.connect(lambda _: self.show_mode(DESK))
         self.scanner.sig_typed.connect(self._typed_elsewhere)
         self.ops.sig_failed.connect(lambda error: self.status_message.setText(
-            error_text(error, self.desk.visits.tz)))
+            error_text(error, self.desk.tz)))
         self.ops.sig_busy.connect(lambda busy: self.busy.setText("⏳" if busy else ""))
         self.language_action.triggered.connect(self.toggle_language)
         self.lock_action.triggered.connect(self.gate.lock)

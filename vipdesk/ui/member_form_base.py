@@ -81,11 +81,11 @@ def pref_line(tag: str, value: str) -> str:
     return f"{pref_label(tag)}：{value}"
 
 
-def recorded(by: str | None, at: datetime | None) -> str:
+def recorded(by: str | None, at: datetime | None, tz: str = DEFAULT_TZ) -> str:
     """" · 张敏 · 11-25 15:20": who recorded a preference and when (store time)."""
     parts = [by] if by else []
     if at is not None:
-        parts.append(f"{at.astimezone(ZoneInfo(DEFAULT_TZ)):%m-%d %H:%M}")
+        parts.append(f"{at.astimezone(ZoneInfo(tz)):%m-%d %H:%M}")
     return "".join(f" · {part}" for part in parts)
 
 

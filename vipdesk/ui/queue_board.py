@@ -54,6 +54,7 @@ class QueueBoard(TablePage):
         self.large = False
         self.seq = 0
         self.model = QueueModel(self)
+        self.model.tz = desk.tz
         self._build()
         self._wire()
         self.retranslate()

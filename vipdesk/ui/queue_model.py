@@ -27,16 +27,15 @@ GUEST_COLUMN, TIER_COLUMN = 1, 2
 STATE_TEXT = {"waiting": "Waiting", "called": "Called", "served": "Served", "left": "Left"}
 HEADERS = ("No.", "Guest", "Tier", "Purpose", "Arrived", "Waited", "Target", "Advisor",
            "State")
-LOCAL = ZoneInfo(DEFAULT_TZ)
 # Plain ints: Qt hands `data` its role as an int, and int compares fastest with int.
 DISPLAY, TOOLTIP = int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.ToolTipRole)
 BACKGROUND, FOREGROUND = int(Qt.ItemDataRole.BackgroundRole), int(Qt.ItemDataRole.ForegroundRole)
 ANSWERED = frozenset({DISPLAY, int(RowRole), TOOLTIP, BACKGROUND, FOREGROUND})
 
 
-def local_time(at: datetime) -> str:
+def local_time(at: datetime, tz: str) -> str:
     aware = at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-    return aware.astimezone(LOCAL).strftime("%H:%M")
+    return aware.astimezone(ZoneInfo(tz)).strftime("%H:%M")
 
 
 def tr_headers() -> list[str]:
@@ -44,8 +43,8 @@ def tr_headers() -> list[str]:
             t("Target"), t("Advisor"), t("State")]
 
 
-def row_texts(row: QueueRow, private: bool = False) -> tuple[str, ...]:
-    return tuple(QueueModel.cell(row, column, private) for column in range(len(HEADERS)))
+def row_texts(row: QueueRow, private: bool = False, tz: str = DEFAULT_TZ) -> tuple[str, ...]:
+    return tuple(QueueModel.cell(row, column, private, tz) for column in range(len(HEADERS)))
 
 
 class QueueModel(RowsModel):
@@ -60,6 +59,7 @@ class QueueModel(RowsModel):
         super().__init__(tr_headers, parent)
         self.texts: list[tuple[str, ...]] = []  # each row's cells, as `cell` writes them
         self.private = False  # privacy mode: honorifics only, no tier or member number
+        self.tz = DEFAULT_TZ  # the store's, set by the board: arrival times in store time
         self.brushes = {level: (QBrush(QColor(back)), QBrush(QColor(fore)))
                         for level, (back, fore) in LEVEL_COLOURS.items()}
 
@@ -71,7 +71,7 @@ class QueueModel(RowsModel):
     def set_rows(self, rows: list[QueueRow]) -> None:
         self.beginResetModel()
         self.listed = list(rows)
-        self.texts = [row_texts(r, self.private) for r in self.rows]
+        self.texts = [row_texts(r, self.private, self.tz) for r in self.rows]
         self.endResetModel()
 
     def set_private(self, private: bool) -> None:
@@ -79,7 +79,7 @@ class QueueModel(RowsModel):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.texts = [row_texts(r, self.private) for r in self.rows]
+        self.texts = [row_texts(r, self.private, self.tz) for r in self.rows]
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(HEADERS) - 1)
         if self.rows:
             self.dataChanged.emit(self.index(0, 0),
@@ -105,7 +105,7 @@ class QueueModel(RowsModel):
         return brushes[0] if role == BACKGROUND else brushes[1]
 
     @staticmethod
-    def cell(row: QueueRow, column: int, private: bool = False) -> str:
+    def cell(row: QueueRow, column: int, private: bool = False, tz: str = DEFAULT_TZ) -> str:
         if column == 0:
             return str(row.position) if row.position else "—"
         if column == GUEST_COLUMN:
@@ -116,7 +116,7 @@ class QueueModel(RowsModel):
             appointment = "  ✓" + t("Appointment") if row.appointment_at else ""
             return t(PURPOSE_TEXT.get(row.purpose, row.purpose)) + appointment
         if column == 4:
-            return local_time(row.arrived_at)
+            return local_time(row.arrived_at, tz)
         if column == 5:
             return t("%n min").replace("%n", str(int(row.waited_minutes)))
         if column == 6:

@@ -52,7 +52,7 @@ class SessionGate(QObject):
     def _sign_in(self, staff_no: str, secret: str) -> None:
         self.ops.mutate(lambda: self.desk.sign_in(staff_no, secret), self._signed_in,
                         lambda error: self.screen.show_error(
-                            error_text(error, self.desk.visits.tz)))
+                            error_text(error, self.desk.tz)))
 
     def _signed_in(self, actor: Actor) -> None:
         self.stack.setCurrentWidget(self.desk_page)

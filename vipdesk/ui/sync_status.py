@@ -82,5 +82,5 @@ class SyncLine(QLabel):
 
     def redraw(self) -> None:
         """In the desk's language (again after Ctrl+L)."""
-        self.setText(sync_text(self.status, self.refused, self.desk.visits.tz))
-        self.setToolTip(sync_tooltip(self.status, self.desk.visits.tz))
+        self.setText(sync_text(self.status, self.refused, self.desk.tz))
+        self.setToolTip(sync_tooltip(self.status, self.desk.tz))

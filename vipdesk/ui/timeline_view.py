@@ -9,6 +9,7 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelInde
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
+from vipdesk.services.clock import DEFAULT_TZ
 from vipdesk.services.timeline import TimelineEntry
 from vipdesk.ui.i18n import current, t
 from vipdesk.ui.messages import note_text
@@ -21,7 +22,6 @@ from vipdesk.ui.names import (
 )
 
 Index = QModelIndex | QPersistentModelIndex
-LOCAL = ZoneInfo("Asia/Shanghai")
 KIND_COLORS = {"visit": "#3f6e9a", "purchase": "#8c6d46", "complaint": "#b03a2e",
                "home_visit": "#2e7d5b", "care": "#6a4c93", "survey": "#5d6d7e",
                "tier": "#1d1d1f", "points": "#b7950b"}
@@ -66,6 +66,7 @@ class TimelineModel(QAbstractListModel):
         self.entries: list[TimelineEntry] = []
         self.exhausted = True
         self.loading = False
+        self.tz = DEFAULT_TZ  # the store's, set by the window: times in store time
 
     def reset(self, entries: list[TimelineEntry], page_size: int) -> None:
         self.beginResetModel()
@@ -103,7 +104,7 @@ class TimelineModel(QAbstractListModel):
             return None
         entry = self.entries[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            when = entry.at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+            when = entry.at.astimezone(ZoneInfo(self.tz)).strftime("%Y-%m-%d %H:%M")
             detail = f"\n{note_text(entry.detail)[:300]}" if entry.detail else ""
             return f"{when}   {t(KIND_NAMES.get(entry.kind, entry.kind))}   " \
                    f"{describe(entry)}{detail}"

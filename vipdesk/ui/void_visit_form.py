@@ -53,7 +53,7 @@ class VoidVisitDialog(FormDialog):
         self.setWindowTitle(t("Void check-in — %1").replace("%1", profile.name))
         self.setMinimumWidth(460)
         what = QLabel(f"{profile.name}  {profile.member_no}\n"
-                      f"{visit_text(visit, desk.visits.tz)}")
+                      f"{visit_text(visit, desk.tz)}")
         what.setObjectName("voidedVisit")
         note = QLabel(t("The visit is removed from the member's history on every desk. "
                         "Who voided it, when and why is kept in the audit log."))
@@ -97,7 +97,7 @@ class VoidVisitForms(CardForms):
         self.visits = {v.visit_id: v for v in view.voidable}
         today = desk.today()
         todays = [v.visit_id for v in view.voidable
-                  if local_date(v.checked_in_at, desk.visits.tz) == today]
+                  if local_date(v.checked_in_at, desk.tz) == today]
         self.window.card.set_voidable(frozenset(self.visits), todays[0] if todays else None)
 
     def open(self, visit_id: uuid.UUID) -> VoidVisitDialog | None:
@@ -111,6 +111,6 @@ class VoidVisitForms(CardForms):
         return dialog
 
     def _voided(self, voided: VoidedVisit) -> None:
-        when = voided.checked_in_at.astimezone(ZoneInfo(self.desk.visits.tz))
+        when = voided.checked_in_at.astimezone(ZoneInfo(self.desk.tz))
         self.window.status_message.setText(t("Check-in voided: %1").replace(
             "%1", f"{voided.member_no} {when:%m-%d %H:%M}"))
