@@ -45,6 +45,28 @@ def test_a_chinese_names_romanisation_keeps_the_surname_first() -> None:
     assert PersonName.of("陳大文", "Chan Tai Man").latin_surname == "Chan"
 
 
+@pytest.mark.parametrize(
+    ("zh", "latin", "surname"),
+    [("欧阳玉", "Ou Yangyu", "Ouyang"),  # a naive converter's split, as many files have it
+     ("欧阳玉", "Ou Yang Yu", "Ouyang"),
+     ("欧阳玉", "Ouyang Yu", "Ouyang"),
+     ("歐陽娜娜", "Ou Yangnana", "Ouyang"),  # traditional writing
+     ("诸葛东艳", "Zhu Gedongyan", "Zhuge"),
+     ("上官磊", "Shang Guanlei", "Shangguan"),
+     ("欧阳娜娜", "OU YANGNANA", "OUYANG"),  # capitals stay capitals
+     ("歐陽嘉敏", "Au Yeung Ka Man", "Au Yeung"),  # Cantonese, one word a character
+     ("歐陽嘉敏", "Au-Yeung Ka Man", "Au-Yeung"),
+     ("司徒美琪", "Szeto Mei Kei", "Szeto"),
+     ("司徒美琪", "Sze To Mei Kei", "Sze To"),
+     ("欧阳玉", "Ou, Yangyu", "Ou"),  # "Surname, Given" says where the surname ends
+     ("王小明", "Wang Xiao Ming", "Wang"),  # a single-character surname is untouched
+     ("欧阳", "Ou Yang", "Ou")],  # 欧 + 阳: two characters are no bare compound surname
+)
+def test_a_compound_surnames_romanisation_is_one_surname(zh: str, latin: str,
+                                                         surname: str) -> None:
+    assert PersonName.of(zh, latin).latin_surname == surname
+
+
 def test_simplified_folds_character_by_character() -> None:
     assert simplified("陳大文") == "陈大文"
     assert simplified("鍾楚紅") == "钟楚红"

@@ -21,6 +21,8 @@ NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, 25 Nov
     ("gender", "zh", "latin", "expected"),
     [("M", "王小明", "Wang Xiaoming", ("王先生", "Mr Wang")),
      ("F", "李娜", None, ("李女士", "李女士")),
+     ("F", "欧阳玉", "Ou Yangyu", ("欧阳女士", "Ms Ouyang")),  # not "Ms Ou"
+     ("M", "司马磊", "Si Ma Lei", ("司马先生", "Mr Sima")),
      ("F", None, "Emma Laurent", ("Emma Laurent", "Ms Laurent")),
      (None, "赵敏", None, ("赵敏", "赵敏"))],
 )

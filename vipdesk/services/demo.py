@@ -39,6 +39,7 @@ from vipdesk.services import demo_data as words
 from vipdesk.services.cli_sessions import mark_demo
 from vipdesk.services.clock import Clock
 from vipdesk.services.names import name_terms, pinyin_full
+from vipdesk.services.person_name import PersonName
 from vipdesk.services.staff import DEMO_PIN, hash_secret
 from vipdesk.services.tiers import TierTable, load_tier_table, seed_default_tiers
 
@@ -189,7 +190,8 @@ class DemoBuilder:
         name = self.chinese_name(i)
         latin = None
         if self.rng.random() < 0.3:
-            latin = pinyin_full(name[0]).title() + " " + pinyin_full(name[1:]).title()
+            parts = PersonName.of(name, None)  # 欧阳娜娜 → Ouyang Nana, not Ou Yangnana
+            latin = pinyin_full(parts.surname).title() + " " + pinyin_full(parts.given).title()
         return name, latin, phone, "zh"
 
     def chinese_name(self, i: int) -> str:

@@ -75,6 +75,8 @@ class PersonName:
         latin_surname, latin_given = _latin_parts(latin, surname_first=bool(zh))
         if zh and has_cjk(zh):
             surname, given, script = _split_cjk(zh)
+            if script is Script.HAN and len(surname) > 1:
+                latin_surname = _compound_latin(latin, surname, given) or latin_surname
             return cls(zh, surname, given, script, latin, latin_surname)
         if zh:  # a Latin name typed into the Chinese field
             return cls.of(None, latin or zh)
@@ -137,6 +139,26 @@ def _split_cjk(zh: str) -> tuple[str, str, Script]:
     # the name as written (歐陽娜娜 → 歐陽).
     size = surname_length(simplified(compact))
     return compact[:size], compact[size:], Script.HAN
+
+
+def _compound_latin(latin: str | None, surname: str, given: str) -> str | None:
+    """The romanised compound surname, where a naive converter split it after its first
+    syllable, as many files have it: `Ou Yangyu` and `Ou Yang Yu` for 欧阳玉 are Ouyang;
+    a Cantonese spelling spaced as two words (`Au Yeung Ka Man` for 歐陽嘉敏: four words
+    for two surname and two given characters) keeps its two words. None: no fix needed."""
+    words = (latin or "").replace(",", " ").split()
+    if len(words) < 2 or "," in (latin or ""):
+        return None
+    reading = COMPOUND_SURNAMES.get(simplified(surname))
+    if reading is not None:
+        joined, wanted = "".join(words).lower(), reading.replace(" ", "")
+        first = reading.split()[0]
+        if words[0].lower() == first and joined.startswith(wanted):
+            rest = wanted[len(first):]
+            return words[0] + (rest.upper() if words[0].isupper() else rest)
+    if len(words) == len(surname) + len(given):  # one word a character: Cantonese style
+        return " ".join(words[:len(surname)])
+    return None
 
 
 def _latin_parts(latin: str | None, surname_first: bool) -> tuple[str | None, str]:
