@@ -101,3 +101,39 @@ def test_any_text_never_crashes(lookup: LookupService, text: str) -> None:
     outcome = lookup.search(text)
     assert isinstance(outcome.note, Note)
     assert len(outcome.hits) <= 50
+
+
+def test_a_number_the_desk_handed_out_is_found_as_typed(engine: Engine) -> None:
+    """A desk numbers a new member with its store's code and a hexadecimal tail
+    (SH011FBE8371): staff read it off the confirmation and type it back, in any case."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from vipdesk.models import Staff, Store
+    from vipdesk.services.auth import SYSTEM, Actor
+    from vipdesk.services.member_edit import Registration, register
+    from vipdesk.services.staff import add_staff
+
+    with Session(engine) as s, s.begin():
+        store = Store(code="SH01", name="上海恒隆广场店")
+        s.add(store)
+        s.flush()
+        add_staff(s, SYSTEM, "M100", "陈经理", "manager", "135791", store_code="SH01")
+        staff = s.scalars(select(Staff)).one()
+        manager = Actor(staff.id, staff.role, staff.name, staff.store_id, staff.staff_no)
+        numbers = [register(s, manager, Registration(name_zh=name, phones=[phone], consent=True),
+                            store_id=store.id).member_no
+                   for name, phone in (("欧阳娜娜", "13912345678"), ("司马文静", "13987654321"))]
+    lookup = LookupService(engine)
+    for number in numbers:
+        assert number.startswith("SH01") and len(number) == 12
+        for typed in (number, number.lower(), f"  {number}\n"):
+            outcome = lookup.search(typed)
+            assert [h.member_no for h in outcome.hits] == [number], typed
+            assert outcome.hits[0].match is Match.MEMBER_NO
+
+
+@pytest.mark.parametrize("query", ["abc1", "Zhang3", "SH01FFFF0000"])
+def test_a_number_like_query_nobody_holds_says_no_match(lookup: LookupService,
+                                                        query: str) -> None:
+    assert lookup.search(query).note is Note.NO_MATCH

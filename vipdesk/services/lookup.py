@@ -31,7 +31,9 @@ from vipdesk.services.tiers import TierTable, load_tier_table
 RESULT_LIMIT = 50
 CANDIDATE_LIMIT = 200
 _DIGITS = re.compile(r"^\+?[0-9]+$")
-_MEMBER_NO = re.compile(r"^[A-Za-z]{1,4}[0-9]{3,}$")
+# A member or card number: letters then digits (M0000001), or a number a desk handed out
+# (the store's code and a hexadecimal tail: SH011FBE8371) — a letter first, a digit in it.
+_MEMBER_NO = re.compile(r"^(?=[A-Za-z0-9]*[0-9])[A-Za-z][A-Za-z0-9]{3,23}$")
 _TOP = "\U0010ffff"  # sorts after any real continuation: `term < prefix + _TOP`
 
 
@@ -226,7 +228,9 @@ class LookupService:
             return self._digits(conn, squeezed)
         if _MEMBER_NO.match(squeezed):
             code = squeezed.upper()
-            return self._exact_codes(conn, code, code), False
+            hits = self._exact_codes(conn, code, code)
+            if hits:
+                return hits, False
         return self._names(conn, text)
 
     def _digits(self, conn, digits: str) -> tuple[list[MemberHit], bool]:  # type: ignore[no-untyped-def]
