@@ -36,7 +36,7 @@ def walk(svc: ComplaintService, lounge: Lounge, cid, *states: str, every: dict |
     view = None
     for state in states:
         lounge.clock.advance(**(every or {"minutes": 10}))
-        view = svc.advance(lounge.manager, cid, StepDraft(state))
+        view = svc.advance(lounge.manager, cid, StepDraft(state, note=f"{state}：已记录"))
     return view
 
 
@@ -74,7 +74,7 @@ def test_illegal_steps_are_refused_with_a_message(svc: ComplaintService, lounge:
     c = svc.open(lounge.staff, lounge.wang, DRAFT)
     walk(svc, lounge, c.complaint_id, *path)
     with pytest.raises(FormError, match=f"can only go to .*not {bad}"):
-        svc.advance(lounge.manager, c.complaint_id, StepDraft(bad))
+        svc.advance(lounge.manager, c.complaint_id, StepDraft(bad, note="试图跳步"))
     assert len(svc.steps(c.complaint_id)) == 1 + len(path)
 
 
@@ -121,7 +121,7 @@ def test_a_clock_set_back_cannot_reorder_events(svc: ComplaintService, lounge: L
     lounge.clock.advance(hours=2)
     svc.advance(lounge.manager, c.complaint_id, StepDraft("contacted"))
     lounge.clock.advance(hours=-3)  # the desk clock is moved back by hand
-    view = svc.advance(lounge.manager, c.complaint_id, StepDraft("resolved"))
+    view = svc.advance(lounge.manager, c.complaint_id, StepDraft("resolved", note="已处理"))
     steps = svc.steps(c.complaint_id)
     assert steps[2].at == steps[1].at == c.received_at + timedelta(hours=2)
     assert view.follow_up_due == steps[1].at + timedelta(days=3)
@@ -137,20 +137,40 @@ def test_compensation_rules(svc: ComplaintService, lounge: Lounge,
     walk(svc, lounge, minor.complaint_id, "contacted")
     for bad in (99, 501):
         with pytest.raises(FormError, match="between 100 and 500"):
-            svc.advance(lounge.manager, minor.complaint_id, StepDraft("resolved", points=bad))
+            svc.advance(lounge.manager, minor.complaint_id,
+                        StepDraft("resolved", note="已处理", points=bad))
     with pytest.raises(FormError, match="gifts and vouchers are for severe"):
-        svc.advance(lounge.manager, minor.complaint_id, StepDraft("resolved", item="丝巾"))
+        svc.advance(lounge.manager, minor.complaint_id,
+                    StepDraft("resolved", note="已处理", item="丝巾"))
     severe = svc.open(lounge.staff, lounge.li,
                       ComplaintDraft("product_quality", "severe", "表带断裂"))
     walk(svc, lounge, severe.complaint_id, "contacted")
     with pytest.raises(FormError, match="gift or voucher"):
-        svc.advance(lounge.manager, severe.complaint_id, StepDraft("resolved", points=2000))
+        svc.advance(lounge.manager, severe.complaint_id,
+                    StepDraft("resolved", note="已处理", points=2000))
     svc.advance(lounge.manager, severe.complaint_id,
-                StepDraft("resolved", item="¥2000 礼券", points=2000))
+                StepDraft("resolved", note="已处理", item="¥2000 礼券", points=2000))
     assert svc.steps(severe.complaint_id)[-1].compensation_item == "¥2000 礼券"
     with factory() as s:
         assert balance(s, lounge.li) == 2000 and balance(s, lounge.wang) == 0
     assert svc.get(minor.complaint_id).state == "contacted"  # refused steps wrote nothing
+
+
+@pytest.mark.parametrize(("state", "to_state"), [("contacted", "resolved"),
+                                                 ("resolved", "followed_up"),
+                                                 ("closed", "reopened")])
+@pytest.mark.parametrize("note", [None, "", "   \n\t"])
+def test_a_resolution_follow_up_or_reopening_is_kept_with_what_was_done(
+        state: str, to_state: str, note: str | None) -> None:
+    errors = validate_step(StepDraft(to_state, note=note), state, "minor")
+    assert [(e.field, e.message) for e in errors] == [
+        ("note", "say what was done: what the guest was told, given or said")]
+    assert validate_step(StepDraft(to_state, note="已致歉，客人满意"), state, "minor") == []
+
+
+def test_a_first_contact_or_closing_needs_no_note() -> None:
+    assert validate_step(StepDraft("contacted"), "received", "minor") == []
+    assert validate_step(StepDraft("closed"), "followed_up", "minor") == []
 
 
 def test_compensation_only_when_resolving() -> None:
@@ -194,10 +214,10 @@ def test_later_steps_stay_with_managers(svc: ComplaintService, lounge: Lounge) -
     c = svc.open(lounge.staff, lounge.wang, DRAFT)
     svc.advance(lounge.staff, c.complaint_id, StepDraft("contacted"))
     with pytest.raises(PermissionDenied, match=r"complaint\.advance"):
-        svc.advance(lounge.staff, c.complaint_id, StepDraft("resolved", points=200))
+        svc.advance(lounge.staff, c.complaint_id, StepDraft("resolved", note="已处理", points=200))
     walk(svc, lounge, c.complaint_id, "resolved", "reopened")
     with pytest.raises(PermissionDenied):  # reopened → resolved is not a first contact
-        svc.advance(lounge.staff, c.complaint_id, StepDraft("resolved"))
+        svc.advance(lounge.staff, c.complaint_id, StepDraft("resolved", note="已处理"))
     # … but calling the customer back after the reopening is, again, the receiver's
     assert svc.advance(lounge.staff, c.complaint_id, StepDraft("contacted")).state == "contacted"
 

@@ -194,6 +194,7 @@ def test_resolving_a_minor_complaint_needs_points_in_range(qtbot: Any,
                     timeout=5000)
     dialog.list.setCurrentRow(next(i for i, v in enumerate(dialog.views)
                                    if v.complaint_id == view.complaint_id))
+    dialog.note.setText("致歉，补偿积分")
     dialog.points.setValue(50)
     dialog.advance("resolved")
     assert "100" in dialog.error.text()  # refused before anything is written
@@ -362,3 +363,34 @@ def test_each_step_taken_shows_who_when_and_the_note_as_typed(
     finally:
         app.setStyleSheet("")
         app.setFont(font)
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("zh", "请写明处理情况"), ("en", "Say what was done")])
+def test_enter_pressed_again_does_not_resolve_a_complaint_with_nothing_on_record(
+        qtbot: Any, win: MainWindow, lang: str, words: str) -> None:
+    """The first contact recorded with a note and Enter; an Enter pressed once more (an
+    impatient key, an input method's extra Return) must not resolve the complaint with
+    no word of how: the dialog asks for the note and nothing is written."""
+    if lang != win.lang:
+        qtbot.keyClick(win.search, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    member_no = _member_without_complaints(win.desk)
+    _open(qtbot, win, member_no)
+    assert win.card.profile is not None
+    view = win.desk.complaints.open(win.card.profile.member_id, ComplaintDraft(
+        "wait_time", "minor", "等候过久"))
+    win.ops.publish(Changes.of({"complaints"}))
+    qtbot.waitUntil(lambda: win.card.complaints_button.isVisibleTo(win.card), timeout=5000)
+    qtbot.keyClick(win.search, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(win.history_forms.dialog, ComplaintsDialog), timeout=5000)
+    dialog = win.history_forms.dialog
+    assert isinstance(dialog, ComplaintsDialog)
+    _take_step(qtbot, dialog, "", "已致电致歉", "contacted")
+    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.note, timeout=5000)
+    qtbot.keyClick(dialog.note, Qt.Key.Key_Return)  # the second Enter, the note empty
+    qtbot.waitUntil(lambda: words in dialog.error.text(), timeout=5000)
+    assert win.desk.complaints.get(view.complaint_id).state == "contacted"
+    assert [s.to_state for s in win.desk.complaints.steps(view.complaint_id)] == [
+        "received", "contacted"]
+    _take_step(qtbot, dialog, "", "补偿 200 积分，客人接受", "resolved")

@@ -464,6 +464,7 @@ def test_refusals_and_range_errors_speak_one_language(scene: Scene) -> None:
     scene.qtbot.waitUntil(lambda: bool(steps.views), timeout=5000)
     steps.list.setCurrentRow(next(i for i, v in enumerate(steps.views)
                                   if v.state == "contacted"))
+    steps.note.setText("已致歉")
     steps.points.setValue(200)
     steps.advance("resolved")  # no button offered: as if the service were asked
     scene.qtbot.waitUntil(lambda: steps.error.text() not in ("", t_saving()), timeout=5000)

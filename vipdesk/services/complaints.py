@@ -59,6 +59,11 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "reopened": ("contacted", "resolved"),
 }
 AWAITING_CONTACT = ("received", "reopened")
+# Steps kept with what was done: how it was resolved, what the guest said at the follow-up,
+# why it was reopened — so what a VIP was told can always be reconstructed (SPEC §4), and
+# an Enter pressed twice cannot resolve a complaint with nothing on record.
+NOTE_NEEDED = ("resolved", "followed_up", "reopened")
+NOTE_NEEDED_WORDS = "say what was done: what the guest was told, given or said"
 # Who may take a step (SPEC §1, §5): the first contact stops the 30-minute clock, so the
 # person who took the complaint down may record it; every later step is a manager's.
 FIRST_CONTACT = "complaint.contact.received"
@@ -170,6 +175,8 @@ def validate_step(draft: StepDraft, state: str, severity: str) -> list[FieldErro
         errors.append(FieldError("to_state", f"a {state} complaint can only go to {nxt}, "
                                              f"not {draft.to_state}"))
     errors += validation.text("note", draft.note, limit=MAX_NOTE)
+    if draft.to_state in NOTE_NEEDED and not validation.clean(draft.note):
+        errors.append(FieldError("note", NOTE_NEEDED_WORDS))
     errors += validation.text("item", draft.item, limit=MAX_ITEM)
     return errors + _compensation_errors(draft, severity)
 

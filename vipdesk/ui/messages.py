@@ -53,6 +53,7 @@ FIELD_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "Must be between %1 and %2 (now %3)"),
         (r"is before the visit", "Is before the visit date"),
         (r"compensation is given when resolving", "Compensation is given when resolving"),
+        (r"say what was done: .*", "Say what was done: what the guest was told, given or said"),
         (r"minor complaints are compensated with points.*",
          "A minor complaint is compensated with points; gifts and vouchers are for severe "
          "ones"),
