@@ -18,6 +18,7 @@ from vipdesk.services.tiers import Benefit, TierTable, effective_tier_code, outl
 from vipdesk.services.timeline import TimelineEntry, timeline
 
 BIRTHDAY_WINDOW_DAYS = 7
+NO_TIER_ZH, NO_TIER_EN = "普通会员", "Member"  # a member below every tier, as staff say it
 
 
 @dataclass(frozen=True)
@@ -128,8 +129,8 @@ def load_profile(
         birthday=member.birthday, language=member.language,
         phones_masked=[phones.mask(p.e164) for p in member.phones],
         cards=[c.card_no for c in member.cards if c.status == "active"], email=member.email,
-        tier_code=code, tier_name_zh=tier.name_zh if tier else "普通会员",
-        tier_name_en=tier.name_en if tier else "Member",
+        tier_code=code, tier_name_zh=tier.name_zh if tier else NO_TIER_ZH,
+        tier_name_en=tier.name_en if tier else NO_TIER_EN,
         tier_color=tier.color if tier else "#777777",
         tier_overridden=bool(member.tier_override_code),
         tier_override_reason=member.tier_override_reason,

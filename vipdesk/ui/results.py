@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import QListView, QWidget
 
 from vipdesk.services.lookup import MemberHit
+from vipdesk.services.profile import NO_TIER_EN, NO_TIER_ZH
 from vipdesk.services.visits import TellApart
 from vipdesk.ui.i18n import t
 from vipdesk.ui.names import MATCH_NAMES
@@ -85,7 +86,9 @@ class ResultsModel(QAbstractListModel):
         return facts is not None and facts.here_since is not None
 
     def line(self, hit: MemberHit) -> str:
-        tier = (hit.tier_name_zh if self.lang == "zh" else hit.tier_name_en) or "—"
+        # Below every tier: the words the card's badge uses, not a dash.
+        tier = ((hit.tier_name_zh or NO_TIER_ZH) if self.lang == "zh"
+                else (hit.tier_name_en or NO_TIER_EN))
         latin = f"  {hit.name_latin}" if hit.name_latin and hit.name_latin != hit.name else ""
         here = "  ● " + t("In the lounge") if self._here(hit) else ""
         return (f"{hit.name}{latin}{here}\n{tier}  ·  {hit.phone_masked or ''}  ·  "
