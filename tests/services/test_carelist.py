@@ -202,6 +202,24 @@ def test_complaint_contact_is_overdue_after_30_minutes_and_closes_when_contacted
     assert desk.kinds(D + timedelta(days=1), m) == {}
 
 
+@pytest.mark.parametrize(("staff", "member", "says"), [
+    ("zh", "zh", "请在30分钟内联系李女士"), ("zh", "en", "请在30分钟内联系李女士"),
+    ("en", "zh", "Call Ms Li within 30 minutes"), ("en", "en", "Call Ms Li within 30 minutes")])
+def test_an_instruction_to_staff_reads_in_the_desks_language(
+        desk: Desk, staff: str, member: str, says: str) -> None:
+    """"Call … within 30 minutes" is for the lounge's staff: a sentence in the desk's
+    language, the guest named in it as that language addresses them; a greeting stays
+    in the guest's own."""
+    m = desk.member(language=member, birthday=date(1980, 11, 28))
+    complaint(desk, m, noon(D) - timedelta(minutes=10))
+    with unit_of_work(desk.factory) as s:
+        items = {i.kind: i.message for i in desk.svc.build(s, MANAGER, D, staff_language=staff)
+                 .items if i.member_id == m}
+    assert items["complaint_contact"].startswith(says)
+    greeting = items["birthday"]
+    assert greeting.startswith("李女士您好" if member == "zh" else "Dear Ms Li,")
+
+
 def test_complaint_follow_up_three_days_after_resolution(desk: Desk) -> None:
     m = desk.member()
     cid = complaint(desk, m, noon(D) - timedelta(hours=5))

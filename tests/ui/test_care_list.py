@@ -127,3 +127,23 @@ def test_log_contact_closes_the_task(qtbot: Any, win: MainWindow, mgr_desk: Desk
     assert contact is not None
     assert (contact.channel, contact.outcome) == ("wechat", "已微信致以问候，客人致谢")
     assert win.status_message.text().startswith("已登记")
+
+
+def test_instructions_to_staff_follow_the_desks_language(qtbot: Any, win: MainWindow) -> None:
+    """The demo's overdue first contact of a complaint reads "请在30分钟内联系…" at a
+    Chinese desk; switched to English (Ctrl+L) the list says "Call … within 30 minutes",
+    while a birthday greeting stays in the guest's language."""
+    page = show_care(qtbot, win)
+
+    def contact_message() -> str:
+        return next((i.message for i in page.model.all_items
+                     if i.kind == "complaint_contact"), "")
+
+    assert contact_message().startswith("请在30分钟内联系")
+    greetings = {i.task_key: i.message for i in page.model.all_items if i.kind == "birthday"}
+    assert any("您好" in g for g in greetings.values())  # Chinese guests greeted in Chinese
+    qtbot.keyClick(win, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: contact_message().startswith("Call "), timeout=10000)
+    assert "within 30 minutes" in contact_message()
+    assert {i.task_key: i.message for i in page.model.all_items
+            if i.kind == "birthday"} == greetings

@@ -112,16 +112,18 @@ class CareDesk:
         self.service = CareService(desk.factory, desk.clock)
         self.lists = CareListService(desk.tiers, desk.clock, tz=desk.tz)
 
-    def build_list(self, day: date | None = None, limit: int | None = CARE_PAGE) -> CareList:
+    def build_list(self, day: date | None = None, limit: int | None = CARE_PAGE, *,
+                   staff_language: str = "zh") -> CareList:
         """The day's care list (today by default); building it stores newly found tasks
         (so: a write). The lounge lists its own store's members and its advisors'
         clients; a desk whose store code is not in the database lists everyone (as
-        before stores existed). The window shows the most urgent page (`limit`)."""
+        before stores existed). The window shows the most urgent page (`limit`), the
+        instructions to staff in its language (`staff_language`)."""
         desk = self.desk
         with unit_of_work(desk.factory) as s:
             store_id = s.scalar(select(Store.id).where(Store.code == desk.store_code))
             return self.lists.build(s, desk.actor, day or desk.today(), store_id=store_id,
-                                    limit=limit)
+                                    limit=limit, staff_language=staff_language)
 
     def log_task(self, item: CareItem, channel: str, outcome: str | None) -> CareRecord:
         """Log the contact with the task's key: that is what closes the task."""

@@ -86,8 +86,9 @@ class ItemMaker:
     language) is looked up once per build, not once per row."""
 
     def __init__(self, day: date, day_end: datetime, now: datetime,
-                 templates: Templates, tiers: TierWords) -> None:
+                 templates: Templates, tiers: TierWords, staff_language: str = "zh") -> None:
         self.day, self.day_end, self.now = day, day_end, now
+        self.staff_language = staff_language  # the desk's: instructions to staff
         self.templates, self.tiers = templates, tiers
         self.chosen: dict[tuple[str, str], str] = {}
         self.advisors: dict[str, uuid.UUID] = {}
@@ -120,7 +121,7 @@ class ItemMaker:
         return task_status(self.day, self.now, due_on, due_at, closed_at, self.day_end)
 
     def message(self, kind: str, who: _Who, context: dict[str, Any]) -> str:
-        language = message_language(who)
+        language = message_language(who, kind, self.staff_language)
         gift = self.tiers.gives_gift(who.tier_override_code or who.tier_code)
         chosen = message_kind(kind, context, self.day, gift)
         text = self.chosen.get((chosen, language))

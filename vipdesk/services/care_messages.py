@@ -100,7 +100,18 @@ def _birthday_timing(birthday: str | None, day: date | None) -> str:
     return "" if on > day else "_today" if on == day else "_late"
 
 
-def message_language(member: Person) -> str:
+# What the desk's staff are told to do about the guest, not words for the guest: read in
+# the desk's language (an English desk reads "Call Mr Wang within 30 minutes…" whatever
+# the guest speaks); every other message is the guest's, in the guest's language.
+STAFF_KINDS = frozenset({"complaint_contact", "complaint_followup", "churn_silence",
+                         "churn_spend", "tier_risk", "follow_up"})
+
+
+def message_language(member: Person, kind: str = "", staff_language: str = "zh") -> str:
+    """The language `kind`'s message is read in: the desk's for a staff instruction, the
+    member's own for words meant for them."""
+    if kind in STAFF_KINDS:
+        return "en" if staff_language == "en" else "zh"
     return "en" if member.language == "en" else "zh"
 
 
@@ -110,9 +121,10 @@ def tier_of(member: Person) -> str | None:
 
 
 def render(templates: Templates, kind: str, member: Person, context: dict[str, Any],
-           day: date | None = None, tiers: TierWords = ANY_GIFT) -> str:
+           day: date | None = None, tiers: TierWords = ANY_GIFT,
+           staff_language: str = "zh") -> str:
     """The message for `member`'s task of `kind` as read on `day` (None: ahead of time)."""
-    language = message_language(member)
+    language = message_language(member, kind, staff_language)
     gift = tiers.gives_gift(tier_of(member))
     text = template(templates, message_kind(kind, context, day, gift), language)
     return fill(text, member, language, reading(kind, member, context, language, tiers))

@@ -200,7 +200,8 @@ class CareListPage(TablePage):
         """Build today's list (stores newly found tasks, closes done ones)."""
         if not self.advisor_names:
             self.ops.query(self.desk.advisors, self._fill_advisors)
-        self.ops.mutate(self.desk.care.build_list, self._show)
+        language = current()  # the instructions to staff read in the desk's language
+        self.ops.mutate(lambda: self.desk.care.build_list(staff_language=language), self._show)
 
     def _show(self, care: CareList) -> None:
         self.loaded = care
@@ -273,6 +274,8 @@ class CareListPage(TablePage):
             self._fill_advisors(self.advisor_names)
         if self.loaded is not None:
             self._show(self.loaded)
+            if self.isVisible():  # its instructions to staff are worded anew
+                self.load()
 
 
 def refill(combo: QComboBox, everything: str | None,

@@ -44,11 +44,12 @@ class CareListService:
         self.tz = ZoneInfo(tz)
 
     def build(self, session: Session, actor: Actor, day: date | None = None, *,
-              store_id: uuid.UUID | None = None, limit: int | None = None) -> CareList:
+              store_id: uuid.UUID | None = None, limit: int | None = None,
+              staff_language: str = "zh") -> CareList:
         """Discover the day's tasks, close the done ones, list what is open (one unit of
         work; the caller commits). Advisors see only their own members; `store_id` and
         `limit` narrow the list shown (see `listing` and `page`), never the tasks
-        discovered."""
+        discovered. `staff_language`: the desk's, for the instructions to staff."""
         auth.require(actor, "care.view")
         day = day or self.clock.today(self.tz.key)
         first = self.catch_up_start(session, day)
@@ -60,10 +61,10 @@ class CareListService:
         self.close_done(session)
         advisor = actor.staff_id if actor.role == "advisor" else None
         if limit is None:
-            return CareList(day, self.listing(session, day, advisor, store_id=store_id),
-                            created)
+            return CareList(day, self.listing(session, day, advisor, store_id=store_id,
+                                              staff_language=staff_language), created)
         items, counts, kinds = self.page(session, day, advisor, store_id=store_id,
-                                         limit=limit)
+                                         limit=limit, staff_language=staff_language)
         return CareList(day, items, created, counts, kinds)
 
     # -- discovering ------------------------------------------------------------------
@@ -205,11 +206,14 @@ class CareListService:
     # -- listing (`listing`) ------------------------------------------------------------
 
     def listing(self, session: Session, day: date, advisor_id: uuid.UUID | None = None,
-                *, store_id: uuid.UUID | None = None) -> list[CareItem]:
-        return lists.listing(self, session, day, advisor_id, store_id=store_id)
+                *, store_id: uuid.UUID | None = None, staff_language: str = "zh"
+                ) -> list[CareItem]:
+        return lists.listing(self, session, day, advisor_id, store_id=store_id,
+                             staff_language=staff_language)
 
     def page(self, session: Session, day: date, advisor_id: uuid.UUID | None = None,
              *, store_id: uuid.UUID | None = None, limit: int = CARE_PAGE,
-             ) -> tuple[list[CareItem], dict[str, int], frozenset[str]]:
-        return lists.page(self, session, day, advisor_id, store_id=store_id, limit=limit)
+             staff_language: str = "zh") -> tuple[list[CareItem], dict[str, int], frozenset[str]]:
+        return lists.page(self, session, day, advisor_id, store_id=store_id, limit=limit,
+                          staff_language=staff_language)
 

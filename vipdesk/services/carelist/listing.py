@@ -82,7 +82,8 @@ class Lister(CareSettings, Protocol):
 
 
 def listing(svc: Lister, session: Session, day: date, advisor_id: uuid.UUID | None = None,
-            *, store_id: uuid.UUID | None = None) -> list[CareItem]:
+            *, store_id: uuid.UUID | None = None, staff_language: str = "zh"
+            ) -> list[CareItem]:
     """Open tasks known by `day` (within the carry-over limit) and those done on it,
     most urgent first. One Core query of the columns an item shows (no ORM entities:
     at 150k tasks building them was most of the build); `store_id` keeps the
@@ -94,7 +95,7 @@ def listing(svc: Lister, session: Session, day: date, advisor_id: uuid.UUID | No
             .where(shown, *in_scope(advisor_id, store_id),
                    CareTask.id.not_in(held_back(shown, day, day_end, svc.tz, svc.rules))))
     # Core rows from the connection: no ORM row loading for plain columns.
-    make = _maker(svc, session, day, day_end)
+    make = _maker(svc, session, day, day_end, staff_language)
     items = [make(row) for row in session.connection().execute(stmt)]
     order = {status: rank for rank, status in enumerate(STATUSES)}
     items.sort(key=lambda i: (order[i.status], i.due_on, i.kind, i.member_no))
@@ -103,7 +104,7 @@ def listing(svc: Lister, session: Session, day: date, advisor_id: uuid.UUID | No
 
 def page(svc: Lister, session: Session, day: date, advisor_id: uuid.UUID | None = None,
          *, store_id: uuid.UUID | None = None, limit: int = CARE_PAGE,
-         ) -> tuple[list[CareItem], dict[str, int], frozenset[str]]:
+         staff_language: str = "zh") -> tuple[list[CareItem], dict[str, int], frozenset[str]]:
     """The desk's view: the `limit` most urgent items of `listing`'s list, with the
     whole list's items per status and its kinds. The list is first copied to a
     temporary table in member order with its status computed once; the counts and
@@ -126,7 +127,7 @@ def page(svc: Lister, session: Session, day: date, advisor_id: uuid.UUID | None 
             .join(CareTask, CareTask.id == top.c.id)
             .join(Member, Member.id == CareTask.member_id)
             .order_by(*[top.c[c.name] for c in order]))
-    make = _maker(svc, session, day, day_end)
+    make = _maker(svc, session, day, day_end, staff_language)
     items = [make(row) for row in conn.execute(stmt)]
     for table in (listed, _LISTED_TASKS):
         table.drop(conn)
@@ -161,9 +162,10 @@ def _copy_list(svc: Lister, conn: Any, day: date, day_start: datetime, day_end: 
     return listed
 
 
-def _maker(svc: Lister, session: Session, day: date, day_end: datetime) -> ItemMaker:
+def _maker(svc: Lister, session: Session, day: date, day_end: datetime,
+           staff_language: str) -> ItemMaker:
     return ItemMaker(day, day_end, svc.clock.now(), stored_templates(session),
-                     TierWords.of(svc.tiers))
+                     TierWords.of(svc.tiers), staff_language)
 
 
 def in_window(svc: CareSettings, day: date, day_start: datetime, day_end: datetime) -> Any:
