@@ -71,8 +71,14 @@ def mgr_desk(demo_copy: Engine) -> Desk:
 @pytest.fixture
 def win(qtbot, mgr_desk: Desk) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
     """The manager's window on that lounge, shown and active (F-keys reach it)."""
+    yield from active_window(qtbot, mgr_desk)
+
+
+def active_window(qtbot: Any, desk: Desk) -> Iterator[MainWindow]:
+    """A Chinese window on `desk`, shown and active, closed down after the test (a
+    fixture's body: `yield from` it)."""
     ops = Ops()
-    window = MainWindow(mgr_desk, ops, i18n.install("zh"))
+    window = MainWindow(desk, ops, i18n.install("zh"))
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()

@@ -10,14 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, update
 
-from tests.ui.conftest import MANAGER_NOW, staff_actor
+from tests.ui.conftest import MANAGER_NOW, active_window, staff_actor
 from tests.ui.test_lounge_strip import WANG, check_in_by_keyboard, open_member
 from vipdesk.desk import Desk
 from vipdesk.models import Store
 from vipdesk.services.clock import FixedClock
-from vipdesk.ui import i18n
 from vipdesk.ui.main_window import MainWindow
-from vipdesk.ui.ops import Ops
 
 
 @pytest.fixture
@@ -25,16 +23,7 @@ def paris_win(qtbot: Any, demo_copy: Engine) -> Iterator[MainWindow]:
     with demo_copy.begin() as conn:  # the store row as the centre would send it
         conn.execute(update(Store).where(Store.code == "SH01").values(timezone="Europe/Paris"))
     desk = Desk(demo_copy, clock=FixedClock(MANAGER_NOW), actor=staff_actor(demo_copy, "S001"))
-    ops = Ops()
-    window = MainWindow(desk, ops, i18n.install("zh"))
-    qtbot.addWidget(window)
-    window.show()
-    window.activateWindow()
-    qtbot.waitExposed(window)
-    yield window
-    window.manager.board.stop()
-    ops.shutdown()
-    i18n.install("en")
+    yield from active_window(qtbot, desk)
 
 
 def test_a_paris_lounge_shows_paris_time_everywhere(qtbot: Any, paris_win: MainWindow
