@@ -88,6 +88,20 @@ def test_big5_is_not_read_as_gb18030(factory: sessionmaker[Session], tmp_path: P
     assert "surname" in report.encoding_evidence or "only" in report.encoding_evidence
 
 
+def test_a_big5_file_without_member_numbers_is_refused_in_its_own_words(
+        factory: sessionmaker[Session], tmp_path: Path) -> None:
+    """A Hong Kong shop's own list (no member numbers) is still read as Big5, so the
+    refusal names what is missing and shows the header as written, not as GB18030
+    mojibake."""
+    data = csv_text(HK, header="姓名,手機,性別,會員卡號").encode("big5hkscs")
+    with pytest.raises(ImportFileError) as refused:
+        run(factory, tmp_path, data)
+    said = str(refused.value)
+    assert said.startswith("line 1: no member_no column;")
+    assert "(found: 姓名, 手機, 性別, 會員卡號)" in said
+    assert stored_names(factory) == []
+
+
 def test_ambiguous_file_is_refused_naming_the_candidates(
         factory: sessionmaker[Session], tmp_path: Path) -> None:
     """These bytes read as CJK names in GB18030 (啊爸…) and in Big5 (陛啄…), and neither

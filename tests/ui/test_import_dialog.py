@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from tests.ui.conftest import sign_in
@@ -116,6 +117,24 @@ def test_a_refused_file_shows_why_and_cannot_be_imported(qtbot: Any, win: MainWi
     assert not dialog.import_button.isEnabled()
     qtbot.keyClick(dialog, "\r")  # Enter does nothing unsafe
     assert members_imported(win) == 0 and dialog.isVisible()
+    dialog.reject()
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("zh", "表头没有会员号列（现有：姓名, 手機, 性別, 生日, 會員卡號）"),
+    ("en", "The header has no member number column (found: 姓名, 手機, 性別, 生日, 會員卡號)")])
+def test_a_big5_file_without_member_numbers_says_so_in_its_own_characters(
+        qtbot: Any, win: MainWindow, tmp_path: Path, lang: str, said: str) -> None:
+    path = tmp_path / "hk.csv"
+    path.write_bytes("姓名,手機,性別,生日,會員卡號\r\n陳大文,+852 9123 4567,男,1975-03-12,"
+                     "880100000001\r\n歐陽嘉敏,(852) 6123-9876,女,1988-07-15,880100000002\r\n"
+                     .encode("big5hkscs"))
+    if lang != win.lang:
+        qtbot.keyClick(win.search, "l", Qt.KeyboardModifier.ControlModifier)
+    dialog = previewed(qtbot, open_dialog(win), path)
+    assert dialog.preview is None
+    assert dialog.problem.text() == said
+    assert not dialog.import_button.isEnabled()
     dialog.reject()
 
 

@@ -185,9 +185,8 @@ def judge(readings: list[Reading]) -> Choice:
         furthest = max(readings, key=lambda r: (r.error_at, -CANDIDATES.index(r.encoding)))
         return Choice(furthest.encoding, "")
     with_header = [r for r in decodable if r.names is not None]
-    if not with_header:  # no name column: the first candidate that decodes, in order
-        return Choice(min(decodable, key=lambda r: CANDIDATES.index(r.encoding)).encoding,
-                      "")
+    if not with_header:  # no name column: the detector's best guess among those that decode
+        return Choice(decodable[0].encoding, "")
     if len(with_header) > 1 and len({r.names for r in with_header}) == 1:
         return Choice(_prefer_utf8(with_header), "every candidate reads the same text")
     plausible = [r for r in with_header if r.plausible]

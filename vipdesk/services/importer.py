@@ -100,12 +100,11 @@ class ImportFileError(ValueError):
 
 
 def name_column(header: list[str]) -> int | None:
-    """Where the header puts the name, if it names member_no and name at all (for
-    judging an encoding by what its name column reads)."""
+    """Where the header puts the name, if it names one (for judging an encoding by what
+    its name column reads). A file without a member-number column is still read in its
+    own encoding, so the refusal shows its header as written, not garbled."""
     fields = [_ALIAS_TO_FIELD.get(normalise_header(cell)) for cell in header]
-    if "member_no" not in fields or "name" not in fields:
-        return None
-    return fields.index("name")
+    return fields.index("name") if "name" in fields else None
 
 
 def detect_member_encoding(path: Path, forced: str | None = None) -> Choice:
