@@ -137,3 +137,17 @@ def test_a_number_the_desk_handed_out_is_found_as_typed(engine: Engine) -> None:
 def test_a_number_like_query_nobody_holds_says_no_match(lookup: LookupService,
                                                         query: str) -> None:
     assert lookup.search(query).note is Note.NO_MATCH
+
+
+@pytest.mark.parametrize("typed", ["(852) 6123-9876", "852-6123 9876", "+852 6123 9876",
+                                   "9876"])
+def test_a_hong_kong_guest_is_found_by_the_number_as_written_at_home(
+        engine: Engine, typed: str) -> None:
+    from sqlalchemy.orm import Session
+
+    from vipdesk.services.members import NewMember, add_member
+
+    with Session(engine) as s, s.begin():
+        add_member(s, NewMember(member_no="HK0002", name_zh="歐陽嘉敏",
+                                phones=["(852) 6123-9876"]))
+    assert [h.member_no for h in LookupService(engine).search(typed).hits] == ["HK0002"]

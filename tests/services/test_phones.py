@@ -31,6 +31,27 @@ def test_foreign_numbers(typed: str, e164: str) -> None:
     assert phones.normalize(typed) == e164
 
 
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [("(852) 6123-9876", "+85261239876"), ("852 6123 9876", "+85261239876"),
+     ("853-6612 3456", "+85366123456"), ("(886) 912-345-678", "+886912345678"),
+     ("886 2 2345 6789", "+886223456789"),  # a Taipei landline
+     ("0912-345-678", "+886912345678"), ("0912345678", "+886912345678"),  # TW at home
+     ("0912-3456789", "+869123456789"),  # a mainland landline (榆林 0912) stays mainland
+     ("010-12345678", "+861012345678")],
+)
+def test_hong_kong_macau_and_taiwan_numbers_as_written_at_home(typed: str, e164: str) -> None:
+    assert phones.normalize(typed) == e164
+
+
+@pytest.mark.parametrize("ambiguous", ["91234567", "85212345678", "8526123", "0912-345-67"])
+def test_what_is_no_number_anywhere_stays_refused(ambiguous: str) -> None:
+    """A bare 8-digit number could be a Hong Kong mobile or a mainland local one: the
+    desk asks for the country code rather than guess."""
+    with pytest.raises(phones.InvalidPhone):
+        phones.normalize(ambiguous)
+
+
 @pytest.mark.parametrize("garbage", ["", "abc", "138001", "+", "12345678901234567890", "☎️"])
 def test_garbage_is_refused_with_a_message(garbage: str) -> None:
     with pytest.raises(phones.InvalidPhone, match="not a"):

@@ -95,7 +95,36 @@ def normalize(text: str, region: str = DEFAULT_REGION) -> str:
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhone(f"not a phone number: {text[:40]!r}") from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhone(f"not a valid number: {text[:40]!r}")
+        neighbour = _neighbour(raw) if region == DEFAULT_REGION else None
+        if neighbour is None:
+            raise InvalidPhone(f"not a valid number: {text[:40]!r}")
+        return neighbour
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Hong Kong, Macau and Taiwan guests write their numbers as at home: the country code
+# without a plus, often in brackets (`(852) 6123-9876`, `853-6612 3456`), or a Taiwanese
+# mobile in its domestic form (`0912-345-678`). Read so only when the number is no valid
+# mainland number; a bare 8-digit number stays refused (a mainland local number looks
+# the same).
+_NEIGHBOUR_CODES = ("852", "853", "886")
+_TW_DOMESTIC_MOBILE = re.compile(r"^09[0-9]{8}$")
+
+
+def _neighbour(raw: str) -> str | None:
+    """E.164 of a mainland-invalid number that reads as a valid HK, Macau or Taiwan one."""
+    if raw.startswith(_NEIGHBOUR_CODES):
+        candidate = "+" + raw
+    elif _TW_DOMESTIC_MOBILE.match(raw):
+        candidate = "+886" + raw[1:]
+    else:
+        return None
+    try:
+        parsed = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
