@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
 from sqlalchemy import text
 
 from tests.ui.conftest import sign_in
@@ -129,14 +128,42 @@ def test_a_big5_file_without_member_numbers_says_so_in_its_own_characters(
     path.write_bytes("姓名,手機,性別,生日,會員卡號\r\n陳大文,+852 9123 4567,男,1975-03-12,"
                      "880100000001\r\n歐陽嘉敏,(852) 6123-9876,女,1988-07-15,880100000002\r\n"
                      .encode("big5hkscs"))
-    if lang != win.lang:
-        qtbot.keyClick(win.search, "l", Qt.KeyboardModifier.ControlModifier)
+    i18n.install(lang)
     dialog = previewed(qtbot, open_dialog(win), path)
     assert dialog.preview is None
     assert dialog.problem.text() == said
     assert not dialog.import_button.isEnabled()
     dialog.reject()
 
+
+@pytest.mark.parametrize(("lang", "card_clash", "phone_clash"), [
+    ("zh", "卡号 880100000001：已在第 2 行（会员 HK0001）",
+     "电话 +85291234567：已在第 2 行（会员 HK0001）；家人共用的电话，请在该行的“共用电话”填“是”"),
+    ("en", "Card no. 880100000001: already on line 2 (member HK0001)",
+     "Phone +85291234567: already on line 2 (member HK0001); A family's shared phone needs "
+     "“shared phone” = yes on the row")])
+def test_the_preview_tells_which_rows_clash_before_anything_is_written(
+        qtbot: Any, win: MainWindow, tmp_path: Path, lang: str, card_clash: str,
+        phone_clash: str) -> None:
+    """A Hong Kong file as written there (numbers with (852), Big5): a card or phone that
+    an earlier line already has is refused by the import — the preview says so on that
+    row, with its data, before the manager presses Import."""
+    path = tmp_path / "hk.csv"
+    path.write_bytes("會員號,姓名,手機,會員卡號\r\n"
+                     "HK0001,陳大文,(852) 9123 4567,880100000001\r\n"
+                     "HK0002,歐陽嘉敏,(852) 6123-9876,880100000001\r\n"
+                     "HK0003,梁朝偉,852-9123 4567,880100000003\r\n".encode("big5hkscs"))
+    i18n.install(lang)
+    dialog = previewed(qtbot, open_dialog(win), path)
+    problems = dialog.table.columnCount() - 1  # the last column: 问题 / Problem
+    assert [cell(dialog, r, 1) for r in range(3)] == ["HK0001", "HK0002", "HK0003"]
+    assert cell(dialog, 0, 4) == "+85291234567" and cell(dialog, 1, 4) == "+85261239876"
+    assert [cell(dialog, r, problems) for r in range(3)] == ["", card_clash, phone_clash]
+    data = ("陳大文", "歐陽嘉敏", "梁朝偉", "“會員號”", "“姓名”", "“手機”", "“會員卡號”",
+            *(label for _, label in ENCODINGS if label), str(tmp_path), "hk.csv", "HK0001",
+            "HK0002", "HK0003")
+    assert leaks(visible_texts(dialog), lang, data) == []
+    dialog.reject()
 
 def test_the_import_shows_progress_and_the_report(qtbot: Any, win: MainWindow,
                                                   tmp_path: Path,

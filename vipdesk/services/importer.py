@@ -474,8 +474,9 @@ def _read_rows(fh: IO[str], tiers: TierTable, report: ImportReport,
 @dataclass(frozen=True)
 class PreviewRow:
     line: int
-    member: NewMember | None  # as it will be stored (phones in E.164, tier from spend)
-    error: str = ""
+    member: NewMember | None  # as it would be stored (phones in E.164, tier from spend)
+    error: str = ""  # why the import would refuse the row (its own fault or a clash)
+    member_no: str | None = None  # as the file gives it, also on a refused row
 
 
 @dataclass(frozen=True)
@@ -485,6 +486,27 @@ class Preview:
     columns: dict[str, str]
     ignored_columns: list[str]
     rows: list[PreviewRow]
+
+
+def _refusals(factory: sessionmaker[Session], report: ImportReport,
+              rows: list[ParsedRow]) -> dict[int, str]:
+    """Line → why the import would refuse it: the import's own checks run over the
+    previewed rows, reading only — a phone or card already on file or on an earlier line,
+    a member number that exists with other details."""
+    refused: dict[int, str] = {}
+
+    def note(rejected: RejectedRow) -> None:
+        refused.setdefault(rejected.line, rejected.reason)
+
+    scratch = ImportReport(report.path, columns=dict(report.columns))  # counts not kept
+    checker = BatchImporter(factory, scratch, _differences(scratch), note)
+    with factory() as session:
+        checker.prefetch(session.connection(), [r.member for r in rows if r.member])
+        for row in rows:
+            checker.check(session, row)
+        session.rollback()
+    checker.flush_rejections()
+    return refused
 
 
 def preview_members(factory: sessionmaker[Session], path: Path | str, rows: int = 20,
@@ -501,9 +523,13 @@ def preview_members(factory: sessionmaker[Session], path: Path | str, rows: int 
     old_limit = csv.field_size_limit(FIELD_LIMIT)
     try:
         with path.open(encoding=report.encoding, newline="") as fh:
-            parsed = _read_rows(fh, tiers, report, today or Clock().today())
-            shown = [PreviewRow(r.line, r.member, r.error) for r in islice(parsed, rows)]
+            parsed = list(islice(_read_rows(fh, tiers, report, today or Clock().today()),
+                                 rows))
     finally:
         csv.field_size_limit(old_limit)
+    refused = _refusals(factory, report, parsed)
+    shown = [PreviewRow(r.line, r.member, refused.get(r.line, r.error),
+                        r.member_no or (r.member.member_no if r.member else None))
+             for r in parsed]
     return Preview(report.encoding, report.encoding_evidence, report.columns,
                    report.ignored_columns, shown)

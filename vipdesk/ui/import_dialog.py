@@ -315,8 +315,9 @@ def columns_text(preview: Preview) -> str:
 
 def row_cells(row: PreviewRow) -> list[str]:
     member = row.member
-    if member is None:
-        return [str(row.line), *[""] * (len(HEADERS) - 2), row_problem(row.error)]
+    if member is None:  # refused: its number still says which row it is
+        return [str(row.line), row.member_no or "", *[""] * (len(HEADERS) - 3),
+                row_problem(row.error)]
     gender = t(GENDERS[member.gender]) if member.gender in GENDERS else ""
     spend = f"¥{member.spend_12m_cents / 100:,.0f}" if member.spend_12m_cents else ""
     tier = tier_name(member.tier_code, member.tier_code or "")

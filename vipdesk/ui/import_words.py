@@ -79,7 +79,16 @@ _ROW = tuple((re.compile(p), words) for p, words in (
     (r"(\w+): contains control characters", "%F: contains control characters"),
     (r"(\w+): .* is not Chinese, but an English name .* is given too",
      "%F: not Chinese, and an English name is given too"),
+    # Clashes with an earlier line or with the desk's members (services/import_batches).
+    (r"(\w+) (\S+): already on line (\d+) \(member (.*)\)",
+     "%F %1: already on line %2 (member %3)"),
+    (r"(\w+) (\S+): already belongs to member (.*)", "%F %1: already belongs to member %2"),
+    (r"a family's shared phone needs shared_phone=yes on the row",
+     "A family's shared phone needs “shared phone” = yes on the row"),
+    (r"member_no (\S+) already on line (\d+)", "Member no. %1 already on line %2"),
 ))
+# A member already on the desk whose details the file gives otherwise (the fields listed).
+_DIFFERS = re.compile(r"member (\S+) exists, differs in (.*); not overwritten.*")
 
 
 def _fill(words: str, groups: tuple[str | None, ...]) -> str:
@@ -123,8 +132,18 @@ def row_problem(reason: str) -> str:
     """One row's problems ("phone: …; birthday: …"), each in the desk's language."""
     if not reason:
         return reason
-    parts = [_match(part, _ROW) or _unknown_part(part) for part in reason.split("; ")]
+    parts = [_differs(part) or _match(part, _ROW) or _unknown_part(part)
+             for part in reason.split("; ")]
     return t("; ").join(parts)
+
+
+def _differs(part: str) -> str | None:
+    found = _DIFFERS.fullmatch(part)
+    if found is None:
+        return None
+    fields = t(", ").join(t(FIELD_LABELS.get(f, f)) for f in found.group(2).split(", "))
+    return t("Member %1 is already here with another %2: not overwritten (edit the member "
+             "in the app)").replace("%1", found.group(1)).replace("%2", fields)
 
 
 def _unknown_part(part: str) -> str:
