@@ -159,6 +159,7 @@ def test_the_preview_tells_which_rows_clash_before_anything_is_written(
     assert [cell(dialog, r, 1) for r in range(3)] == ["HK0001", "HK0002", "HK0003"]
     assert cell(dialog, 0, 4) == "+85291234567" and cell(dialog, 1, 4) == "+85261239876"
     assert [cell(dialog, r, problems) for r in range(3)] == ["", card_clash, phone_clash]
+    assert dialog.table.item(2, problems).toolTip() == phone_clash  # read whole on hover
     data = ("陳大文", "歐陽嘉敏", "梁朝偉", "“會員號”", "“姓名”", "“手機”", "“會員卡號”",
             *(label for _, label in ENCODINGS if label), str(tmp_path), "hk.csv", "HK0001",
             "HK0002", "HK0003")

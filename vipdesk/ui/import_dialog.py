@@ -194,7 +194,9 @@ class ImportDialog(QDialog):
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             for c, text in enumerate(row_cells(row)):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)  # a long reason is elided in its cell
+                self.table.setItem(r, c, item)
 
     # -- importing -------------------------------------------------------------------------
 
