@@ -90,6 +90,7 @@ def test_call_next_and_served_by_keys(qtbot: Any, win: MainWindow, mgr_desk: Des
     qtbot.waitUntil(lambda: any(r.state == "called" for r in board.model.rows))
     called = next(r for r in board.model.rows if r.state == "called")
     assert called.entry_id == top.entry_id
+    assert win.status_message.text() == f"已叫号：{top.name}。"  # whom to fetch
     board.view.selectRow(board.model.rows.index(called))
     qtbot.keyClick(board.view, Qt.Key.Key_S)
     qtbot.waitUntil(lambda: [r.entry_id for r in board.model.rows]
@@ -199,6 +200,18 @@ def test_large_type_shows_honorifics_only(qtbot: Any, win: MainWindow, mgr_desk:
     qtbot.keyClick(board.view, Qt.Key.Key_P)
     qtbot.keyClick(board.view, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
     assert board.model.index(0, 1).data().startswith("王小明")
+
+
+def test_calling_on_the_lounge_screen_names_the_guest_by_honorific_only(
+        qtbot: Any, win: MainWindow, mgr_desk: Desk) -> None:
+    member_id = members(mgr_desk, 1)[0]  # 王小明
+    mgr_desk.queue.add(member_id, "pickup", appointment=False)
+    board = show_board(qtbot, win, 1)
+    board.view.setFocus()
+    qtbot.keyClick(board.view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(board.view, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: win.status_message.text() == "已叫号：王先生。")
+    assert "小明" not in win.status_message.text()
 
 
 def test_normal_type_is_the_desks_own_again(qtbot: Any, win: MainWindow,

@@ -166,8 +166,15 @@ class QueueBoard(TablePage):
         self.ops.mutate(self.desk.queue.call_next, self._called)
 
     def _called(self, entry_id: uuid.UUID | None) -> None:
-        self.sig_message.emit(t("Nobody is waiting.") if entry_id is None
-                              else t("Next guest called."))
+        """Say whom to fetch: the name staff call out (the honorific in privacy mode)."""
+        row = next((r for r in self.model.rows if r.entry_id == entry_id), None)
+        if entry_id is None:
+            self.sig_message.emit(t("Nobody is waiting."))
+        elif row is None:  # called before this board showed them
+            self.sig_message.emit(t("Next guest called."))
+        else:
+            name = row.private_name if self.model.private else row.name
+            self.sig_message.emit(t("Called: %1.").replace("%1", name))
 
     def finish(self, state: str) -> None:
         row = self.selected()
