@@ -115,9 +115,11 @@ class MemberCard(QFrame):
         header.addWidget(self.tier, 0, 1, Qt.AlignmentFlag.AlignRight)
         header.addWidget(self.honorific, 1, 0)
         header.addWidget(self.ids, 1, 1, Qt.AlignmentFlag.AlignRight)
-        self.in_lounge = _label(name="inLounge")  # 在店 · 21:38 起 (lounge_strip.py)
+        # 在店 · 21:38 起 (lounge_strip.py): the first chip of the alerts' row, not a row
+        # of its own (at 768 pixels high every line of the card counts).
+        self.in_lounge = _label(name="inLounge")
         self.in_lounge.hide()
-        header.addWidget(self.in_lounge, 2, 0, Qt.AlignmentFlag.AlignLeft)
+        self.alerts.addWidget(self.in_lounge)
         self.facts = _label(name="facts", wrap=True)
         self.preferences = _label(name="prefs", wrap=True)
         self.benefits = _label(name="benefits", wrap=True)
@@ -367,8 +369,9 @@ class MemberCard(QFrame):
         while self.alerts.count():
             item = self.alerts.takeAt(0)
             widget = item.widget() if item is not None else None
-            if widget is not None:
+            if widget is not None and widget is not self.in_lounge:
                 widget.deleteLater()
+        self.alerts.addWidget(self.in_lounge)  # kept: set by the lounge, not the profile
         for alert in p.alerts:
             chip = _label(alert_text(alert, self.lang), name=f"alert_{alert.level}")
             self.alerts.addWidget(chip)
