@@ -140,7 +140,7 @@ def test_a_number_like_query_nobody_holds_says_no_match(lookup: LookupService,
 
 
 @pytest.mark.parametrize("typed", ["(852) 6123-9876", "852-6123 9876", "+852 6123 9876",
-                                   "9876"])
+                                   "6123 9876", "9876"])
 def test_a_hong_kong_guest_is_found_by_the_number_as_written_at_home(
         engine: Engine, typed: str) -> None:
     from sqlalchemy.orm import Session
@@ -151,3 +151,22 @@ def test_a_hong_kong_guest_is_found_by_the_number_as_written_at_home(
         add_member(s, NewMember(member_no="HK0002", name_zh="歐陽嘉敏",
                                 phones=["(852) 6123-9876"]))
     assert [h.member_no for h in LookupService(engine).search(typed).hits] == ["HK0002"]
+
+
+def test_bare_digits_find_the_guests_of_hong_kong_macau_and_taiwan(engine: Engine) -> None:
+    """A guest gives their number as at home, without a country code: eight digits are a
+    Hong Kong or a Macau number (both listed when both exist), nine from 9 a Taiwanese
+    mobile. Stored numbers stay unambiguous; only the search reads both ways."""
+    from sqlalchemy.orm import Session
+
+    from vipdesk.services.members import NewMember, add_member
+
+    with Session(engine) as s, s.begin():
+        for no, name, phone in (("HK1", "陳大文", "+852 6612 3456"),
+                                ("MO1", "何超瓊", "+853 6612 3456"),
+                                ("TW1", "林志玲", "+886 912 345 678")):
+            add_member(s, NewMember(member_no=no, name_zh=name, phones=[phone]))
+    lookup = LookupService(engine)
+    assert sorted(h.member_no for h in lookup.search("6612 3456").hits) == ["HK1", "MO1"]
+    assert [h.member_no for h in lookup.search("912-345-678").hits] == ["TW1"]
+    assert lookup.search("1234 5678").hits == []  # no number anywhere: nobody

@@ -1,5 +1,7 @@
 """One query string → ranked members: phones in any writing, last 4 digits, cards,
 member numbers, scanned QR payloads, Chinese names (substring), Latin names and pinyin.
+Bare digits that are no number as typed are also read as Hong Kong or Macau (8 digits)
+and Taiwanese mobile (9 from 9) numbers: guests from there give them without a code.
 
 Hot path: the statements below are compiled once to SQL text; on SQLite (the desk) each
 thread keeps one DBAPI connection from the engine and runs that text on a raw cursor, so
@@ -240,8 +242,9 @@ class LookupService:
             return hits, len(rows) > CANDIDATE_LIMIT
         hits = self._exact_codes(conn, digits.lstrip("+"), None)
         e164 = phones.try_normalize(digits)
-        if e164:
-            hits += self._ranked(conn.rows(BY_PHONE, e164=e164), Match.PHONE)
+        # Bare digits no valid number as typed: what they are in Hong Kong, Macau, Taiwan.
+        for number in [e164] if e164 else phones.neighbour_readings(digits):
+            hits += self._ranked(conn.rows(BY_PHONE, e164=number), Match.PHONE)
         return hits, False
 
     def _exact_codes(self, conn, card: str | None, member_no: str | None) -> list[MemberHit]:  # type: ignore[no-untyped-def]

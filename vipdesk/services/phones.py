@@ -128,6 +128,21 @@ def _neighbour(raw: str) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+def neighbour_readings(digits: str) -> list[str]:
+    """The Hong Kong, Macau and Taiwan numbers bare digits can be, for a search (not for
+    storing: `normalize` refuses them as ambiguous): a guest gives `6123 9876` as at home.
+    8 digits: a Hong Kong or Macau number; 9 starting with 9: a Taiwanese mobile."""
+    if not digits.isdigit():
+        return []
+    if len(digits) == 8:
+        candidates = ["+852" + digits, "+853" + digits]
+    elif len(digits) == 9 and digits.startswith("9"):
+        candidates = ["+886" + digits]
+    else:
+        return []
+    return [c for c in candidates if phonenumbers.is_valid_number(phonenumbers.parse(c))]
+
+
 def try_normalize(text: str, region: str = DEFAULT_REGION) -> str | None:
     try:
         return normalize(text, region)
