@@ -11,7 +11,7 @@ import tomllib
 from functools import cache
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from vipdesk.resources import resource
 
@@ -53,6 +53,7 @@ def system_language() -> str:
 
 
 _installed: list[DictTranslator] = []
+_qt_own: list[QTranslator] = []  # Qt's catalogue for its own dialogs (file, print, message)
 
 
 def install(lang: str) -> str:
@@ -61,14 +62,27 @@ def install(lang: str) -> str:
     app = QCoreApplication.instance()
     if app is None:
         raise RuntimeError("create the QApplication before installing a language")
-    for old in _installed:
+    for old in (*_installed, *_qt_own):
         app.removeTranslator(old)
     _installed.clear()
+    _qt_own.clear()
     if lang != "en":
         translator = DictTranslator(lang)
         app.installTranslator(translator)
         _installed.append(translator)
+        _install_qt_own(app, lang)
     return lang
+
+
+def _install_qt_own(app: QCoreApplication, lang: str) -> None:
+    """Qt's translations of its own dialogs ("Look in:", "File name:", "Save" of the
+    file dialog the report export opens), installed after ours: Qt asks the latest first,
+    and ours answers every string (with the English source when it has none)."""
+    qt = QTranslator()
+    if qt.load(f"qt_{LANGUAGES[lang]}",
+               QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt)
+        _qt_own.append(qt)
 
 
 def current() -> str:
