@@ -119,6 +119,11 @@ def _neighbour(raw: str) -> str | None:
         candidate = "+886" + raw[1:]
     else:
         return None
+    return _valid_e164(candidate)
+
+
+def _valid_e164(candidate: str) -> str | None:
+    """`+…` digits as E.164 when they are a valid number, else None."""
     try:
         parsed = phonenumbers.parse(candidate, None)
     except phonenumbers.NumberParseException:
@@ -140,7 +145,7 @@ def neighbour_readings(digits: str) -> list[str]:
         candidates = ["+886" + digits]
     else:
         return []
-    return [c for c in candidates if phonenumbers.is_valid_number(phonenumbers.parse(c))]
+    return [number for c in candidates if (number := _valid_e164(c))]
 
 
 def try_normalize(text: str, region: str = DEFAULT_REGION) -> str | None:
