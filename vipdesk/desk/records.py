@@ -126,6 +126,11 @@ class ComplaintsDesk:
         """Every step taken, oldest first: who, when, the note, any compensation."""
         return self.service.steps(complaint_id)
 
+    def steps_of(self, complaint_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ComplaintStep]]:
+        """Each complaint's steps taken, oldest first: who, when, the note, any
+        compensation (one query for all)."""
+        return self.service.steps_of(complaint_ids)
+
     def list_open(self, member_id: uuid.UUID | None = None) -> list[ComplaintView]:
         """Not yet closed, most urgent first; all members when `member_id` is None."""
         return self.service.list_open(member_id=member_id, now=self.desk.clock.now())

@@ -331,14 +331,22 @@ class ComplaintService:
 
     def steps(self, complaint_id: uuid.UUID) -> list[ComplaintStep]:
         """Every step taken, oldest first, with the name of who took it."""
+        return self.steps_of([complaint_id]).get(complaint_id, [])
+
+    def steps_of(self, complaint_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ComplaintStep]]:
+        """`steps` of several complaints in one query (a member's open ones)."""
+        taken: dict[uuid.UUID, list[ComplaintStep]] = {c: [] for c in complaint_ids}
         with self.factory() as session:
             rows = session.execute(
                 select(ComplaintEvent, Staff.name).outerjoin(Staff, Staff.id == ComplaintEvent.by)
-                .where(ComplaintEvent.complaint_id == complaint_id)
+                .where(ComplaintEvent.complaint_id.in_(complaint_ids))
                 .order_by(ComplaintEvent.at, ComplaintEvent.created_at, ComplaintEvent.id)
             ).all()
-            return [ComplaintStep(e.id, e.to_state, e.at, e.by, e.note, e.compensation_points,
-                                  e.compensation_item, name) for e, name in rows]
+            for e, name in rows:
+                taken[e.complaint_id].append(ComplaintStep(
+                    e.id, e.to_state, e.at, e.by, e.note, e.compensation_points,
+                    e.compensation_item, name))
+        return taken
 
     def list_open(self, store_id: uuid.UUID | None = None, member_id: uuid.UUID | None = None,
                   now: datetime | None = None) -> list[ComplaintView]:

@@ -161,7 +161,7 @@ class ComplaintsDialog(QDialog):
 
         def load() -> tuple[list[ComplaintView], dict[uuid.UUID, list[ComplaintStep]]]:
             views = complaints.list_open(member_id)
-            return views, {v.complaint_id: complaints.steps(v.complaint_id) for v in views}
+            return views, complaints.steps_of([v.complaint_id for v in views])
 
         self.ops.query(load, self._loaded)
 
