@@ -272,10 +272,10 @@ class CareListPage(TablePage):
         self._fill_fixed()
         if self.advisor_names:
             self._fill_advisors(self.advisor_names)
-        if self.loaded is not None:
+        if self.loaded is not None and self.isVisible():
+            self.load()  # built again: its instructions to staff are worded anew
+        elif self.loaded is not None:
             self._show(self.loaded)
-            if self.isVisible():  # its instructions to staff are worded anew
-                self.load()
 
 
 def refill(combo: QComboBox, everything: str | None,
